@@ -1,0 +1,22 @@
+import nextVitals from "eslint-config-next/core-web-vitals";
+import nextTs from "eslint-config-next/typescript";
+
+const config = [
+  ...nextVitals,
+  ...nextTs,
+  {
+    ignores: [".next/**", ".data/**", "node_modules/**", "lib/generated/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
+  },
+  {
+    // lib/core is pure: no framework, no database, no environment.
+    files: ["lib/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: ["next", "next/*", "@prisma/*", "@/lib/server/*", "@/lib/generated/*", "react"] },
+      ],
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration in lib/env.ts." }],
+    },
+  },
+];
+export default config;

@@ -1,0 +1,38 @@
+import "server-only";
+import { AppError } from "@/lib/core/errors";
+import { decideMemberChange } from "@/lib/core/roles";
+import { writeAudit, type Actor } from "../audit";
+import { getDb } from "../db";
+import { lockAdminCount } from "./lock-admins";
+
+export async function removeMember(input: {
+  workspaceId: string;
+  actor: Actor;
+  userId: string;
+  reason: string;
+}): Promise<{ userId: string; email: string }> {
+  return getDb().$transaction(async (tx) => {
+    const adminCount = await lockAdminCount(tx, input.workspaceId);
+    const membership = await tx.membership.findUnique({
+      where: { workspaceId_userId: { workspaceId: input.workspaceId, userId: input.userId } },
+      select: { role: true, user: { select: { email: true } } },
+    });
+    if (!membership) throw new AppError("not_found", "No such member in this workspace.");
+    const decision = decideMemberChange({ kind: "remove", currentRole: membership.role }, adminCount);
+    if (!decision.allowed) throw new AppError(decision.code, decision.message);
+
+    await tx.membership.delete({
+      where: { workspaceId_userId: { workspaceId: input.workspaceId, userId: input.userId } },
+      select: { userId: true },
+    });
+    await writeAudit(tx, {
+      workspaceId: input.workspaceId,
+      actor: input.actor,
+      action: "member.removed",
+      target: membership.user.email,
+      reason: input.reason,
+      details: { userId: input.userId, role: membership.role },
+    });
+    return { userId: input.userId, email: membership.user.email };
+  });
+}

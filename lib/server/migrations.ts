@@ -1,0 +1,113 @@
+import "server-only";
+import { createHash, randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import pg from "pg";
+
+/**
+ * Applies prisma/migrations/<timestamp>_<name>/migration.sql in order, each in
+ * its own transaction, recording them in Prisma's `_prisma_migrations` table
+ * exactly as `prisma migrate deploy` does (so either tool can take over). It
+ * refuses to run when an applied migration's file has changed or a previous
+ * attempt failed half-way; re-running applies nothing new.
+ */
+export type Migration = { name: string; sql: string; checksum: string };
+export type MigrateResult = { applied: string[]; alreadyApplied: number };
+
+export class MigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MigrationError";
+  }
+}
+
+export const DEFAULT_MIGRATIONS_DIR = path.join(process.cwd(), "prisma", "migrations");
+
+// Any constant works; it only has to be the same for every process that migrates.
+const MIGRATION_LOCK_KEY = 72707369;
+
+export async function readMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Promise<Migration[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const names = entries
+    .filter((e) => e.isDirectory() && /^\d{14}_[a-z0-9_]+$/.test(e.name))
+    .map((e) => e.name)
+    .sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const sql = await readFile(path.join(dir, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    }),
+  );
+}
+
+const CREATE_TABLE = `
+CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+  "id"                  VARCHAR(36) PRIMARY KEY NOT NULL,
+  "checksum"            VARCHAR(64) NOT NULL,
+  "finished_at"         TIMESTAMPTZ,
+  "migration_name"      VARCHAR(255) NOT NULL,
+  "logs"                TEXT,
+  "rolled_back_at"      TIMESTAMPTZ,
+  "started_at"          TIMESTAMPTZ NOT NULL DEFAULT now(),
+  "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+)`;
+
+type AppliedRow = { migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null };
+
+export async function migrate(
+  databaseUrl: string,
+  options: { dir?: string; log?: (line: string) => void } = {},
+): Promise<MigrateResult> {
+  const log = options.log ?? (() => {});
+  const migrations = await readMigrations(options.dir);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // Several app instances may start at once: one migrates, the others wait and find nothing to do.
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    await client.query(CREATE_TABLE);
+    const { rows } = await client.query<AppliedRow>(
+      `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`,
+    );
+    const applied = new Map(rows.filter((r) => !r.rolled_back_at).map((r) => [r.migration_name, r]));
+
+    // Check everything before changing anything.
+    for (const row of applied.values()) {
+      if (!row.finished_at) {
+        throw new MigrationError(
+          `Migration ${row.migration_name} started but never finished; inspect the database, then mark it rolled back.`,
+        );
+      }
+      const file = migrations.find((m) => m.name === row.migration_name);
+      if (file && file.checksum !== row.checksum) {
+        throw new MigrationError(
+          `Migration ${row.migration_name} was changed after it was applied (checksum differs). ` +
+            `Never edit an applied migration: add a new one instead.`,
+        );
+      }
+    }
+
+    const pending = migrations.filter((m) => !applied.has(m.name));
+    for (const migration of pending) {
+      log(`applying ${migration.name}`);
+      await client.query("BEGIN");
+      try {
+        await client.query(migration.sql);
+        await client.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+           VALUES ($1, $2, now(), $3, now(), 1)`,
+          [randomUUID(), migration.checksum, migration.name],
+        );
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK");
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new MigrationError(`Migration ${migration.name} failed and was rolled back: ${reason}`);
+      }
+    }
+    return { applied: pending.map((m) => m.name), alreadyApplied: applied.size };
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
+    await client.end();
+  }
+}

@@ -1,0 +1,27 @@
+import "server-only";
+
+export const workspaceSelect = {
+  id: true,
+  slug: true,
+  name: true,
+  timeZone: true,
+  dailyRequestLimit: true,
+  degradeAtPercent: true,
+  stopMessage: true,
+  killSwitch: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+export type WorkspaceView = {
+  id: string;
+  slug: string;
+  name: string;
+  timeZone: string;
+  dailyRequestLimit: number | null;
+  degradeAtPercent: number;
+  stopMessage: string | null;
+  killSwitch: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+};

@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { timeZoneSchema, workspaceSlugSchema } from "./common";
+
+export const workspaceSettingsSchema = z.object({
+  name: z.string().trim().min(1).max(100).optional(),
+  /** null = unlimited */
+  dailyRequestLimit: z.number().int().positive().max(2_000_000_000).nullable().optional(),
+  degradeAtPercent: z.number().int().min(1).max(100).optional(),
+  stopMessage: z.string().trim().max(500).nullable().optional(),
+  timeZone: timeZoneSchema.optional(),
+  killSwitch: z.boolean().optional(),
+});
+export type WorkspaceSettings = z.infer<typeof workspaceSettingsSchema>;
+
+export const createWorkspaceSchema = workspaceSettingsSchema.extend({ slug: workspaceSlugSchema });
+export type CreateWorkspaceInput = z.infer<typeof createWorkspaceSchema>;

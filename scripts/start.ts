@@ -1,0 +1,126 @@
+/**
+ * `npm start` (and `npm run dev` with --dev): database (embedded unless
+ * DATABASE_URL is set), migrations, first-run seed, build if needed, then the
+ * Next.js server. Prints the URL and the admin's login. Ctrl-C stops everything.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { buildIfNeeded } from "./lib/build";
+import { DATA_DIR, ROOT } from "./lib/paths";
+import { ensureAuthSecret, resolveDatabase } from "./lib/runtime";
+
+const dev = process.argv.includes("--dev");
+const log = (line: string) => console.log(`[basekv] ${line}`);
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`PORT must be a port number, got "${process.env.PORT}"`);
+  process.exit(1);
+}
+
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+process.env.AUTH_SECRET = ensureAuthSecret();
+
+const db = await resolveDatabase(log);
+process.env.DATABASE_URL = db.url;
+
+let server: ChildProcess | null = null;
+let stopping = false;
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  if (server && server.exitCode === null) {
+    server.kill("SIGTERM");
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        server?.kill("SIGKILL");
+        resolve(null);
+      }, 10_000);
+      server!.once("exit", () => {
+        clearTimeout(timer);
+        resolve(null);
+      });
+    });
+  }
+  const { disconnectDb } = await import("@/lib/server/db");
+  await disconnectDb().catch(() => {});
+  await db.close();
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+try {
+  const { migrate } = await import("@/lib/server/migrations");
+  const result = await migrate(db.url, { log: (line) => log(`migrations: ${line}`) });
+  log(`database ready (${result.applied.length} new migration(s), ${result.alreadyApplied} already applied)`);
+
+  const login = await seedAndDescribeLogin();
+  if (!dev) buildIfNeeded(log);
+
+  const nextBin = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
+  server = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "--port", String(port)], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, NODE_ENV: dev ? "development" : "production", PORT: String(port) },
+  });
+  server.stdout?.on("data", (chunk: Buffer) => {
+    if (process.env.BASEKV_QUIET_SERVER !== "1") process.stdout.write(chunk);
+  });
+  server.once("exit", (code) => {
+    if (!stopping) {
+      console.error(`[basekv] the web server exited (${code ?? "signal"})`);
+      void shutdown(code ?? 1);
+    }
+  });
+
+  await waitForHealth(`http://127.0.0.1:${port}/api/health`, dev ? 180_000 : 60_000);
+  console.log("");
+  console.log(`BaseKV Guardrails is running at http://localhost:${port}`);
+  console.log(`Email: ${login.email}`);
+  console.log(`Password: ${login.password}`);
+  console.log("");
+} catch (error) {
+  console.error(`[basekv] could not start: ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown(1);
+}
+
+async function seedAndDescribeLogin(): Promise<{ email: string; password: string }> {
+  const { seedDemoWorkspace } = await import("@/lib/server/seed");
+  const { generatePassword, verifyPassword } = await import("@/lib/server/passwords");
+  const { getDb } = await import("@/lib/server/db");
+  const file = path.join(DATA_DIR, "admin-login.json");
+  const email = (process.env.ADMIN_EMAIL ?? "admin@basekv.local").toLowerCase();
+  const password = process.env.ADMIN_PASSWORD ?? generatePassword();
+
+  const seeded = await seedDemoWorkspace({ adminEmail: email, adminPassword: password });
+  if (seeded) {
+    log(`created the demo workspace and its admin ${email}`);
+    writeFileSync(file, JSON.stringify({ email, password }), { mode: 0o600 });
+    return { email, password };
+  }
+  // Later starts: show the first-run password while it still works.
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { email: string; password: string }) : null;
+  const candidate = process.env.ADMIN_PASSWORD ? { email, password: process.env.ADMIN_PASSWORD } : saved;
+  if (candidate) {
+    const user = await getDb().user.findUnique({ where: { email: candidate.email }, select: { passwordHash: true } });
+    if (user && (await verifyPassword(candidate.password, user.passwordHash))) return candidate;
+  }
+  return { email: candidate?.email ?? email, password: "(changed since the first run — use your own)" };
+}
+
+async function waitForHealth(url: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server?.exitCode !== null && server?.exitCode !== undefined) throw new Error("the web server exited while starting");
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the web server did not answer ${url} within ${timeoutMs / 1000}s`);
+}
