@@ -1,0 +1,47 @@
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { can } from "@/lib/core/roles";
+import { requireRole } from "@/lib/server/auth/session";
+import { listUserWorkspaces } from "@/lib/server/workspaces/list-user-workspaces";
+import { SidebarNav } from "@/components/layout/sidebar-nav";
+import { ThemeToggle } from "@/components/layout/theme-toggle";
+import { UserMenu } from "@/components/layout/user-menu";
+import { WorkspaceSwitcher } from "@/components/layout/workspace-switcher";
+
+export default async function WorkspaceLayout({ children, params }: { children: ReactNode; params: Promise<{ workspace: string }> }) {
+  const { workspace: slug } = await params;
+  const { user, workspace, role } = await requireRole(slug);
+  if (user.mustChangePassword) redirect("/account/password");
+  const workspaces = await listUserWorkspaces(user.id);
+  const base = `/w/${workspace.slug}`;
+  // Only sections that work today; later issues add theirs here.
+  const nav = [
+    { href: base, label: "Overview", icon: "overview" as const },
+    ...(can(role, "members.manage") ? [{ href: `${base}/settings/members`, label: "Members", icon: "members" as const }] : []),
+  ];
+  return (
+    <div className="flex min-h-screen">
+      <aside className="hidden w-64 shrink-0 flex-col gap-6 border-r border-zinc-200 bg-white p-4 md:flex dark:border-zinc-800 dark:bg-zinc-900">
+        <div>
+          <p className="text-xs font-semibold uppercase tracking-widest text-indigo-600">BaseKV</p>
+          <p className="text-lg font-semibold">Guardrails</p>
+        </div>
+        <WorkspaceSwitcher current={workspace.slug} workspaces={workspaces} />
+        <SidebarNav items={nav} />
+      </aside>
+      <div className="flex min-w-0 flex-1 flex-col">
+        <header className="flex h-14 items-center justify-between border-b border-zinc-200 bg-white px-6 dark:border-zinc-800 dark:bg-zinc-900">
+          <div className="md:hidden">
+            <SidebarNav items={nav} />
+          </div>
+          <p className="hidden text-sm text-zinc-500 md:block">{workspace.name}</p>
+          <div className="flex items-center gap-2">
+            <ThemeToggle />
+            <UserMenu email={user.email} role={role} />
+          </div>
+        </header>
+        <main className="flex-1 p-6">{children}</main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { workspaceAction } from "@/lib/server/action";
+import { addMember } from "@/lib/server/members/add-member";
+import { changeMemberRole } from "@/lib/server/members/change-member-role";
+import { removeMember } from "@/lib/server/members/remove-member";
+import { addMemberSchema, changeMemberRoleSchema, removeMemberSchema } from "@/lib/validations/members";
+
+export const addMemberAction = workspaceAction(
+  { name: "member.add", schema: addMemberSchema, permission: "members.manage" },
+  async (input, ctx) => {
+    const result = await addMember({ workspaceId: ctx.workspace.id, actor: ctx.actor, email: input.email, name: input.name, role: input.role });
+    revalidatePath(`/w/${ctx.workspace.slug}/settings/members`);
+    return {
+      message: result.oneTimePassword
+        ? `Created ${result.email} as ${result.role}. Give them this one-time password; it will not be shown again.`
+        : `Added ${result.email} as ${result.role}. They sign in with their existing password.`,
+      data: { email: result.email, oneTimePassword: result.oneTimePassword },
+    };
+  },
+);
+
+export const changeMemberRoleAction = workspaceAction(
+  { name: "member.change_role", schema: changeMemberRoleSchema, permission: "members.manage" },
+  async (input, ctx) => {
+    const result = await changeMemberRole({ workspaceId: ctx.workspace.id, actor: ctx.actor, userId: input.userId, role: input.role, reason: input.reason });
+    revalidatePath(`/w/${ctx.workspace.slug}/settings/members`);
+    return { message: result.from === result.to ? "Role unchanged." : `Role changed from ${result.from} to ${result.to}.` };
+  },
+);
+
+export const removeMemberAction = workspaceAction(
+  { name: "member.remove", schema: removeMemberSchema, permission: "members.manage" },
+  async (input, ctx) => {
+    const result = await removeMember({ workspaceId: ctx.workspace.id, actor: ctx.actor, userId: input.userId, reason: input.reason });
+    revalidatePath(`/w/${ctx.workspace.slug}/settings/members`);
+    return { message: `Removed ${result.email} from the workspace.` };
+  },
+);

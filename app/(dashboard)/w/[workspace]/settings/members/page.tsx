@@ -1,0 +1,64 @@
+import type { Metadata } from "next";
+import { formatDistanceToNowStrict } from "date-fns";
+import { requireRole } from "@/lib/server/auth/session";
+import { listMembers } from "@/lib/server/members/list-members";
+import { AddMemberForm } from "@/components/members/add-member-form";
+import { MemberRoleForm } from "@/components/members/member-role-form";
+import { RemoveMemberDialog } from "@/components/members/remove-member-dialog";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { Table, Td, Th } from "@/components/ui/table";
+
+export const metadata: Metadata = { title: "Members" };
+
+export default async function MembersPage({ params }: { params: Promise<{ workspace: string }> }) {
+  const { workspace: slug } = await params;
+  const { workspace, user } = await requireRole(slug, "members.manage");
+  const members = await listMembers(workspace.id);
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold">Members</h1>
+        <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+          People who can use the <strong>{workspace.name}</strong> dashboard, and what each may do. Every change is audited.
+        </p>
+      </div>
+      <Card>
+        <h2 className="mb-4 text-base font-semibold">Add a member</h2>
+        <AddMemberForm workspace={workspace.slug} />
+      </Card>
+      <Table aria-label="Members">
+        <thead>
+          <tr>
+            <Th>Member</Th>
+            <Th>Role</Th>
+            <Th>Last sign-in</Th>
+            <Th className="text-right">Actions</Th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100 bg-white dark:divide-zinc-800 dark:bg-zinc-900">
+          {members.map((m) => (
+            <tr key={m.id}>
+              <Td>
+                <div className="font-medium">{m.email}</div>
+                <div className="text-xs text-zinc-500">
+                  {m.name ?? ""} {m.id === user.id ? <Badge tone="info">you</Badge> : null}{" "}
+                  {m.mustChangePassword ? <Badge tone="warn">one-time password not yet changed</Badge> : null}
+                </div>
+              </Td>
+              <Td>
+                <MemberRoleForm workspace={workspace.slug} userId={m.id} email={m.email} role={m.role} />
+              </Td>
+              <Td className="text-zinc-500">
+                {m.lastSignInAt ? formatDistanceToNowStrict(m.lastSignInAt, { addSuffix: true }) : "never"}
+              </Td>
+              <Td className="text-right">
+                <RemoveMemberDialog workspace={workspace.slug} userId={m.id} email={m.email} />
+              </Td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+    </div>
+  );
+}

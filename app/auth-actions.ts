@@ -1,0 +1,59 @@
+"use server";
+
+import { AuthError } from "next-auth";
+import { redirect } from "next/navigation";
+import { AppError } from "@/lib/core/errors";
+import { signIn, signOut } from "@/lib/server/auth/config";
+import { getCurrentUser } from "@/lib/server/auth/session";
+import { changePassword } from "@/lib/server/users/change-password";
+import type { ActionState } from "@/lib/server/action";
+import { changePasswordSchema, signInSchema } from "@/lib/validations/auth";
+import { z } from "zod";
+
+export async function signInAction(_prev: ActionState | undefined, formData: FormData): Promise<ActionState> {
+  const parsed = signInSchema.safeParse({ email: formData.get("email"), password: formData.get("password") });
+  if (!parsed.success) {
+    return { ok: false, message: "Enter your email and password.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
+  }
+  const next = String(formData.get("next") ?? "/");
+  // Only same-site paths: an open redirect after sign-in is a phishing aid.
+  const redirectTo = next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  try {
+    await signIn("credentials", { ...parsed.data, redirectTo });
+  } catch (error) {
+    if (error instanceof AuthError) {
+      const code = (error as AuthError & { code?: string }).code;
+      if (code === "locked") {
+        return {
+          ok: false,
+          message: "Too many failed sign-ins for this email. It is locked for 15 minutes; try again later or ask an admin.",
+        };
+      }
+      return { ok: false, message: "Wrong email or password." };
+    }
+    throw error; // the redirect after a successful sign-in
+  }
+  return { ok: true, message: null };
+}
+
+export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: "/login" });
+}
+
+export async function changePasswordAction(_prev: ActionState | undefined, formData: FormData): Promise<ActionState> {
+  const user = await getCurrentUser();
+  if (!user) redirect("/login");
+  const parsed = changePasswordSchema.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) {
+    return { ok: false, message: "Check the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
+  }
+  try {
+    await changePassword({ userId: user.id, currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword });
+  } catch (error) {
+    if (error instanceof AppError) {
+      return { ok: false, message: error.message, fieldErrors: { currentPassword: [error.message] } };
+    }
+    throw error;
+  }
+  redirect("/");
+}

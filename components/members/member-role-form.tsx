@@ -1,0 +1,41 @@
+"use client";
+
+import { useActionState, useState } from "react";
+import { changeMemberRoleAction } from "@/app/(dashboard)/w/[workspace]/settings/members/actions";
+import { ROLES, ROLE_LABELS, type Role } from "@/lib/core/roles";
+import { Button } from "@/components/ui/button";
+import { Select } from "@/components/ui/field";
+
+export function MemberRoleForm({ workspace, userId, email, role }: { workspace: string; userId: string; email: string; role: Role }) {
+  const [state, action, pending] = useActionState(changeMemberRoleAction, undefined);
+  const [selected, setSelected] = useState<Role>(role);
+  return (
+    <form action={action} className="flex items-center gap-2">
+      <input type="hidden" name="workspace" value={workspace} />
+      <input type="hidden" name="userId" value={userId} />
+      <Select
+        name="role"
+        aria-label={`Role of ${email}`}
+        className="w-36"
+        value={selected}
+        onChange={(e) => setSelected(e.target.value as Role)}
+      >
+        {ROLES.map((r) => (
+          <option key={r} value={r}>
+            {ROLE_LABELS[r]}
+          </option>
+        ))}
+      </Select>
+      {selected !== role ? (
+        <Button type="submit" size="sm" variant="secondary" disabled={pending}>
+          Save
+        </Button>
+      ) : null}
+      {state?.message ? (
+        <span role={state.ok ? "status" : "alert"} className={state.ok ? "text-xs text-emerald-600" : "text-xs text-red-600"}>
+          {state.message}
+        </span>
+      ) : null}
+    </form>
+  );
+}
