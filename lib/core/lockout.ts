@@ -23,7 +23,9 @@ export function evaluateLockout(input: {
   const windowStart = input.now.getTime() - windowMs;
   const recent = input.failures
     .map((at) => at.getTime())
-    .filter((t) => t > windowStart && t <= input.now.getTime())
+    // No upper bound: a failure stamped slightly "in the future" (clock skew between
+    // app and database) must still count.
+    .filter((t) => t > windowStart)
     .sort((a, b) => b - a);
 
   if (recent.length >= maxFailures) {

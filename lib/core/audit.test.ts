@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { redactSecrets } from "./audit";
+
+describe("redactSecrets", () => {
+  it("drops secret fields at any depth and keeps the rest", () => {
+    const out = redactSecrets({
+      email: "a@b.c",
+      password: "hunter2hunter2",
+      nested: { passwordHash: "$2b$…", apiKey: "bkv_x", key: "billing/42", list: [{ token: "t", ok: 1 }] },
+    });
+    expect(out).toEqual({
+      email: "a@b.c",
+      password: "[redacted]",
+      nested: { passwordHash: "[redacted]", apiKey: "[redacted]", key: "billing/42", list: [{ token: "[redacted]", ok: 1 }] },
+    });
+  });
+
+  it("makes values JSON-safe", () => {
+    expect(redactSecrets({ at: new Date("2026-01-01T00:00:00Z"), n: 10n, inf: Infinity, skip: undefined })).toEqual({
+      at: "2026-01-01T00:00:00.000Z",
+      n: "10",
+      inf: null,
+    });
+  });
+});

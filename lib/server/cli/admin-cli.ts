@@ -1,0 +1,148 @@
+import "server-only";
+import os from "node:os";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { z } from "zod";
+import { AppError, isAppError } from "@/lib/core/errors";
+import { emailSchema, passwordSchema, roleSchema, workspaceSlugSchema } from "@/lib/validations/common";
+import { createWorkspaceSchema, workspaceSettingsSchema } from "@/lib/validations/workspace";
+import type { Actor } from "../audit";
+import { createUser } from "../users/create-user";
+import { createWorkspace } from "../workspaces/create-workspace";
+import { updateWorkspace } from "../workspaces/update-workspace";
+
+/**
+ * The admin CLI (API.md "Admin CLI"): each command prints one JSON document on
+ * stdout and exits 0, or prints a one-line error on stderr and exits non-zero
+ * having changed nothing. Every change is audited with actor type `cli`.
+ */
+export type CliResult = { code: number; stdout: string; stderr: string };
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+type Values = Record<string, string | boolean | string[] | undefined>;
+type Command = { usage: string; options: Options; run: (values: Values, actor: Actor) => Promise<unknown> };
+
+const settingsOptions: Options = {
+  name: { type: "string" },
+  "daily-requests": { type: "string" },
+  "degrade-at": { type: "string" },
+  "stop-message": { type: "string" },
+  timezone: { type: "string" },
+};
+
+function settingsFrom(values: Values) {
+  const str = (name: string) => values[name] as string | undefined;
+  const int = (name: string) => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw)) throw new AppError("validation_failed", `--${name} must be a whole number, got "${raw}"`);
+    return Number(raw);
+  };
+  const daily = str("daily-requests");
+  return {
+    name: str("name"),
+    dailyRequestLimit: daily === undefined ? undefined : daily === "unlimited" ? null : int("daily-requests"),
+    degradeAtPercent: int("degrade-at"),
+    stopMessage: str("stop-message"),
+    timeZone: str("timezone"),
+  };
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.join(".");
+  throw new AppError("validation_failed", `${field ? `${field}: ` : ""}${issue.message}`);
+}
+
+function dropUndefined<T extends Record<string, unknown>>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  "workspace create": {
+    usage: "workspace create --slug acme [--name N] [--daily-requests N|unlimited] [--degrade-at 80] [--stop-message …] [--timezone UTC]",
+    options: { slug: { type: "string" }, ...settingsOptions },
+    run: async (values, actor) => {
+      const input = parse(createWorkspaceSchema, dropUndefined({ slug: values.slug, ...settingsFrom(values) }));
+      return createWorkspace({ ...input, actor });
+    },
+  },
+  "workspace set": {
+    usage: "workspace set --slug acme [same flags as create] [--kill-switch on|off] [--reason …]",
+    options: { slug: { type: "string" }, "kill-switch": { type: "string" }, reason: { type: "string" }, ...settingsOptions },
+    run: async (values, actor) => {
+      const slug = parse(workspaceSlugSchema, values.slug ?? "");
+      const kill = values["kill-switch"] as string | undefined;
+      if (kill !== undefined && kill !== "on" && kill !== "off") {
+        throw new AppError("validation_failed", `--kill-switch must be on or off, got "${kill}"`);
+      }
+      const settings = parse(
+        workspaceSettingsSchema,
+        dropUndefined({ ...settingsFrom(values), killSwitch: kill === undefined ? undefined : kill === "on" }),
+      );
+      if (Object.keys(settings).length === 0) throw new AppError("validation_failed", "nothing to change: give at least one setting flag");
+      return updateWorkspace({ slug, actor, settings, reason: values.reason as string | undefined });
+    },
+  },
+  "user create": {
+    usage: "user create --email a@b.c [--password …] [--name N] --workspace acme --role admin|operator|auditor|viewer",
+    options: {
+      email: { type: "string" },
+      password: { type: "string" },
+      name: { type: "string" },
+      workspace: { type: "string" },
+      role: { type: "string" },
+    },
+    run: async (values, actor) => {
+      const input = parse(
+        z.object({
+          email: emailSchema,
+          password: passwordSchema.optional(),
+          name: z.string().trim().max(100).optional(),
+          workspace: workspaceSlugSchema,
+          role: roleSchema,
+        }),
+        dropUndefined({ email: values.email, password: values.password, name: values.name, workspace: values.workspace, role: values.role }),
+      );
+      return createUser({ actor, email: input.email, password: input.password, name: input.name, workspaceSlug: input.workspace, role: input.role });
+    },
+  },
+};
+
+export function cliActor(): Actor {
+  const user = os.userInfo().username;
+  return { type: "cli", id: user, name: `cli:${user}@${os.hostname()}` };
+}
+
+export function usage(): string {
+  return ["Usage: npm run admin -- <command> [flags]", "", ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join("\n");
+}
+
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
+}
+
+export async function runAdminCli(argv: string[], actor: Actor = cliActor()): Promise<CliResult> {
+  if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help") {
+    return { code: argv.length === 0 ? 2 : 0, stdout: argv.length === 0 ? "" : `${usage()}\n`, stderr: argv.length === 0 ? `${usage()}\n` : "" };
+  }
+  const name = argv.slice(0, 2).join(" ");
+  const command = COMMANDS[name];
+  if (!command) {
+    return { code: 2, stdout: "", stderr: `error: unknown command "${name}" (npm run admin -- help lists them)\n` };
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: argv.slice(2), options: command.options, strict: true, allowPositionals: true });
+    if (positionals.length) throw new AppError("validation_failed", `unexpected argument "${positionals[0]}"`);
+    const result = await command.run(values as Values, actor);
+    return { code: 0, stdout: `${toJson(result)}\n`, stderr: "" };
+  } catch (error) {
+    if (isAppError(error)) return { code: 1, stdout: "", stderr: `error: ${error.message}\n` };
+    const usageError = error instanceof TypeError && String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS");
+    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    return usageError
+      ? { code: 2, stdout: "", stderr: `error: ${message} (usage: ${command.usage})\n` }
+      : { code: 3, stdout: "", stderr: `error: internal error, nothing was changed: ${message}\n` };
+  }
+}

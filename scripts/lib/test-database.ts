@@ -1,0 +1,45 @@
+/**
+ * A fresh, migrated database for one test run, on the server given by
+ * TEST_DATABASE_SERVER_URL (set by scripts/test.ts), else DATABASE_URL's
+ * server, else the embedded one. Dropped afterwards unless KEEP_TEST_DB=1.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { migrate } from "@/lib/server/migrations";
+import { resolveDatabase } from "./runtime";
+
+export function withDatabase(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function testServerUrl(): Promise<{ url: string; close: () => Promise<void> }> {
+  if (process.env.TEST_DATABASE_SERVER_URL) return { url: process.env.TEST_DATABASE_SERVER_URL, close: async () => {} };
+  const handle = await resolveDatabase(() => {}, "postgres");
+  return { url: withDatabase(handle.url, "postgres"), close: handle.close };
+}
+
+export async function createFreshDatabase(label: string): Promise<{ url: string; serverUrl: string; drop: () => Promise<void> }> {
+  const server = await testServerUrl();
+  const name = `basekv_test_${label}_${Date.now()}_${randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = withDatabase(server.url, name);
+  await migrate(url);
+  return {
+    url,
+    serverUrl: server.url,
+    drop: async () => {
+      if (process.env.KEEP_TEST_DB !== "1") {
+        const client = new pg.Client({ connectionString: server.url });
+        await client.connect();
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await client.end();
+      }
+      await server.close();
+    },
+  };
+}
