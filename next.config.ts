@@ -32,6 +32,9 @@ const nextConfig: NextConfig = {
   typedRoutes: false,
   serverExternalPackages: ["pg", "@prisma/adapter-pg", "bcryptjs"],
   experimental: { authInterrupts: true },
+  // Types are checked once, by `npm run typecheck` (part of npm test), over the
+  // whole tree; repeating it inside every build only slows `npm start` down.
+  typescript: { ignoreBuildErrors: true },
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
   },

@@ -1,5 +1,5 @@
 /** `npm run db:migrate`: apply pending SQL migrations to DATABASE_URL (or the embedded database). */
-import { migrate, MigrationError } from "@/lib/server/migrations";
+import { migrate, MigrationError } from "./lib/migrations";
 import { resolveDatabase } from "./lib/runtime";
 
 const log = (line: string) => console.log(`[db] ${line}`);

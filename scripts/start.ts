@@ -4,7 +4,7 @@
  * Next.js server. Prints the URL and the admin's login. Ctrl-C stops everything.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildIfNeeded } from "./lib/build";
 import { DATA_DIR, ROOT } from "./lib/paths";
@@ -52,7 +52,7 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
-  const { migrate } = await import("@/lib/server/migrations");
+  const { migrate } = await import("./lib/migrations");
   const result = await migrate(db.url, { log: (line) => log(`migrations: ${line}`) });
   log(`database ready (${result.applied.length} new migration(s), ${result.alreadyApplied} already applied)`);
 
@@ -97,6 +97,7 @@ async function seedAndDescribeLogin(): Promise<{ email: string; password: string
   const seeded = await seedDemoWorkspace({ adminEmail: email, adminPassword: password });
   if (seeded) {
     log(`created the demo workspace and its admin ${email}`);
+    mkdirSync(DATA_DIR, { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify({ email, password }), { mode: 0o600 });
     return { email, password };
   }

@@ -2,11 +2,17 @@
 
 import { Moon, Sun } from "lucide-react";
 import { useTheme } from "next-themes";
+import { useSyncExternalStore } from "react";
 import { Button } from "@/components/ui/button";
+
+const noop = () => () => {};
 
 export function ThemeToggle() {
   const { resolvedTheme, setTheme } = useTheme();
-  const next = resolvedTheme === "dark" ? "light" : "dark";
+  // The theme is only known in the browser: render the server's label until hydrated,
+  // then the real one (React does not patch attributes that differ at hydration).
+  const hydrated = useSyncExternalStore(noop, () => true, () => false);
+  const next = hydrated && resolvedTheme === "dark" ? "light" : "dark";
   return (
     <Button variant="ghost" size="sm" aria-label={`Switch to ${next} theme`} onClick={() => setTheme(next)}>
       <Sun className="hidden size-4 dark:block" aria-hidden />

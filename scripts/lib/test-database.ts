@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { migrate } from "@/lib/server/migrations";
+import { migrate } from "./migrations";
 import { resolveDatabase } from "./runtime";
 
 export function withDatabase(serverUrl: string, database: string): string {

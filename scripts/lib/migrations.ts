@@ -1,8 +1,8 @@
-import "server-only";
 import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
+import { ROOT } from "./paths";
 
 /**
  * Applies prisma/migrations/<timestamp>_<name>/migration.sql in order, each in
@@ -21,7 +21,7 @@ export class MigrationError extends Error {
   }
 }
 
-export const DEFAULT_MIGRATIONS_DIR = path.join(process.cwd(), "prisma", "migrations");
+export const DEFAULT_MIGRATIONS_DIR = path.join(ROOT, "prisma", "migrations");
 
 // Any constant works; it only has to be the same for every process that migrates.
 const MIGRATION_LOCK_KEY = 72707369;

@@ -1,0 +1,69 @@
+/**
+ * Starts the app exactly as a person would — `npm start`'s script, on a fresh
+ * database — and keeps the admin login it prints, so the UI tests sign in with
+ * the printed credentials.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { createFreshDatabase } from "../scripts/lib/test-database";
+
+export const STATE_DIR = path.join(process.cwd(), "e2e", ".state");
+export const LOGIN_FILE = path.join(STATE_DIR, "login.json");
+
+export default async function globalSetup() {
+  const port = Number(process.env.E2E_PORT ?? 3100);
+  rmSync(STATE_DIR, { recursive: true, force: true });
+  mkdirSync(STATE_DIR, { recursive: true });
+  const db = await createFreshDatabase("e2e");
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    PORT: String(port),
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    BASEKV_DATA_DIR: path.join(STATE_DIR, "data"),
+    BASEKV_QUIET_SERVER: "1",
+  };
+  delete env.ADMIN_EMAIL;
+  delete env.ADMIN_PASSWORD;
+  const server = spawn("npx", ["tsx", "--conditions=react-server", "scripts/start.ts"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  const login = await new Promise<{ email: string; password: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not print a login within 240s:\n${output}`)), 240_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const email = /^Email: (.+)$/m.exec(output)?.[1];
+      const password = /^Password: (.+)$/m.exec(output)?.[1];
+      if (email && password) {
+        clearTimeout(timer);
+        resolve({ email: email.trim(), password: password.trim() });
+      }
+    };
+    server.stdout.on("data", onData);
+    server.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    server.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited (${code}) before printing a login:\n${output}`));
+    });
+  });
+  writeFileSync(LOGIN_FILE, JSON.stringify({ ...login, databaseUrl: db.url }));
+
+  return async () => {
+    await new Promise<void>((resolve) => {
+      if (server.exitCode !== null) return resolve();
+      server.once("exit", () => resolve());
+      process.kill(-server.pid!, "SIGTERM");
+      setTimeout(() => {
+        try {
+          process.kill(-server.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
+        resolve();
+      }, 15_000);
+    });
+    await db.drop();
+  };
+}
