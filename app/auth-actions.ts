@@ -6,7 +6,7 @@ import { AppError } from "@/lib/core/errors";
 import { signIn, signOut } from "@/lib/server/auth/config";
 import { getCurrentUser } from "@/lib/server/auth/session";
 import { changePassword } from "@/lib/server/users/change-password";
-import type { ActionState } from "@/lib/server/action";
+import type { ActionState } from "@/lib/action-state";
 import { changePasswordSchema, signInSchema } from "@/lib/validations/auth";
 import { z } from "zod";
 

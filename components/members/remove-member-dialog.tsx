@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useEffect, useState } from "react";
+import { useActionState, useState } from "react";
+import type { ActionState } from "@/lib/action-state";
 import { removeMemberAction } from "@/app/(dashboard)/w/[workspace]/settings/members/actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -9,10 +10,11 @@ import { Field, Textarea } from "@/components/ui/field";
 
 export function RemoveMemberDialog({ workspace, userId, email }: { workspace: string; userId: string; email: string }) {
   const [open, setOpen] = useState(false);
-  const [state, action, pending] = useActionState(removeMemberAction, undefined);
-  useEffect(() => {
-    if (state?.ok) setOpen(false);
-  }, [state]);
+  const [state, action, pending] = useActionState(async (previous: ActionState | undefined, formData: FormData) => {
+    const result = await removeMemberAction(previous, formData);
+    if (result.ok) setOpen(false);
+    return result;
+  }, undefined);
   return (
     <Dialog open={open} onOpenChange={setOpen}>
       <DialogTrigger asChild>

@@ -7,14 +7,9 @@ import { getCurrentUser, getMembership, type WorkspaceContext } from "./auth/ses
 import { getDb } from "./db";
 import { logger } from "./logger";
 
-export type ActionState<T = unknown> = {
-  ok: boolean;
-  message: string | null;
-  fieldErrors?: Record<string, string[] | undefined>;
-  data?: T;
-};
+import type { ActionState } from "@/lib/action-state";
 
-export const initialActionState: ActionState = { ok: false, message: null };
+export type { ActionState };
 
 type WorkspaceInput = { workspace: string };
 type Handler<I, T> = (input: I, ctx: WorkspaceContext & { actor: Actor }) => Promise<{ message: string; data?: T }>;
