@@ -6,6 +6,20 @@ import { AppError, isAppError } from "@/lib/core/errors";
 import { emailSchema, passwordSchema, roleSchema, workspaceSlugSchema } from "@/lib/validations/common";
 import { createWorkspaceSchema, workspaceSettingsSchema } from "@/lib/validations/workspace";
 import type { Actor } from "../audit";
+import { parseDuration } from "@/lib/core/duration";
+import { getDb } from "../db";
+import { createNamespace } from "../namespaces/create-namespace";
+import { createWorkflowClass } from "../workflow-classes/create-workflow-class";
+import { createIdentity } from "../identities/create-identity";
+import { setIdentityStatus } from "../identities/set-identity-status";
+import { issueCredential } from "../credentials/issue-credential";
+import { revokeCredential } from "../credentials/revoke-credential";
+import {
+  createIdentitySchema,
+  createNamespaceSchema,
+  createWorkflowClassSchema,
+  resourceNameSchema,
+} from "@/lib/validations/identity";
 import { createUser } from "../users/create-user";
 import { createWorkspace } from "../workspaces/create-workspace";
 import { updateWorkspace } from "../workspaces/update-workspace";
@@ -59,7 +73,153 @@ function dropUndefined<T extends Record<string, unknown>>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+async function workspaceId(slug: unknown): Promise<string> {
+  const parsed = parse(workspaceSlugSchema, slug ?? "");
+  const workspace = await getDb().workspace.findUnique({ where: { slug: parsed }, select: { id: true } });
+  if (!workspace) throw new AppError("not_found", `No workspace "${parsed}".`);
+  return workspace.id;
+}
+
+function seconds(values: Values, flag: string): number | undefined {
+  const raw = values[flag] as string | undefined;
+  if (raw === undefined) return undefined;
+  const parsed = /^\d+$/.test(raw) ? Number(raw) : parseDuration(raw);
+  if (!parsed || parsed <= 0) throw new AppError("validation_failed", `--${flag} must be a duration like 30s, 15m, 1h, 7d (got "${raw}")`);
+  return parsed;
+}
+
 const COMMANDS: Record<string, Command> = {
+  "namespace create": {
+    usage: "namespace create --workspace acme --name billing.runs [--default-ttl SECONDS] [--max-ttl SECONDS] [--description …]",
+    options: {
+      workspace: { type: "string" },
+      name: { type: "string" },
+      description: { type: "string" },
+      "default-ttl": { type: "string" },
+      "max-ttl": { type: "string" },
+    },
+    run: async (values, actor) => {
+      const input = parse(
+        createNamespaceSchema,
+        dropUndefined({
+          workspace: values.workspace,
+          name: values.name,
+          description: values.description,
+          defaultTtlSeconds: seconds(values, "default-ttl"),
+          maxTtlSeconds: seconds(values, "max-ttl"),
+        }),
+      );
+      return createNamespace({ ...input, workspaceId: await workspaceId(input.workspace), actor });
+    },
+  },
+  "class create": {
+    usage:
+      "class create --workspace acme --name invoices [--max-attempts 3] [--initial-interval-ms 1000] [--backoff 2] [--max-interval-ms 60000] [--non-retryable a,b] [--heartbeat-timeout-s 300]",
+    options: {
+      workspace: { type: "string" },
+      name: { type: "string" },
+      description: { type: "string" },
+      "max-attempts": { type: "string" },
+      "initial-interval-ms": { type: "string" },
+      backoff: { type: "string" },
+      "max-interval-ms": { type: "string" },
+      "non-retryable": { type: "string" },
+      "heartbeat-timeout-s": { type: "string" },
+    },
+    run: async (values, actor) => {
+      const input = parse(createWorkflowClassSchema, {
+        workspace: values.workspace,
+        name: values.name,
+        description: values.description,
+        maxAttempts: values["max-attempts"] ?? 3,
+        initialIntervalMs: values["initial-interval-ms"] ?? 1000,
+        backoffCoefficient: values.backoff ?? 2,
+        maxIntervalMs: values["max-interval-ms"] ?? 60000,
+        nonRetryableErrors: values["non-retryable"] ?? "",
+        heartbeatTimeoutSeconds: values["heartbeat-timeout-s"] ?? 300,
+      });
+      const { workspace, ...rest } = input;
+      return createWorkflowClass({ ...rest, workspaceId: await workspaceId(workspace), actor });
+    },
+  },
+  "identity create": {
+    usage: "identity create --workspace acme --name invoice-bot --class invoices --grant 'billing.*:readwrite' [--grant …]",
+    options: {
+      workspace: { type: "string" },
+      name: { type: "string" },
+      class: { type: "string" },
+      description: { type: "string" },
+      grant: { type: "string", multiple: true },
+    },
+    run: async (values, actor) => {
+      const input = parse(createIdentitySchema, {
+        workspace: values.workspace,
+        name: values.name,
+        workflowClass: values.class,
+        description: values.description,
+        grants: ((values.grant as string[] | undefined) ?? []).join("\n"),
+      });
+      const identity = await createIdentity({ ...input, grants: input.grants, workspaceId: await workspaceId(input.workspace), actor });
+      return { id: identity.id, name: identity.name, workflowClass: input.workflowClass, status: identity.status, grants: identity.grants };
+    },
+  },
+  "identity disable": {
+    usage: "identity disable --workspace acme --name invoice-bot [--reason …]",
+    options: { workspace: { type: "string" }, name: { type: "string" }, reason: { type: "string" } },
+    run: async (values, actor) => {
+      const name = parse(resourceNameSchema, values.name ?? "");
+      return setIdentityStatus({
+        workspaceId: await workspaceId(values.workspace),
+        actor,
+        identityName: name,
+        status: "disabled",
+        reason: (values.reason as string | undefined) ?? "disabled from the admin CLI",
+      });
+    },
+  },
+  "identity enable": {
+    usage: "identity enable --workspace acme --name invoice-bot [--reason …]",
+    options: { workspace: { type: "string" }, name: { type: "string" }, reason: { type: "string" } },
+    run: async (values, actor) => {
+      const name = parse(resourceNameSchema, values.name ?? "");
+      return setIdentityStatus({
+        workspaceId: await workspaceId(values.workspace),
+        actor,
+        identityName: name,
+        status: "active",
+        reason: (values.reason as string | undefined) ?? "enabled from the admin CLI",
+      });
+    },
+  },
+  "key create": {
+    usage: "key create --workspace acme --identity invoice-bot [--expires-in 7d] [--daily-writes N]",
+    options: { workspace: { type: "string" }, identity: { type: "string" }, "expires-in": { type: "string" }, "daily-writes": { type: "string" } },
+    run: async (values, actor) => {
+      const identityName = parse(resourceNameSchema, values.identity ?? "");
+      const dailyWrites = values["daily-writes"] as string | undefined;
+      if (dailyWrites !== undefined && !/^[1-9]\d{0,9}$/.test(dailyWrites)) {
+        throw new AppError("validation_failed", `--daily-writes must be a whole number above 0, got "${dailyWrites}"`);
+      }
+      const issued = await issueCredential({
+        workspaceId: await workspaceId(values.workspace),
+        actor,
+        identityName,
+        expiresInSeconds: seconds(values, "expires-in"),
+        dailyWriteCeiling: dailyWrites === undefined ? null : Number(dailyWrites),
+      });
+      return { id: issued.id, key: issued.key, prefix: issued.prefix, expiresAt: issued.expiresAt };
+    },
+  },
+  "key revoke": {
+    usage: "key revoke --id <credential id> [--reason …]",
+    options: { id: { type: "string" }, reason: { type: "string" } },
+    run: async (values, actor) => {
+      const id = values.id as string | undefined;
+      if (!id) throw new AppError("validation_failed", "--id is required");
+      return revokeCredential({ actor, credentialId: id, reason: (values.reason as string | undefined) ?? "revoked from the admin CLI" });
+    },
+  },
+
   "workspace create": {
     usage: "workspace create --slug acme [--name N] [--daily-requests N|unlimited] [--degrade-at 80] [--stop-message …] [--timezone UTC]",
     options: { slug: { type: "string" }, ...settingsOptions },
@@ -138,11 +298,12 @@ export async function runAdminCli(argv: string[], actor: Actor = cliActor()): Pr
     const result = await command.run(values as Values, actor);
     return { code: 0, stdout: `${toJson(result)}\n`, stderr: "" };
   } catch (error) {
+    if (process.env.BASEKV_CLI_DEBUG) console.error(error);
     if (isAppError(error)) return { code: 1, stdout: "", stderr: `error: ${error.message}\n` };
     const usageError = error instanceof TypeError && String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS");
-    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    const message = error instanceof Error ? (error.message.split("\n").find((line) => line.trim()) ?? error.name) : String(error);
     return usageError
       ? { code: 2, stdout: "", stderr: `error: ${message} (usage: ${command.usage})\n` }
-      : { code: 3, stdout: "", stderr: `error: internal error, nothing was changed: ${message}\n` };
+      : { code: 3, stdout: "", stderr: `error: internal error (${error instanceof Error ? error.name : "unknown"}), nothing was changed; BASEKV_CLI_DEBUG=1 shows details\n` };
   }
 }

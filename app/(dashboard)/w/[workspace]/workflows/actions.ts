@@ -1,0 +1,25 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { workspaceAction } from "@/lib/server/action";
+import { createWorkflowClass } from "@/lib/server/workflow-classes/create-workflow-class";
+import { updateWorkflowClass } from "@/lib/server/workflow-classes/update-workflow-class";
+import { createWorkflowClassSchema, updateWorkflowClassSchema } from "@/lib/validations/identity";
+
+export const createWorkflowClassAction = workspaceAction(
+  { name: "workflow_class.create", schema: createWorkflowClassSchema, permission: "workspace.configure" },
+  async ({ workspace: _slug, ...input }, ctx) => {
+    const wc = await createWorkflowClass({ ...input, workspaceId: ctx.workspace.id, actor: ctx.actor });
+    revalidatePath(`/w/${ctx.workspace.slug}/workflows`);
+    return { message: `Workflow class ${wc.name} created.` };
+  },
+);
+
+export const updateWorkflowClassAction = workspaceAction(
+  { name: "workflow_class.update", schema: updateWorkflowClassSchema, permission: "workspace.configure" },
+  async ({ workspace: _slug, ...input }, ctx) => {
+    const wc = await updateWorkflowClass({ ...input, workspaceId: ctx.workspace.id, actor: ctx.actor });
+    revalidatePath(`/w/${ctx.workspace.slug}/workflows`);
+    return { message: `Retry policy of ${wc.name} saved.` };
+  },
+);

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { localDay, nextDailyReset } from "./calendar";
+
+describe("nextDailyReset", () => {
+  it("is the next UTC midnight for UTC", () => {
+    expect(nextDailyReset(new Date("2026-11-25T15:30:00Z"), "UTC")).toEqual(new Date("2026-11-26T00:00:00Z"));
+  });
+
+  it("is strictly after now, even at midnight exactly", () => {
+    expect(nextDailyReset(new Date("2026-11-26T00:00:00Z"), "UTC")).toEqual(new Date("2026-11-27T00:00:00Z"));
+  });
+
+  it("uses the workspace's local midnight", () => {
+    // Paris is UTC+1 in November: local midnight is 23:00 UTC.
+    expect(nextDailyReset(new Date("2026-11-25T15:30:00Z"), "Europe/Paris")).toEqual(new Date("2026-11-25T23:00:00Z"));
+    // 23:30 UTC is already the 26th in Paris.
+    expect(nextDailyReset(new Date("2026-11-25T23:30:00Z"), "Europe/Paris")).toEqual(new Date("2026-11-26T23:00:00Z"));
+    expect(nextDailyReset(new Date("2026-11-25T15:30:00Z"), "America/New_York")).toEqual(new Date("2026-11-26T05:00:00Z"));
+  });
+
+  it("handles the days when clocks change", () => {
+    // Paris springs forward on 2026-03-29: the next midnight is at UTC+2.
+    expect(nextDailyReset(new Date("2026-03-29T12:00:00Z"), "Europe/Paris")).toEqual(new Date("2026-03-29T22:00:00Z"));
+    // and falls back on 2026-10-25.
+    expect(nextDailyReset(new Date("2026-10-25T12:00:00Z"), "Europe/Paris")).toEqual(new Date("2026-10-25T23:00:00Z"));
+  });
+
+  it("names the local day", () => {
+    expect(localDay(new Date("2026-11-25T23:30:00Z"), "Europe/Paris")).toBe("2026-11-26");
+    expect(localDay(new Date("2026-11-25T23:30:00Z"), "UTC")).toBe("2026-11-25");
+  });
+});

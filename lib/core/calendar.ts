@@ -1,0 +1,40 @@
+/**
+ * Budgets reset at midnight in the workspace's time zone. Pure: takes `now`.
+ */
+function localParts(instant: Date, timeZone: string) {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(instant);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  return { year: get("year"), month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute"), second: get("second") };
+}
+
+/** Milliseconds to add to UTC to get the local wall clock at `instant`. */
+function offsetMs(instant: Date, timeZone: string): number {
+  const p = localParts(instant, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+/** The local calendar day of `now` in `timeZone`, as YYYY-MM-DD. */
+export function localDay(now: Date, timeZone: string): string {
+  const p = localParts(now, timeZone);
+  return `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
+}
+
+/** The instant of the next local midnight after `now` in `timeZone`. */
+export function nextDailyReset(now: Date, timeZone: string): Date {
+  const p = localParts(now, timeZone);
+  const midnightWall = Date.UTC(p.year, p.month - 1, p.day + 1, 0, 0, 0);
+  // Two passes settle the offset across a DST change at or near midnight.
+  let guess = midnightWall - offsetMs(now, timeZone);
+  guess = midnightWall - offsetMs(new Date(guess), timeZone);
+  return new Date(guess);
+}

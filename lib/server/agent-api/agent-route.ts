@@ -1,0 +1,244 @@
+import "server-only";
+import { AppError, isAppError, type ErrorCode } from "@/lib/core/errors";
+import { decideAccess, type Operation } from "@/lib/core/grants";
+import { newId } from "@/lib/core/ids";
+import { checkCredential, hashKey, parseBearer } from "@/lib/core/keys";
+import type { AuditOutcome } from "@/lib/generated/prisma/client";
+import { writeAudit, type Actor } from "../audit";
+import { getDb } from "../db";
+import { logger } from "../logger";
+import { loadPrincipal, touchLastUsed, type AgentPrincipal } from "./authenticate";
+import { currentUsage, type Usage } from "./usage";
+
+export type AgentContext = {
+  request: Request;
+  principal: AgentPrincipal;
+  actor: Actor;
+  requestId: string;
+  correlationId: string;
+  reason: string | null;
+  priority: "low" | "normal";
+  idempotencyKey: string | null;
+  usage: Usage;
+  now: Date;
+  /** Throws 403 forbidden_namespace (audited by the wrapper) unless a grant allows it. */
+  requireGrant: (namespace: string, operation: Operation) => void;
+};
+
+export type AgentResult = { status?: number; body: unknown; headers?: Record<string, string> };
+
+type Options = {
+  /** Audit action for refusals of this route, e.g. `policy.read`, `kv.write`. */
+  action: string;
+  /** Counted against the daily request budget (everything but GET /policy). */
+  counted?: boolean;
+};
+
+type RouteParams = { params: Promise<Record<string, string | string[]>> };
+
+/**
+ * The one wrapper every agent route uses (STYLE.md): authenticate the bearer
+ * key, load identity + class + workspace + grants, assign the request and
+ * correlation ids, enforce the kill switch, set the standard headers, map
+ * every error to the envelope of API.md, and audit every refusal. A route
+ * cannot forget a guardrail because it cannot run outside this.
+ */
+export function agentRoute<P extends Record<string, string | string[]>>(
+  options: Options,
+  handler: (ctx: AgentContext, params: P) => Promise<AgentResult>,
+) {
+  const counted = options.counted ?? true;
+  return async function route(request: Request, routeParams: RouteParams): Promise<Response> {
+    const now = new Date();
+    const requestId = newId("req");
+    let correlationId = newId("corr");
+    let principal: AgentPrincipal | null = null;
+    let usage: Usage | null = null;
+    let reason: string | null = null;
+
+    try {
+      const headers = parseAgentHeaders(request);
+      correlationId = headers.correlationId ?? correlationId;
+      reason = headers.reason;
+
+      const bearer = parseBearer(request.headers.get("authorization"));
+      if (!bearer.ok) throw new AppError("unauthorized", bearer.message);
+      principal = await loadPrincipal(hashKey(bearer.key));
+      if (!principal) throw new AppError("unauthorized", "unknown API key");
+      const check = checkCredential({ ...principal.credential, identityStatus: principal.identity.status }, now);
+      if (!check.ok) throw new AppError("unauthorized", check.message, { reason: check.reason });
+      touchLastUsed(principal, now);
+
+      usage = currentUsage(principal, now);
+      if (counted && usage.mode === "stopped") {
+        throw new AppError("budget_exhausted", usage.message ?? "This workspace has been stopped.", { resetAt: null, killSwitch: true });
+      }
+
+      const p = principal;
+      const ctx: AgentContext = {
+        request,
+        principal: p,
+        actor: identityActor(p),
+        requestId,
+        correlationId,
+        reason,
+        priority: headers.priority,
+        idempotencyKey: headers.idempotencyKey,
+        usage,
+        now,
+        requireGrant: (namespace, operation) => {
+          const decision = decideAccess(p.grants, namespace, operation);
+          if (!decision.allowed) {
+            // The message names neither the grants nor whether the namespace exists.
+            throw new AppError("forbidden_namespace", `this key may not ${operation} namespace "${namespace}"`, {
+              namespace,
+              access: operation,
+            });
+          }
+        },
+      };
+      const params = (await routeParams.params) as P;
+      const result = await handler(ctx, params);
+      return json(result.status ?? 200, result.body, { ...standardHeaders(requestId, correlationId, usage), ...result.headers });
+    } catch (error) {
+      const appError = isAppError(error) ? error : null;
+      if (!appError) logger.error({ err: error, requestId, path: new URL(request.url).pathname }, "agent route failed");
+      const failure = appError ?? new AppError("internal", "internal error");
+      const outcome = auditOutcome(failure.code);
+      if (outcome) {
+        await auditRefusal({ options, request, principal, requestId, correlationId, reason, error: failure, outcome }).catch((auditError: unknown) =>
+          logger.error({ err: auditError, requestId }, "could not audit a refused agent call"),
+        );
+      }
+      const headers = principal ? standardHeaders(requestId, correlationId, usage) : { "X-Request-Id": requestId, "X-Correlation-Id": correlationId };
+      if (failure.code === "budget_exhausted" && failure.details?.resetAt) {
+        headers["Retry-After"] = String(Math.max(1, Math.ceil((new Date(String(failure.details.resetAt)).getTime() - now.getTime()) / 1000)));
+      }
+      return errorResponse(failure, requestId, headers);
+    }
+  };
+}
+
+function identityActor(p: AgentPrincipal): Actor {
+  return { type: "identity", id: p.identity.id, name: p.identity.name };
+}
+
+type AgentHeaders = { correlationId: string | null; reason: string | null; priority: "low" | "normal"; idempotencyKey: string | null };
+
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+function parseAgentHeaders(request: Request): AgentHeaders {
+  const header = (name: string, max: number) => {
+    const value = request.headers.get(name);
+    if (value === null) return null;
+    if (value.length === 0 || value.length > max || !PRINTABLE.test(value)) {
+      throw new AppError("invalid_request", `${name} must be 1–${max} printable ASCII characters`, { header: name });
+    }
+    return value;
+  };
+  const priority = request.headers.get("x-priority");
+  if (priority !== null && priority !== "low" && priority !== "normal") {
+    throw new AppError("invalid_request", "X-Priority must be low or normal", { header: "X-Priority" });
+  }
+  const rawReason = request.headers.get("x-reason");
+  if (rawReason !== null && rawReason.length > 500) throw new AppError("invalid_request", "X-Reason must be at most 500 characters", { header: "X-Reason" });
+  return {
+    correlationId: header("x-correlation-id", 128),
+    // Reasons are free text: percent-decoding lets agents send non-ASCII in a header.
+    reason: rawReason === null ? null : safeDecode(rawReason),
+    priority: priority ?? "normal",
+    idempotencyKey: header("idempotency-key", 255),
+  };
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+export function standardHeaders(requestId: string, correlationId: string, usage: Usage | null): Record<string, string> {
+  const headers: Record<string, string> = {
+    "X-Request-Id": requestId,
+    "X-Correlation-Id": correlationId,
+    "Cache-Control": "no-store",
+  };
+  if (usage) {
+    headers["X-Guardrail-Mode"] = usage.mode;
+    const { limit, remaining, resetAt } = usage.requests;
+    if (limit !== null && remaining !== null) {
+      headers["RateLimit-Limit"] = String(limit);
+      headers["RateLimit-Remaining"] = String(remaining);
+      headers["RateLimit-Reset"] = String(Math.max(0, Math.ceil((resetAt.getTime() - Date.now()) / 1000)));
+    }
+  }
+  return headers;
+}
+
+function auditOutcome(code: ErrorCode): AuditOutcome | null {
+  switch (code) {
+    case "unauthorized":
+    case "forbidden":
+    case "forbidden_namespace":
+    case "budget_exhausted":
+    case "write_ceiling_reached":
+    case "degraded_low_priority":
+    case "validation_failed":
+    case "ttl_exceeds_policy":
+    case "payload_too_large":
+    case "idempotency_key_reused":
+      return "denied";
+    case "invalid_transition":
+    case "version_conflict":
+    case "idempotency_in_progress":
+    case "conflict":
+      return "conflict";
+    case "internal":
+      return "error";
+    default:
+      return null; // 400 and 404: malformed or absent, nothing was attempted
+  }
+}
+
+async function auditRefusal(input: {
+  options: Options;
+  request: Request;
+  principal: AgentPrincipal | null;
+  requestId: string;
+  correlationId: string;
+  reason: string | null;
+  error: AppError;
+  outcome: AuditOutcome;
+}) {
+  const { principal, error } = input;
+  const url = new URL(input.request.url);
+  await writeAudit(getDb(), {
+    workspaceId: principal?.workspace.id ?? null,
+    actor: principal ? identityActor(principal) : { type: "identity", id: null, name: null },
+    action: input.options.action,
+    outcome: input.outcome,
+    namespace: typeof error.details?.namespace === "string" ? error.details.namespace : null,
+    target: url.pathname,
+    reason: input.reason,
+    correlationId: input.correlationId,
+    requestId: input.requestId,
+    // The key itself is never recorded; its display prefix identifies it when known.
+    details: {
+      code: error.code,
+      message: error.message,
+      method: input.request.method,
+      credential: principal ? { id: principal.credential.id, prefix: principal.credential.prefix } : null,
+    },
+  });
+}
+
+function json(status: number, body: unknown, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+}
+
+export function errorResponse(error: AppError, requestId: string, headers: Record<string, string> = {}): Response {
+  const body = { error: { code: error.code, message: error.message, requestId, details: error.details ?? {} } };
+  return json(error.status, body, { "X-Request-Id": requestId, ...headers });
+}

@@ -1,0 +1,128 @@
+import "server-only";
+import type { AccessLevel, Grant } from "@/lib/core/grants";
+import { getDb } from "../db";
+import { logger } from "../logger";
+
+export type AgentPrincipal = {
+  credential: { id: string; prefix: string; expiresAt: Date; revokedAt: Date | null; dailyWriteCeiling: number | null; lastUsedAt: Date | null };
+  identity: { id: string; name: string; status: "active" | "disabled" };
+  workflowClass: {
+    id: string;
+    name: string;
+    maxAttempts: number;
+    initialIntervalMs: number;
+    backoffCoefficient: number;
+    maxIntervalMs: number;
+    nonRetryableErrors: string[];
+    heartbeatTimeoutSeconds: number;
+  };
+  workspace: {
+    id: string;
+    slug: string;
+    timeZone: string;
+    dailyRequestLimit: number | null;
+    degradeAtPercent: number;
+    stopMessage: string | null;
+    killSwitch: boolean;
+  };
+  grants: Grant[];
+};
+
+type Row = {
+  credential_id: string;
+  prefix: string;
+  expires_at: Date;
+  revoked_at: Date | null;
+  daily_write_ceiling: number | null;
+  last_used_at: Date | null;
+  identity_id: string;
+  identity_name: string;
+  identity_status: "active" | "disabled";
+  class_id: string;
+  class_name: string;
+  max_attempts: number;
+  initial_interval_ms: number;
+  backoff_coefficient: number;
+  max_interval_ms: number;
+  non_retryable_errors: string[];
+  heartbeat_timeout_seconds: number;
+  workspace_id: string;
+  slug: string;
+  time_zone: string;
+  daily_request_limit: number | null;
+  degrade_at_percent: number;
+  stop_message: string | null;
+  kill_switch: boolean;
+  grants: { pattern: string; access: AccessLevel }[];
+};
+
+/**
+ * Everything a call needs about its key, in one round trip and uncached: a
+ * revocation or a disabled identity therefore takes effect on the very next
+ * request.
+ */
+export async function loadPrincipal(keyHash: string): Promise<AgentPrincipal | null> {
+  const rows = await getDb().$queryRaw<Row[]>`
+    SELECT c.id AS credential_id, c.prefix, c.expires_at, c.revoked_at, c.daily_write_ceiling, c.last_used_at,
+           i.id AS identity_id, i.name AS identity_name, i.status::text AS identity_status,
+           wc.id AS class_id, wc.name AS class_name, wc.max_attempts, wc.initial_interval_ms, wc.backoff_coefficient,
+           wc.max_interval_ms, wc.non_retryable_errors, wc.heartbeat_timeout_seconds,
+           w.id AS workspace_id, w.slug, w.time_zone, w.daily_request_limit, w.degrade_at_percent, w.stop_message, w.kill_switch,
+           COALESCE((SELECT json_agg(json_build_object('pattern', g.pattern, 'access', g.access::text) ORDER BY g.pattern)
+                       FROM identity_grant g WHERE g.identity_id = i.id), '[]'::json) AS grants
+    FROM credential c
+    JOIN identity i ON i.id = c.identity_id
+    JOIN workflow_class wc ON wc.id = i.workflow_class_id
+    JOIN workspace w ON w.id = c.workspace_id
+    WHERE c.key_hash = ${keyHash}`;
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    credential: {
+      id: r.credential_id,
+      prefix: r.prefix,
+      expiresAt: r.expires_at,
+      revokedAt: r.revoked_at,
+      dailyWriteCeiling: r.daily_write_ceiling,
+      lastUsedAt: r.last_used_at,
+    },
+    identity: { id: r.identity_id, name: r.identity_name, status: r.identity_status },
+    workflowClass: {
+      id: r.class_id,
+      name: r.class_name,
+      maxAttempts: r.max_attempts,
+      initialIntervalMs: r.initial_interval_ms,
+      backoffCoefficient: r.backoff_coefficient,
+      maxIntervalMs: r.max_interval_ms,
+      nonRetryableErrors: r.non_retryable_errors,
+      heartbeatTimeoutSeconds: r.heartbeat_timeout_seconds,
+    },
+    workspace: {
+      id: r.workspace_id,
+      slug: r.slug,
+      timeZone: r.time_zone,
+      dailyRequestLimit: r.daily_request_limit,
+      degradeAtPercent: r.degrade_at_percent,
+      stopMessage: r.stop_message,
+      killSwitch: r.kill_switch,
+    },
+    grants: r.grants,
+  };
+}
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * `last used` is informational: written at most about once a minute per key,
+ * outside the request's critical path (the conditional UPDATE makes concurrent
+ * calls from several instances write once).
+ */
+export function touchLastUsed(principal: AgentPrincipal, now: Date): void {
+  const last = principal.credential.lastUsedAt?.getTime() ?? 0;
+  if (now.getTime() - last < LAST_USED_RESOLUTION_MS) return;
+  getDb()
+    .$executeRaw`UPDATE credential SET last_used_at = ${now}
+                 WHERE id = ${principal.credential.id}
+                   AND (last_used_at IS NULL OR last_used_at < ${new Date(now.getTime() - LAST_USED_RESOLUTION_MS)})`
+    .catch((error: unknown) => logger.warn({ err: error, credentialId: principal.credential.id }, "could not record last use"));
+}
