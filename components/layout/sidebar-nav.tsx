@@ -1,12 +1,12 @@
 "use client";
 
-import { LayoutDashboard, Users } from "lucide-react";
+import { Bot, Database, LayoutDashboard, Users, Workflow } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/lib/utils";
 
-type Item = { href: string; label: string; icon: "overview" | "members" };
-const ICONS = { overview: LayoutDashboard, members: Users };
+const ICONS = { overview: LayoutDashboard, members: Users, identities: Bot, namespaces: Database, workflows: Workflow };
+type Item = { href: string; label: string; icon: keyof typeof ICONS };
 
 export function SidebarNav({ items }: { items: Item[] }) {
   const pathname = usePathname();

@@ -1,7 +1,8 @@
 import "server-only";
 import { AppError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
-import { decideKeyTtl, generateKey } from "@/lib/core/keys";
+import { decideKeyTtl } from "@/lib/core/credential-policy";
+import { generateKey } from "@/lib/core/keys";
 import { writeAudit, type Actor } from "../audit";
 import { getDb, type Tx } from "../db";
 

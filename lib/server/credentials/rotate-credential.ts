@@ -1,6 +1,6 @@
 import "server-only";
 import { AppError } from "@/lib/core/errors";
-import { credentialStatus, rotatedExpiry } from "@/lib/core/keys";
+import { credentialStatus, rotatedExpiry } from "@/lib/core/credential-policy";
 import { writeAudit, type Actor } from "../audit";
 import { getDb } from "../db";
 import { issueCredentialIn, type IssuedCredential } from "./issue-credential";

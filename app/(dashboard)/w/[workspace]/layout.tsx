@@ -17,6 +17,9 @@ export default async function WorkspaceLayout({ children, params }: { children: 
   // Only sections that work today; later issues add theirs here.
   const nav = [
     { href: base, label: "Overview", icon: "overview" as const },
+    { href: `${base}/identities`, label: "Identities", icon: "identities" as const },
+    { href: `${base}/namespaces`, label: "Namespaces", icon: "namespaces" as const },
+    { href: `${base}/workflows`, label: "Workflow classes", icon: "workflows" as const },
     ...(can(role, "members.manage") ? [{ href: `${base}/settings/members`, label: "Members", icon: "members" as const }] : []),
   ];
   return (

@@ -1,0 +1,55 @@
+"use client";
+
+import { useActionState, useRef, type ReactNode } from "react";
+import type { ActionState } from "@/lib/action-state";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+
+type Action<T> = (state: ActionState<T> | undefined, formData: FormData) => Promise<ActionState<T>>;
+
+/**
+ * A form bound to a server action: shows its message, passes field errors to
+ * the fields, disables the submit button while it runs, and (optionally)
+ * clears itself after a success.
+ */
+export function ActionForm<T>({
+  action,
+  hidden,
+  submitLabel,
+  pendingLabel = "Saving…",
+  resetOnSuccess = false,
+  className = "space-y-4",
+  children,
+  after,
+}: {
+  action: Action<T>;
+  hidden?: Record<string, string>;
+  submitLabel: string;
+  pendingLabel?: string;
+  resetOnSuccess?: boolean;
+  className?: string;
+  children: (errors: ActionState<T>["fieldErrors"]) => ReactNode;
+  after?: (state: ActionState<T>) => ReactNode;
+}) {
+  const form = useRef<HTMLFormElement>(null);
+  const [state, formAction, pending] = useActionState(async (previous: ActionState<T> | undefined, formData: FormData) => {
+    const result = await action(previous, formData);
+    if (result.ok && resetOnSuccess) form.current?.reset();
+    return result;
+  }, undefined);
+  return (
+    <form ref={form} action={formAction} className={className} noValidate>
+      {Object.entries(hidden ?? {}).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+      {state?.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      {state && after ? after(state) : null}
+      {children(state?.fieldErrors)}
+      <div>
+        <Button type="submit" disabled={pending}>
+          {pending ? pendingLabel : submitLabel}
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,80 @@
+"use client";
+
+import { useActionState, useState, type ReactNode } from "react";
+import type { ActionState } from "@/lib/action-state";
+import { Alert } from "@/components/ui/alert";
+import { Button, type ButtonProps } from "@/components/ui/button";
+import { Dialog, DialogClose, DialogContent, DialogTrigger } from "@/components/ui/dialog";
+import { Field, Textarea } from "@/components/ui/field";
+
+type Action<T> = (state: ActionState<T> | undefined, formData: FormData) => Promise<ActionState<T>>;
+
+/**
+ * Every destructive or security-relevant action goes through this: a
+ * confirmation that says what will happen and a reason for the audit trail.
+ */
+export function ReasonDialog<T>({
+  action,
+  fields,
+  trigger,
+  triggerLabel,
+  triggerVariant = "ghost",
+  title,
+  description,
+  submitLabel,
+  submitVariant = "danger",
+  children,
+  onDone,
+}: {
+  action: Action<T>;
+  fields: Record<string, string>;
+  trigger: ReactNode;
+  triggerLabel?: string;
+  triggerVariant?: ButtonProps["variant"];
+  title: string;
+  description: ReactNode;
+  submitLabel: string;
+  submitVariant?: ButtonProps["variant"];
+  children?: ReactNode;
+  onDone?: (state: ActionState<T>) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  const [state, formAction, pending] = useActionState(async (previous: ActionState<T> | undefined, formData: FormData) => {
+    const result = await action(previous, formData);
+    if (result.ok) {
+      setOpen(false);
+      onDone?.(result);
+    }
+    return result;
+  }, undefined);
+  const id = Object.values(fields).join("-");
+  return (
+    <Dialog open={open} onOpenChange={setOpen}>
+      <DialogTrigger asChild>
+        <Button variant={triggerVariant} size="sm" aria-label={triggerLabel}>
+          {trigger}
+        </Button>
+      </DialogTrigger>
+      <DialogContent title={title} description={description}>
+        <form action={formAction} className="space-y-4">
+          {Object.entries(fields).map(([name, value]) => (
+            <input key={name} type="hidden" name={name} value={value} />
+          ))}
+          {state?.message && !state.ok ? <Alert tone="error">{state.message}</Alert> : null}
+          {children}
+          <Field label="Reason" htmlFor={`reason-${id}`} error={state?.fieldErrors?.reason} hint="Recorded in the audit trail.">
+            <Textarea id={`reason-${id}`} name="reason" rows={2} required />
+          </Field>
+          <div className="flex justify-end gap-2">
+            <DialogClose asChild>
+              <Button variant="secondary">Cancel</Button>
+            </DialogClose>
+            <Button type="submit" variant={submitVariant} disabled={pending}>
+              {pending ? "Working…" : submitLabel}
+            </Button>
+          </div>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}
