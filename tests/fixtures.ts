@@ -25,5 +25,6 @@ export async function seedWorkspace(roles: Role[] = ["admin"]) {
 }
 
 export async function auditEvents(where: { workspaceId?: string | null; action?: string; target?: string }) {
-  return getDb().auditEvent.findMany({ where, orderBy: { id: "asc" } });
+  const events = await getDb().auditEvent.findMany({ where, orderBy: { id: "asc" } });
+  return events.map((e) => ({ ...e, id: e.id.toString() })); // JSON-safe for assertions
 }

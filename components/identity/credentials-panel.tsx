@@ -91,6 +91,7 @@ export function CredentialsPanel({
           }}
           hidden={{ workspace, identityId }}
           submitLabel="Issue key"
+          showSuccess={false}
           className="grid gap-4 sm:grid-cols-[1fr_1fr_auto] sm:items-end"
         >
           {(errors) => (

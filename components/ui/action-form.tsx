@@ -18,6 +18,7 @@ export function ActionForm<T>({
   submitLabel,
   pendingLabel = "Saving…",
   resetOnSuccess = false,
+  showSuccess = true,
   className = "space-y-4",
   children,
   after,
@@ -27,6 +28,8 @@ export function ActionForm<T>({
   submitLabel: string;
   pendingLabel?: string;
   resetOnSuccess?: boolean;
+  /** Off when the caller shows its own success (e.g. a key shown once). */
+  showSuccess?: boolean;
   className?: string;
   children: (errors: ActionState<T>["fieldErrors"]) => ReactNode;
   after?: (state: ActionState<T>) => ReactNode;
@@ -42,7 +45,7 @@ export function ActionForm<T>({
       {Object.entries(hidden ?? {}).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}
-      {state?.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      {state?.message && (showSuccess || !state.ok) ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
       {state && after ? after(state) : null}
       {children(state?.fieldErrors)}
       <div>

@@ -14,6 +14,7 @@ import { createIdentity } from "../identities/create-identity";
 import { setIdentityStatus } from "../identities/set-identity-status";
 import { issueCredential } from "../credentials/issue-credential";
 import { revokeCredential } from "../credentials/revoke-credential";
+import { rotateCredential } from "../credentials/rotate-credential";
 import {
   createIdentitySchema,
   createNamespaceSchema,
@@ -208,6 +209,25 @@ const COMMANDS: Record<string, Command> = {
         dailyWriteCeiling: dailyWrites === undefined ? null : Number(dailyWrites),
       });
       return { id: issued.id, key: issued.key, prefix: issued.prefix, expiresAt: issued.expiresAt };
+    },
+  },
+  "key rotate": {
+    usage: "key rotate --id <credential id> [--overlap 1h] [--reason …]   → the new key, once",
+    options: { id: { type: "string" }, overlap: { type: "string" }, reason: { type: "string" } },
+    run: async (values, actor) => {
+      const id = values.id as string | undefined;
+      if (!id) throw new AppError("validation_failed", "--id is required");
+      const credential = await getDb().credential.findUnique({ where: { id }, select: { workspaceId: true } });
+      if (!credential) throw new AppError("not_found", "No such key.");
+      const overlap = values.overlap === "0" ? 0 : (seconds(values, "overlap") ?? 3600);
+      const issued = await rotateCredential({
+        workspaceId: credential.workspaceId,
+        actor,
+        credentialId: id,
+        overlapSeconds: overlap,
+        reason: (values.reason as string | undefined) ?? "rotated from the admin CLI",
+      });
+      return { id: issued.id, key: issued.key, prefix: issued.prefix, expiresAt: issued.expiresAt, previous: issued.previous };
     },
   },
   "key revoke": {
