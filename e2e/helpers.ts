@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, type Page } from "@playwright/test";
@@ -17,4 +19,26 @@ export async function signInAsAdmin(page: Page) {
   const login = printedLogin();
   await signIn(page, login.email, login.password);
   await expect(page).toHaveURL(/\/w\/demo$/);
+}
+
+/** Runs the real admin CLI against the e2e database and returns its JSON output. */
+export function admin(...args: string[]): Record<string, unknown> {
+  const result = spawnSync(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", "scripts/admin.ts", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, DATABASE_URL: printedLogin().databaseUrl },
+  });
+  if (result.status !== 0) throw new Error(`admin ${args.join(" ")} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+/** A fresh workspace with a class, an identity and a key, set up through the CLI. */
+export function seedAgentWorkspace(options: { grants?: string[]; keyArgs?: string[] } = {}) {
+  const slug = `e2e-${randomBytes(4).toString("hex")}`;
+  admin("workspace", "create", "--slug", slug, "--daily-requests", "1000");
+  admin("namespace", "create", "--workspace", slug, "--name", "billing.runs");
+  admin("class", "create", "--workspace", slug, "--name", "invoices");
+  const grants = options.grants ?? ["billing.*:readwrite"];
+  admin("identity", "create", "--workspace", slug, "--name", "invoice-bot", "--class", "invoices", ...grants.flatMap((g) => ["--grant", g]));
+  const key = admin("key", "create", "--workspace", slug, "--identity", "invoice-bot", ...(options.keyArgs ?? [])) as { id: string; key: string };
+  return { slug, key: key.key, credentialId: key.id };
 }

@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useEffect, useRef } from "react";
+import { useRef } from "react";
+import { useServerForm } from "@/components/ui/use-server-form";
 import { addMemberAction } from "@/app/(dashboard)/w/[workspace]/settings/members/actions";
 import { ROLES, ROLE_LABELS } from "@/lib/core/roles";
 import { Alert } from "@/components/ui/alert";
@@ -8,15 +9,16 @@ import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 
 export function AddMemberForm({ workspace }: { workspace: string }) {
-  const [state, action, pending] = useActionState(addMemberAction, undefined);
   const form = useRef<HTMLFormElement>(null);
-  useEffect(() => {
-    if (state?.ok) form.current?.reset();
-  }, [state]);
+  const { state, pending, onSubmit } = useServerForm(async (previous: Parameters<typeof addMemberAction>[0], formData: FormData) => {
+    const result = await addMemberAction(previous, formData);
+    if (result.ok) form.current?.reset();
+    return result;
+  });
   const created = state?.ok ? (state.data as { email: string; oneTimePassword: string | null } | undefined) : undefined;
 
   return (
-    <form ref={form} action={action} className="space-y-4" noValidate>
+    <form ref={form} onSubmit={onSubmit} className="space-y-4" noValidate>
       <input type="hidden" name="workspace" value={workspace} />
       {state?.message ? (
         <Alert tone={state.ok ? "success" : "error"}>

@@ -1,16 +1,17 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useServerForm } from "@/components/ui/use-server-form";
+import { useState } from "react";
 import { changeMemberRoleAction } from "@/app/(dashboard)/w/[workspace]/settings/members/actions";
 import { ROLES, ROLE_LABELS, type Role } from "@/lib/core/roles";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/field";
 
 export function MemberRoleForm({ workspace, userId, email, role }: { workspace: string; userId: string; email: string; role: Role }) {
-  const [state, action, pending] = useActionState(changeMemberRoleAction, undefined);
+  const { state, pending, onSubmit } = useServerForm(changeMemberRoleAction);
   const [selected, setSelected] = useState<Role>(role);
   return (
-    <form action={action} className="flex items-center gap-2">
+    <form onSubmit={onSubmit} className="flex items-center gap-2">
       <input type="hidden" name="workspace" value={workspace} />
       <input type="hidden" name="userId" value={userId} />
       <Select

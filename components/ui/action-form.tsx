@@ -1,9 +1,10 @@
 "use client";
 
-import { useActionState, useRef, type ReactNode } from "react";
+import { useRef, type ReactNode } from "react";
 import type { ActionState } from "@/lib/action-state";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { useServerForm } from "./use-server-form";
 
 type Action<T> = (state: ActionState<T> | undefined, formData: FormData) => Promise<ActionState<T>>;
 
@@ -35,13 +36,13 @@ export function ActionForm<T>({
   after?: (state: ActionState<T>) => ReactNode;
 }) {
   const form = useRef<HTMLFormElement>(null);
-  const [state, formAction, pending] = useActionState(async (previous: ActionState<T> | undefined, formData: FormData) => {
+  const { state, pending, onSubmit } = useServerForm(async (previous: ActionState<T> | undefined, formData: FormData) => {
     const result = await action(previous, formData);
     if (result.ok && resetOnSuccess) form.current?.reset();
     return result;
-  }, undefined);
+  });
   return (
-    <form ref={form} action={formAction} className={className} noValidate>
+    <form ref={form} onSubmit={onSubmit} className={className} noValidate>
       {Object.entries(hidden ?? {}).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}

@@ -1,11 +1,12 @@
 "use client";
 
-import { useActionState, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import type { ActionState } from "@/lib/action-state";
 import { Alert } from "@/components/ui/alert";
 import { Button, type ButtonProps } from "@/components/ui/button";
 import { Dialog, DialogClose, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { Field, Textarea } from "@/components/ui/field";
+import { useServerForm } from "./use-server-form";
 
 type Action<T> = (state: ActionState<T> | undefined, formData: FormData) => Promise<ActionState<T>>;
 
@@ -39,14 +40,14 @@ export function ReasonDialog<T>({
   onDone?: (state: ActionState<T>) => void;
 }) {
   const [open, setOpen] = useState(false);
-  const [state, formAction, pending] = useActionState(async (previous: ActionState<T> | undefined, formData: FormData) => {
+  const { state, pending, onSubmit } = useServerForm(async (previous: ActionState<T> | undefined, formData: FormData) => {
     const result = await action(previous, formData);
     if (result.ok) {
       setOpen(false);
       onDone?.(result);
     }
     return result;
-  }, undefined);
+  });
   const id = Object.values(fields).join("-");
   return (
     <Dialog open={open} onOpenChange={setOpen}>
@@ -56,7 +57,7 @@ export function ReasonDialog<T>({
         </Button>
       </DialogTrigger>
       <DialogContent title={title} description={description}>
-        <form action={formAction} className="space-y-4">
+        <form onSubmit={onSubmit} className="space-y-4">
           {Object.entries(fields).map(([name, value]) => (
             <input key={name} type="hidden" name={name} value={value} />
           ))}

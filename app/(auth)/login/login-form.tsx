@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState } from "react";
+import { useServerForm } from "@/components/ui/use-server-form";
 import { signInAction } from "@/app/auth-actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -8,10 +8,10 @@ import { Card } from "@/components/ui/card";
 import { Field, Input } from "@/components/ui/field";
 
 export function LoginForm({ next }: { next: string }) {
-  const [state, action, pending] = useActionState(signInAction, undefined);
+  const { state, pending, onSubmit } = useServerForm(signInAction);
   return (
     <Card>
-      <form action={action} className="space-y-4" noValidate>
+      <form onSubmit={onSubmit} className="space-y-4" noValidate>
         <input type="hidden" name="next" value={next} />
         {state?.message ? <Alert tone="error">{state.message}</Alert> : null}
         <Field label="Email" htmlFor="email" error={state?.fieldErrors?.email}>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState } from "react";
+import { useServerForm } from "@/components/ui/use-server-form";
 import { changePasswordAction } from "@/app/auth-actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -8,10 +8,10 @@ import { Card } from "@/components/ui/card";
 import { Field, Input } from "@/components/ui/field";
 
 export function PasswordForm() {
-  const [state, action, pending] = useActionState(changePasswordAction, undefined);
+  const { state, pending, onSubmit } = useServerForm(changePasswordAction);
   return (
     <Card>
-      <form action={action} className="space-y-4" noValidate>
+      <form onSubmit={onSubmit} className="space-y-4" noValidate>
         {state?.message && !state.fieldErrors ? <Alert tone="error">{state.message}</Alert> : null}
         <Field label="Current password" htmlFor="currentPassword" error={state?.fieldErrors?.currentPassword}>
           <Input id="currentPassword" name="currentPassword" type="password" autoComplete="current-password" />

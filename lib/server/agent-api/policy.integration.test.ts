@@ -10,6 +10,7 @@ import { updateWorkspace } from "../workspaces/update-workspace";
 /** The real route handler and wrapper against the real database (no HTTP server). */
 async function call(key: string | null, headers: Record<string, string> = {}) {
   const response = await getPolicyRoute(agentRequest("/api/v1/policy", key, { headers }), { params: Promise.resolve({}) });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk the JSON freely
   return { response, body: (await response.json()) as Record<string, any> };
 }
 
