@@ -5,7 +5,15 @@ const config = [
   ...nextVitals,
   ...nextTs,
   {
-    ignores: [".next/**", ".data/**", "node_modules/**", "lib/generated/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
+    ignores: [
+      ".next/**",
+      ".data/**",
+      "node_modules/**",
+      "lib/generated/**",
+      "test-results/**",
+      "playwright-report/**",
+      "next-env.d.ts",
+    ],
   },
   {
     rules: {
@@ -23,7 +31,10 @@ const config = [
         "error",
         { patterns: ["next", "next/*", "@prisma/*", "@/lib/server/*", "@/lib/generated/*", "react"] },
       ],
-      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration in lib/env.ts." }],
+      "no-restricted-properties": [
+        "error",
+        { object: "process", property: "env", message: "Read configuration in lib/env.ts." },
+      ],
     },
   },
 ];

@@ -13,7 +13,11 @@ import { z } from "zod";
 export async function signInAction(_prev: ActionState | undefined, formData: FormData): Promise<ActionState> {
   const parsed = signInSchema.safeParse({ email: formData.get("email"), password: formData.get("password") });
   if (!parsed.success) {
-    return { ok: false, message: "Enter your email and password.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
+    return {
+      ok: false,
+      message: "Enter your email and password.",
+      fieldErrors: z.flattenError(parsed.error).fieldErrors,
+    };
   }
   const next = String(formData.get("next") ?? "/");
   // Only same-site paths: an open redirect after sign-in is a phishing aid.
@@ -26,7 +30,8 @@ export async function signInAction(_prev: ActionState | undefined, formData: For
       if (code === "locked") {
         return {
           ok: false,
-          message: "Too many failed sign-ins for this email. It is locked for 15 minutes; try again later or ask an admin.",
+          message:
+            "Too many failed sign-ins for this email. It is locked for 15 minutes; try again later or ask an admin.",
         };
       }
       return { ok: false, message: "Wrong email or password." };
@@ -45,10 +50,18 @@ export async function changePasswordAction(_prev: ActionState | undefined, formD
   if (!user) redirect("/login");
   const parsed = changePasswordSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) {
-    return { ok: false, message: "Check the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors };
+    return {
+      ok: false,
+      message: "Check the highlighted fields.",
+      fieldErrors: z.flattenError(parsed.error).fieldErrors,
+    };
   }
   try {
-    await changePassword({ userId: user.id, currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword });
+    await changePassword({
+      userId: user.id,
+      currentPassword: parsed.data.currentPassword,
+      newPassword: parsed.data.newPassword,
+    });
   } catch (error) {
     if (error instanceof AppError) {
       return { ok: false, message: error.message, fieldErrors: { currentPassword: [error.message] } };

@@ -14,8 +14,8 @@ export default async function Home() {
       <Card>
         <h1 className="text-lg font-semibold">No workspace yet</h1>
         <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
-          You are signed in as {user.email} but belong to no workspace. Ask a workspace admin to add you under
-          Settings → Members.
+          You are signed in as {user.email} but belong to no workspace. Ask a workspace admin to add you under Settings
+          → Members.
         </p>
         <div className="mt-4">
           <SignOutButton />

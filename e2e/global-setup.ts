@@ -28,10 +28,17 @@ export default async function globalSetup() {
   };
   delete env.ADMIN_EMAIL;
   delete env.ADMIN_PASSWORD;
-  const server = spawn("npx", ["tsx", "--conditions=react-server", "scripts/start.ts"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const server = spawn("npx", ["tsx", "--conditions=react-server", "scripts/start.ts"], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   let output = "";
   const login = await new Promise<{ email: string; password: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not print a login within 240s:\n${output}`)), 240_000);
+    const timer = setTimeout(
+      () => reject(new Error(`npm start did not print a login within 240s:\n${output}`)),
+      240_000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const email = /^Email: (.+)$/m.exec(output)?.[1];

@@ -23,10 +23,14 @@ export async function signInAsAdmin(page: Page) {
 
 /** Runs the real admin CLI against the e2e database and returns its JSON output. */
 export function admin(...args: string[]): Record<string, unknown> {
-  const result = spawnSync(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", "scripts/admin.ts", ...args], {
-    encoding: "utf8",
-    env: { ...process.env, DATABASE_URL: printedLogin().databaseUrl },
-  });
+  const result = spawnSync(
+    process.execPath,
+    [path.join("node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", "scripts/admin.ts", ...args],
+    {
+      encoding: "utf8",
+      env: { ...process.env, DATABASE_URL: printedLogin().databaseUrl },
+    },
+  );
   if (result.status !== 0) throw new Error(`admin ${args.join(" ")} failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as Record<string, unknown>;
 }
@@ -38,7 +42,20 @@ export function seedAgentWorkspace(options: { grants?: string[]; keyArgs?: strin
   admin("namespace", "create", "--workspace", slug, "--name", "billing.runs");
   admin("class", "create", "--workspace", slug, "--name", "invoices");
   const grants = options.grants ?? ["billing.*:readwrite"];
-  admin("identity", "create", "--workspace", slug, "--name", "invoice-bot", "--class", "invoices", ...grants.flatMap((g) => ["--grant", g]));
-  const key = admin("key", "create", "--workspace", slug, "--identity", "invoice-bot", ...(options.keyArgs ?? [])) as { id: string; key: string };
+  admin(
+    "identity",
+    "create",
+    "--workspace",
+    slug,
+    "--name",
+    "invoice-bot",
+    "--class",
+    "invoices",
+    ...grants.flatMap((g) => ["--grant", g]),
+  );
+  const key = admin("key", "create", "--workspace", slug, "--identity", "invoice-bot", ...(options.keyArgs ?? [])) as {
+    id: string;
+    key: string;
+  };
   return { slug, key: key.key, credentialId: key.id };
 }

@@ -102,7 +102,9 @@ async function seedAndDescribeLogin(): Promise<{ email: string; password: string
     return { email, password };
   }
   // Later starts: show the first-run password while it still works.
-  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { email: string; password: string }) : null;
+  const saved = existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as { email: string; password: string })
+    : null;
   const candidate = process.env.ADMIN_PASSWORD ? { email, password: process.env.ADMIN_PASSWORD } : saved;
   if (candidate) {
     const user = await getDb().user.findUnique({ where: { email: candidate.email }, select: { passwordHash: true } });
@@ -114,7 +116,8 @@ async function seedAndDescribeLogin(): Promise<{ email: string; password: string
 async function waitForHealth(url: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (server?.exitCode !== null && server?.exitCode !== undefined) throw new Error("the web server exited while starting");
+    if (server?.exitCode !== null && server?.exitCode !== undefined)
+      throw new Error("the web server exited while starting");
     try {
       const response = await fetch(url);
       if (response.ok) return;

@@ -67,13 +67,25 @@ try {
   }
 
   if (wants("unit") || wants("integration")) {
-    const projects = [wants("unit") ? "unit" : null, wants("integration") ? "integration" : null].filter(Boolean) as string[];
+    const projects = [wants("unit") ? "unit" : null, wants("integration") ? "integration" : null].filter(
+      Boolean,
+    ) as string[];
     const env: Record<string, string> = {};
     if (projects.includes("integration")) env.TEST_DATABASE_SERVER_URL = await databaseServer();
     log(`vitest: ${projects.join(" + ")}`);
     const out = path.join(resultsDir, "vitest.json");
     rmSync(out, { force: true });
-    run(bin("vitest"), ["run", ...projects.flatMap((p) => ["--project", p]), "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], env);
+    run(
+      bin("vitest"),
+      [
+        "run",
+        ...projects.flatMap((p) => ["--project", p]),
+        "--reporter=default",
+        "--reporter=json",
+        `--outputFile.json=${out}`,
+      ],
+      env,
+    );
     if (existsSync(out)) {
       const report = JSON.parse(readFileSync(out, "utf8")) as {
         numPassedTests: number;
@@ -111,7 +123,12 @@ try {
         stats: { expected: number; unexpected: number; flaky: number; skipped: number };
       };
       const failed = stats.unexpected + stats.flaky;
-      results.push({ suite: "playwright", passed: stats.expected, failed: failed || (stats.expected === 0 ? 1 : 0), skipped: stats.skipped });
+      results.push({
+        suite: "playwright",
+        passed: stats.expected,
+        failed: failed || (stats.expected === 0 ? 1 : 0),
+        skipped: stats.skipped,
+      });
     } else {
       results.push({ suite: "playwright", passed: 0, failed: 1, skipped: 0 });
     }
@@ -123,12 +140,18 @@ try {
   await database?.close();
 }
 
-const total = results.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }), {
-  passed: 0,
-  failed: 0,
-  skipped: 0,
-});
+const total = results.reduce(
+  (t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }),
+  {
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+  },
+);
 console.log("\n[test] summary");
-for (const r of results) console.log(`[test]   ${r.suite.padEnd(11)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}`);
+for (const r of results)
+  console.log(
+    `[test]   ${r.suite.padEnd(11)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}`,
+  );
 console.log(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ""}`);
 process.exit(total.failed > 0 ? 1 : 0);

@@ -6,7 +6,10 @@ import { createWorkflowClass } from "@/lib/server/workflow-classes/create-workfl
 import { seedWorkspace, testActor } from "./fixtures";
 
 /** A workspace with a class, an identity with `grants`, and a live key for it. */
-export async function seedAgent(grants: Grant[] = [{ pattern: "billing.*", access: "readwrite" }], options: { namespaces?: string[] } = {}) {
+export async function seedAgent(
+  grants: Grant[] = [{ pattern: "billing.*", access: "readwrite" }],
+  options: { namespaces?: string[] } = {},
+) {
   const seeded = await seedWorkspace(["admin", "viewer"]);
   const workspaceId = seeded.workspace.id;
   for (const name of options.namespaces ?? ["billing.runs"]) {
@@ -23,12 +26,27 @@ export async function seedAgent(grants: Grant[] = [{ pattern: "billing.*", acces
     nonRetryableErrors: ["validation"],
     heartbeatTimeoutSeconds: 300,
   });
-  const identity = await createIdentity({ workspaceId, actor: testActor, name: "invoice-bot", workflowClass: "invoices", grants });
-  const credential = await issueCredential({ workspaceId, actor: testActor, identityId: identity.id, expiresInSeconds: 3600 });
+  const identity = await createIdentity({
+    workspaceId,
+    actor: testActor,
+    name: "invoice-bot",
+    workflowClass: "invoices",
+    grants,
+  });
+  const credential = await issueCredential({
+    workspaceId,
+    actor: testActor,
+    identityId: identity.id,
+    expiresInSeconds: 3600,
+  });
   return { ...seeded, workflowClass, identity, credential, key: credential.key };
 }
 
-export function agentRequest(path: string, key: string | null, init: RequestInit & { headers?: Record<string, string> } = {}) {
+export function agentRequest(
+  path: string,
+  key: string | null,
+  init: RequestInit & { headers?: Record<string, string> } = {},
+) {
   return new Request(`http://localhost${path}`, {
     ...init,
     headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...init.headers },

@@ -4,7 +4,14 @@
  * the syntax this schema uses; the drift test cross-checks it against the
  * generated client's own data model so that it cannot silently skip a model.
  */
-export type SchemaField = { name: string; column: string; type: string; list: boolean; optional: boolean; native: string | null };
+export type SchemaField = {
+  name: string;
+  column: string;
+  type: string;
+  list: boolean;
+  optional: boolean;
+  native: string | null;
+};
 export type SchemaModel = { name: string; table: string; fields: SchemaField[] };
 export type Schema = { models: SchemaModel[]; enums: Map<string, string> };
 
@@ -44,7 +51,10 @@ export function parsePrismaSchema(text: string): Schema {
 }
 
 /** What information_schema.columns should say for a field: data_type, udt_name and precision. */
-export function expectedColumnType(field: SchemaField, enums: Map<string, string>): { dataType: string; udt?: string; precision?: number } {
+export function expectedColumnType(
+  field: SchemaField,
+  enums: Map<string, string>,
+): { dataType: string; udt?: string; precision?: number } {
   if (field.list) return { dataType: "ARRAY" };
   if (enums.has(field.type)) return { dataType: "USER-DEFINED", udt: enums.get(field.type)! };
   const native = field.native;

@@ -15,7 +15,10 @@ export function CreateIdentityForm({ workspace, classes }: { workspace: string; 
       resetOnSuccess
       after={(state) =>
         state.ok && state.data ? (
-          <Link className="text-sm font-medium text-indigo-600 hover:underline" href={`/w/${workspace}/identities/${(state.data as { id: string }).id}`}>
+          <Link
+            className="text-sm font-medium text-indigo-600 hover:underline"
+            href={`/w/${workspace}/identities/${(state.data as { id: string }).id}`}
+          >
             Open the identity to issue a key →
           </Link>
         ) : null

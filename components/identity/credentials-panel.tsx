@@ -73,7 +73,10 @@ export function CredentialsPanel({
         <Alert tone="warning">
           <p className="font-medium">Copy this key now. It is shown only once and cannot be recovered.</p>
           <div className="mt-2 flex flex-wrap items-center gap-2">
-            <code data-testid="issued-key" className="break-all rounded bg-white/70 px-2 py-1 font-mono text-xs dark:bg-black/40">
+            <code
+              data-testid="issued-key"
+              className="break-all rounded bg-white/70 px-2 py-1 font-mono text-xs dark:bg-black/40"
+            >
               {issued.key}
             </code>
             <CopyButton value={issued.key} label="Copy key" />
@@ -130,12 +133,17 @@ export function CredentialsPanel({
           </thead>
           <tbody className="divide-y divide-zinc-100 bg-white dark:divide-zinc-800 dark:bg-zinc-900">
             {credentials.map((c) => {
-              const status = credentialStatus({ expiresAt: new Date(c.expiresAt), revokedAt: c.revokedAt ? new Date(c.revokedAt) : null }, now);
+              const status = credentialStatus(
+                { expiresAt: new Date(c.expiresAt), revokedAt: c.revokedAt ? new Date(c.revokedAt) : null },
+                now,
+              );
               return (
                 <tr key={c.id}>
                   <Td className="font-mono text-xs">{c.prefix}…</Td>
                   <Td>
-                    <Badge tone={status === "active" ? "good" : status === "revoked" ? "bad" : "neutral"}>{status}</Badge>
+                    <Badge tone={status === "active" ? "good" : status === "revoked" ? "bad" : "neutral"}>
+                      {status}
+                    </Badge>
                     {c.revokedAt ? (
                       <div className="mt-1 text-xs text-zinc-500">
                         by {c.revokedBy}: {c.revokedReason}

@@ -17,7 +17,8 @@ export function lineProblems(text: string): string[] {
     }
     const check = checkGrantPattern(pattern.trim());
     if (!check.valid) problems.push(`Line ${i + 1}: ${check.message}`);
-    if (!(ACCESS_LEVELS as readonly string[]).includes(access.trim())) problems.push(`Line ${i + 1}: access is read, write or readwrite`);
+    if (!(ACCESS_LEVELS as readonly string[]).includes(access.trim()))
+      problems.push(`Line ${i + 1}: access is read, write or readwrite`);
   });
   return problems;
 }

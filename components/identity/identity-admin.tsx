@@ -6,7 +6,15 @@ import { Field, Input } from "@/components/ui/field";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
 import { GrantsField } from "./grants-field";
 
-export function EditGrantsForm({ workspace, identityId, grantsText }: { workspace: string; identityId: string; grantsText: string }) {
+export function EditGrantsForm({
+  workspace,
+  identityId,
+  grantsText,
+}: {
+  workspace: string;
+  identityId: string;
+  grantsText: string;
+}) {
   return (
     <ActionForm action={setGrantsAction} hidden={{ workspace, identityId }} submitLabel="Save grants">
       {(errors) => (
@@ -21,7 +29,17 @@ export function EditGrantsForm({ workspace, identityId, grantsText }: { workspac
   );
 }
 
-export function IdentityStatusButton({ workspace, identityId, name, status }: { workspace: string; identityId: string; name: string; status: "active" | "disabled" }) {
+export function IdentityStatusButton({
+  workspace,
+  identityId,
+  name,
+  status,
+}: {
+  workspace: string;
+  identityId: string;
+  name: string;
+  status: "active" | "disabled";
+}) {
   const disabling = status === "active";
   return (
     <ReasonDialog

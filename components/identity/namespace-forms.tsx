@@ -8,7 +8,15 @@ import { Field, Input } from "@/components/ui/field";
 
 type Ttl = { description: string | null; defaultTtlSeconds: number | null; maxTtlSeconds: number | null };
 
-function TtlFields({ errors, values, idPrefix }: { errors?: Record<string, string[] | undefined>; values?: Ttl; idPrefix: string }) {
+function TtlFields({
+  errors,
+  values,
+  idPrefix,
+}: {
+  errors?: Record<string, string[] | undefined>;
+  values?: Ttl;
+  idPrefix: string;
+}) {
   return (
     <>
       <Field label="Description" htmlFor={`${idPrefix}-description`} error={errors?.description}>
@@ -21,10 +29,25 @@ function TtlFields({ errors, values, idPrefix }: { errors?: Record<string, strin
           error={errors?.defaultTtlSeconds}
           hint="Applied when a write gives none. Empty: entries do not expire."
         >
-          <Input id={`${idPrefix}-default-ttl`} name="defaultTtlSeconds" inputMode="numeric" defaultValue={values?.defaultTtlSeconds ?? ""} />
+          <Input
+            id={`${idPrefix}-default-ttl`}
+            name="defaultTtlSeconds"
+            inputMode="numeric"
+            defaultValue={values?.defaultTtlSeconds ?? ""}
+          />
         </Field>
-        <Field label="Maximum TTL (seconds)" htmlFor={`${idPrefix}-max-ttl`} error={errors?.maxTtlSeconds} hint="Longest TTL a write may ask for. Empty: no maximum.">
-          <Input id={`${idPrefix}-max-ttl`} name="maxTtlSeconds" inputMode="numeric" defaultValue={values?.maxTtlSeconds ?? ""} />
+        <Field
+          label="Maximum TTL (seconds)"
+          htmlFor={`${idPrefix}-max-ttl`}
+          error={errors?.maxTtlSeconds}
+          hint="Longest TTL a write may ask for. Empty: no maximum."
+        >
+          <Input
+            id={`${idPrefix}-max-ttl`}
+            name="maxTtlSeconds"
+            inputMode="numeric"
+            defaultValue={values?.maxTtlSeconds ?? ""}
+          />
         </Field>
       </div>
     </>
@@ -36,7 +59,12 @@ export function CreateNamespaceForm({ workspace }: { workspace: string }) {
     <ActionForm action={createNamespaceAction} hidden={{ workspace }} submitLabel="Create namespace" resetOnSuccess>
       {(errors) => (
         <>
-          <Field label="Name" htmlFor="ns-name" error={errors?.name} hint="Lowercase segments joined by dots, e.g. billing.runs">
+          <Field
+            label="Name"
+            htmlFor="ns-name"
+            error={errors?.name}
+            hint="Lowercase segments joined by dots, e.g. billing.runs"
+          >
             <Input id="ns-name" name="name" placeholder="billing.runs" />
           </Field>
           <TtlFields errors={errors} idPrefix="ns-new" />
@@ -46,7 +74,13 @@ export function CreateNamespaceForm({ workspace }: { workspace: string }) {
   );
 }
 
-export function EditNamespaceDialog({ workspace, namespace }: { workspace: string; namespace: Ttl & { id: string; name: string } }) {
+export function EditNamespaceDialog({
+  workspace,
+  namespace,
+}: {
+  workspace: string;
+  namespace: Ttl & { id: string; name: string };
+}) {
   return (
     <Dialog>
       <DialogTrigger asChild>
@@ -54,8 +88,15 @@ export function EditNamespaceDialog({ workspace, namespace }: { workspace: strin
           Edit
         </Button>
       </DialogTrigger>
-      <DialogContent title={`TTL policy of ${namespace.name}`} description="Applies to writes from now on; existing entries keep their expiry.">
-        <ActionForm action={updateNamespaceAction} hidden={{ workspace, namespaceId: namespace.id }} submitLabel="Save policy">
+      <DialogContent
+        title={`TTL policy of ${namespace.name}`}
+        description="Applies to writes from now on; existing entries keep their expiry."
+      >
+        <ActionForm
+          action={updateNamespaceAction}
+          hidden={{ workspace, namespaceId: namespace.id }}
+          submitLabel="Save policy"
+        >
           {(errors) => (
             <>
               <TtlFields errors={errors} values={namespace} idPrefix={`ns-${namespace.id}`} />

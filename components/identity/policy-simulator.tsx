@@ -14,7 +14,12 @@ export function PolicySimulator({ grants, status }: { grants: Grant[]; status: "
     <div className="space-y-3">
       <div className="grid gap-3 sm:grid-cols-[2fr_1fr]">
         <Field label="Namespace" htmlFor="sim-namespace">
-          <Input id="sim-namespace" value={namespace} onChange={(e) => setNamespace(e.target.value)} placeholder="billing.invoices" />
+          <Input
+            id="sim-namespace"
+            value={namespace}
+            onChange={(e) => setNamespace(e.target.value)}
+            placeholder="billing.invoices"
+          />
         </Field>
         <Field label="Operation" htmlFor="sim-operation">
           <Select id="sim-operation" value={operation} onChange={(e) => setOperation(e.target.value as Operation)}>
@@ -28,7 +33,8 @@ export function PolicySimulator({ grants, status }: { grants: Grant[]; status: "
           <Alert tone="error">No: the identity is disabled, so every call is refused (401) whatever its grants.</Alert>
         ) : decision.allowed ? (
           <Alert tone="success">
-            Yes: allowed by grant <code className="font-mono">{`${decision.grant.pattern}:${decision.grant.access}`}</code>.
+            Yes: allowed by grant{" "}
+            <code className="font-mono">{`${decision.grant.pattern}:${decision.grant.access}`}</code>.
           </Alert>
         ) : (
           <Alert tone="error">No: {decision.reason} The agent would get 403 forbidden_namespace.</Alert>

@@ -1,6 +1,9 @@
 "use client";
 
-import { createWorkflowClassAction, updateWorkflowClassAction } from "@/app/(dashboard)/w/[workspace]/workflows/actions";
+import {
+  createWorkflowClassAction,
+  updateWorkflowClassAction,
+} from "@/app/(dashboard)/w/[workspace]/workflows/actions";
 import { ActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
@@ -23,7 +26,15 @@ const DEFAULTS: Policy = {
   heartbeatTimeoutSeconds: 300,
 };
 
-function PolicyFields({ errors, values = DEFAULTS, idPrefix }: { errors?: Record<string, string[] | undefined>; values?: Policy; idPrefix: string }) {
+function PolicyFields({
+  errors,
+  values = DEFAULTS,
+  idPrefix,
+}: {
+  errors?: Record<string, string[] | undefined>;
+  values?: Policy;
+  idPrefix: string;
+}) {
   const field = (name: keyof Policy, label: string, hint: string) => (
     <Field label={label} htmlFor={`${idPrefix}-${name}`} error={errors?.[name]} hint={hint}>
       <Input
@@ -48,7 +59,12 @@ function PolicyFields({ errors, values = DEFAULTS, idPrefix }: { errors?: Record
 
 export function CreateWorkflowClassForm({ workspace }: { workspace: string }) {
   return (
-    <ActionForm action={createWorkflowClassAction} hidden={{ workspace }} submitLabel="Create workflow class" resetOnSuccess>
+    <ActionForm
+      action={createWorkflowClassAction}
+      hidden={{ workspace }}
+      submitLabel="Create workflow class"
+      resetOnSuccess
+    >
       {(errors) => (
         <>
           <div className="grid gap-4 sm:grid-cols-2">
@@ -66,7 +82,13 @@ export function CreateWorkflowClassForm({ workspace }: { workspace: string }) {
   );
 }
 
-export function EditWorkflowClassDialog({ workspace, workflowClass }: { workspace: string; workflowClass: Policy & { id: string; name: string } }) {
+export function EditWorkflowClassDialog({
+  workspace,
+  workflowClass,
+}: {
+  workspace: string;
+  workflowClass: Policy & { id: string; name: string };
+}) {
   return (
     <Dialog>
       <DialogTrigger asChild>
@@ -74,8 +96,15 @@ export function EditWorkflowClassDialog({ workspace, workflowClass }: { workspac
           Edit
         </Button>
       </DialogTrigger>
-      <DialogContent title={`Retry policy of ${workflowClass.name}`} description="Applies to failures reported from now on.">
-        <ActionForm action={updateWorkflowClassAction} hidden={{ workspace, classId: workflowClass.id }} submitLabel="Save policy">
+      <DialogContent
+        title={`Retry policy of ${workflowClass.name}`}
+        description="Applies to failures reported from now on."
+      >
+        <ActionForm
+          action={updateWorkflowClassAction}
+          hidden={{ workspace, classId: workflowClass.id }}
+          submitLabel="Save policy"
+        >
           {(errors) => (
             <>
               <PolicyFields errors={errors} values={workflowClass} idPrefix={`wfc-${workflowClass.id}`} />

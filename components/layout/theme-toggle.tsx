@@ -11,7 +11,11 @@ export function ThemeToggle() {
   const { resolvedTheme, setTheme } = useTheme();
   // The theme is only known in the browser: render the server's label until hydrated,
   // then the real one (React does not patch attributes that differ at hydration).
-  const hydrated = useSyncExternalStore(noop, () => true, () => false);
+  const hydrated = useSyncExternalStore(
+    noop,
+    () => true,
+    () => false,
+  );
   const next = hydrated && resolvedTheme === "dark" ? "light" : "dark";
   return (
     <Button variant="ghost" size="sm" aria-label={`Switch to ${next} theme`} onClick={() => setTheme(next)}>

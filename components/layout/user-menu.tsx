@@ -23,7 +23,10 @@ export function UserMenu({ email, role }: { email: string; role: string }) {
           className="z-50 min-w-44 rounded-md border border-zinc-200 bg-white p-1 text-sm shadow-lg dark:border-zinc-800 dark:bg-zinc-900"
         >
           <Menu.Item asChild>
-            <Link href="/account/password" className="block rounded px-3 py-2 outline-none data-[highlighted]:bg-zinc-100 dark:data-[highlighted]:bg-zinc-800">
+            <Link
+              href="/account/password"
+              className="block rounded px-3 py-2 outline-none data-[highlighted]:bg-zinc-100 dark:data-[highlighted]:bg-zinc-800"
+            >
               Change password
             </Link>
           </Menu.Item>

@@ -10,11 +10,13 @@ import { Field, Input, Select } from "@/components/ui/field";
 
 export function AddMemberForm({ workspace }: { workspace: string }) {
   const form = useRef<HTMLFormElement>(null);
-  const { state, pending, onSubmit } = useServerForm(async (previous: Parameters<typeof addMemberAction>[0], formData: FormData) => {
-    const result = await addMemberAction(previous, formData);
-    if (result.ok) form.current?.reset();
-    return result;
-  });
+  const { state, pending, onSubmit } = useServerForm(
+    async (previous: Parameters<typeof addMemberAction>[0], formData: FormData) => {
+      const result = await addMemberAction(previous, formData);
+      if (result.ok) form.current?.reset();
+      return result;
+    },
+  );
   const created = state?.ok ? (state.data as { email: string; oneTimePassword: string | null } | undefined) : undefined;
 
   return (
@@ -26,7 +28,10 @@ export function AddMemberForm({ workspace }: { workspace: string }) {
           {created?.oneTimePassword ? (
             <p className="mt-2">
               One-time password for {created.email}:{" "}
-              <code data-testid="one-time-password" className="rounded bg-white/60 px-1.5 py-0.5 font-mono dark:bg-black/30">
+              <code
+                data-testid="one-time-password"
+                className="rounded bg-white/60 px-1.5 py-0.5 font-mono dark:bg-black/30"
+              >
                 {created.oneTimePassword}
               </code>
             </p>

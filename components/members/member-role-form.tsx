@@ -7,7 +7,17 @@ import { ROLES, ROLE_LABELS, type Role } from "@/lib/core/roles";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/field";
 
-export function MemberRoleForm({ workspace, userId, email, role }: { workspace: string; userId: string; email: string; role: Role }) {
+export function MemberRoleForm({
+  workspace,
+  userId,
+  email,
+  role,
+}: {
+  workspace: string;
+  userId: string;
+  email: string;
+  role: Role;
+}) {
   const { state, pending, onSubmit } = useServerForm(changeMemberRoleAction);
   const [selected, setSelected] = useState<Role>(role);
   return (
@@ -33,7 +43,10 @@ export function MemberRoleForm({ workspace, userId, email, role }: { workspace: 
         </Button>
       ) : null}
       {state?.message ? (
-        <span role={state.ok ? "status" : "alert"} className={state.ok ? "text-xs text-emerald-600" : "text-xs text-red-600"}>
+        <span
+          role={state.ok ? "status" : "alert"}
+          className={state.ok ? "text-xs text-emerald-600" : "text-xs text-red-600"}
+        >
           {state.message}
         </span>
       ) : null}

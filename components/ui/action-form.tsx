@@ -36,17 +36,21 @@ export function ActionForm<T>({
   after?: (state: ActionState<T>) => ReactNode;
 }) {
   const form = useRef<HTMLFormElement>(null);
-  const { state, pending, onSubmit } = useServerForm(async (previous: ActionState<T> | undefined, formData: FormData) => {
-    const result = await action(previous, formData);
-    if (result.ok && resetOnSuccess) form.current?.reset();
-    return result;
-  });
+  const { state, pending, onSubmit } = useServerForm(
+    async (previous: ActionState<T> | undefined, formData: FormData) => {
+      const result = await action(previous, formData);
+      if (result.ok && resetOnSuccess) form.current?.reset();
+      return result;
+    },
+  );
   return (
     <form ref={form} onSubmit={onSubmit} className={className} noValidate>
       {Object.entries(hidden ?? {}).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}
-      {state?.message && (showSuccess || !state.ok) ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      {state?.message && (showSuccess || !state.ok) ? (
+        <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert>
+      ) : null}
       {state && after ? after(state) : null}
       {children(state?.fieldErrors)}
       <div>

@@ -40,14 +40,16 @@ export function ReasonDialog<T>({
   onDone?: (state: ActionState<T>) => void;
 }) {
   const [open, setOpen] = useState(false);
-  const { state, pending, onSubmit } = useServerForm(async (previous: ActionState<T> | undefined, formData: FormData) => {
-    const result = await action(previous, formData);
-    if (result.ok) {
-      setOpen(false);
-      onDone?.(result);
-    }
-    return result;
-  });
+  const { state, pending, onSubmit } = useServerForm(
+    async (previous: ActionState<T> | undefined, formData: FormData) => {
+      const result = await action(previous, formData);
+      if (result.ok) {
+        setOpen(false);
+        onDone?.(result);
+      }
+      return result;
+    },
+  );
   const id = Object.values(fields).join("-");
   return (
     <Dialog open={open} onOpenChange={setOpen}>
@@ -63,7 +65,12 @@ export function ReasonDialog<T>({
           ))}
           {state?.message && !state.ok ? <Alert tone="error">{state.message}</Alert> : null}
           {children}
-          <Field label="Reason" htmlFor={`reason-${id}`} error={state?.fieldErrors?.reason} hint="Recorded in the audit trail.">
+          <Field
+            label="Reason"
+            htmlFor={`reason-${id}`}
+            error={state?.fieldErrors?.reason}
+            hint="Recorded in the audit trail."
+          >
             <Textarea id={`reason-${id}`} name="reason" rows={2} required />
           </Field>
           <div className="flex justify-end gap-2">

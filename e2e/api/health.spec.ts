@@ -34,15 +34,19 @@ test.describe("with the database gone", () => {
   test.beforeAll(async () => {
     port = await freePort();
     const deadPort = await freePort(); // nothing listens there
-    server = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "start", "--port", String(port)], {
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        DATABASE_URL: `postgresql://postgres:x@127.0.0.1:${deadPort}/gone`,
-        AUTH_SECRET: "e2e-health-secret-e2e-health-secret-0123",
+    server = spawn(
+      process.execPath,
+      [path.join("node_modules", "next", "dist", "bin", "next"), "start", "--port", String(port)],
+      {
+        env: {
+          ...process.env,
+          NODE_ENV: "production",
+          DATABASE_URL: `postgresql://postgres:x@127.0.0.1:${deadPort}/gone`,
+          AUTH_SECRET: "e2e-health-secret-e2e-health-secret-0123",
+        },
+        stdio: "ignore",
       },
-      stdio: "ignore",
-    });
+    );
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       try {

@@ -5,8 +5,13 @@ const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 test.describe("GET /api/v1/policy over HTTP", () => {
   test("happy: a valid key reads its policy with the standard headers", async ({ request }) => {
-    const agent = seedAgentWorkspace({ grants: ["billing.*:readwrite", "shared.config:read"], keyArgs: ["--expires-in", "1h", "--daily-writes", "50"] });
-    const response = await request.get("/api/v1/policy", { headers: { ...auth(agent.key), "X-Correlation-Id": "e2e-run-1" } });
+    const agent = seedAgentWorkspace({
+      grants: ["billing.*:readwrite", "shared.config:read"],
+      keyArgs: ["--expires-in", "1h", "--daily-writes", "50"],
+    });
+    const response = await request.get("/api/v1/policy", {
+      headers: { ...auth(agent.key), "X-Correlation-Id": "e2e-run-1" },
+    });
     expect(response.status()).toBe(200);
     const body = await response.json();
     expect(body).toMatchObject({
@@ -28,7 +33,11 @@ test.describe("GET /api/v1/policy over HTTP", () => {
   });
 
   test("error: missing, malformed and unknown keys get 401 in the envelope", async ({ request }) => {
-    const attempts: Record<string, string>[] = [{}, { Authorization: "Bearer nope" }, { Authorization: `Bearer bkv_${"z".repeat(43)}` }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { Authorization: "Bearer nope" },
+      { Authorization: `Bearer bkv_${"z".repeat(43)}` },
+    ];
     for (const headers of attempts) {
       const response = await request.get("/api/v1/policy", { headers });
       expect(response.status()).toBe(401);

@@ -2,7 +2,10 @@ import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { signInAsAdmin } from "../helpers";
 
-test("an admin sets up a namespace, a class, an identity with a grant and a key in the browser; the key reads its policy", async ({ page, request }) => {
+test("an admin sets up a namespace, a class, an identity with a grant and a key in the browser; the key reads its policy", async ({
+  page,
+  request,
+}) => {
   const suffix = randomBytes(3).toString("hex");
   const namespace = `orders-${suffix}.inbox`;
   const workflowClass = `orders-${suffix}`;

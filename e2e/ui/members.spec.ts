@@ -2,7 +2,10 @@ import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { signIn, signInAsAdmin } from "../helpers";
 
-test("admin signs in with the printed credentials, adds a member, who signs in with the one-time password", async ({ page, browser }) => {
+test("admin signs in with the printed credentials, adds a member, who signs in with the one-time password", async ({
+  page,
+  browser,
+}) => {
   await page.goto("/");
   await expect(page).toHaveURL(/\/login/);
   await signInAsAdmin(page);
@@ -45,7 +48,10 @@ test("changing a role and removing a member ask for confirmation and a reason", 
   await expect(page.getByTestId("one-time-password")).toBeVisible();
 
   await page.getByLabel(`Role of ${email}`).selectOption("auditor");
-  await page.getByRole("row", { name: new RegExp(email) }).getByRole("button", { name: "Save" }).click();
+  await page
+    .getByRole("row", { name: new RegExp(email) })
+    .getByRole("button", { name: "Save" })
+    .click();
   await expect(page.getByText("Role changed from viewer to auditor.")).toBeVisible();
 
   await page.getByRole("button", { name: `Remove ${email}` }).click();

@@ -11,7 +11,12 @@ describe("redactSecrets", () => {
     expect(out).toEqual({
       email: "a@b.c",
       password: "[redacted]",
-      nested: { passwordHash: "[redacted]", apiKey: "[redacted]", key: "billing/42", list: [{ token: "[redacted]", ok: 1 }] },
+      nested: {
+        passwordHash: "[redacted]",
+        apiKey: "[redacted]",
+        key: "billing/42",
+        list: [{ token: "[redacted]", ok: 1 }],
+      },
     });
   });
 

@@ -3,7 +3,8 @@
  * drops any field whose name says it holds a secret, at any depth, so a future
  * caller cannot leak one by passing a whole input object.
  */
-const SECRET_FIELD = /^(password|passwordhash|newpassword|secret|token|apikey|authorization|key_?hash|credential_?secret)$/i;
+const SECRET_FIELD =
+  /^(password|passwordhash|newpassword|secret|token|apikey|authorization|key_?hash|credential_?secret)$/i;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

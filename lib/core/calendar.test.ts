@@ -15,7 +15,9 @@ describe("nextDailyReset", () => {
     expect(nextDailyReset(new Date("2026-11-25T15:30:00Z"), "Europe/Paris")).toEqual(new Date("2026-11-25T23:00:00Z"));
     // 23:30 UTC is already the 26th in Paris.
     expect(nextDailyReset(new Date("2026-11-25T23:30:00Z"), "Europe/Paris")).toEqual(new Date("2026-11-26T23:00:00Z"));
-    expect(nextDailyReset(new Date("2026-11-25T15:30:00Z"), "America/New_York")).toEqual(new Date("2026-11-26T05:00:00Z"));
+    expect(nextDailyReset(new Date("2026-11-25T15:30:00Z"), "America/New_York")).toEqual(
+      new Date("2026-11-26T05:00:00Z"),
+    );
   });
 
   it("handles the days when clocks change", () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { checkCredential, credentialStatus, decideKeyTtl, DEFAULT_MAX_KEY_TTL_SECONDS, rotatedExpiry } from "./credential-policy";
+import {
+  checkCredential,
+  credentialStatus,
+  decideKeyTtl,
+  DEFAULT_MAX_KEY_TTL_SECONDS,
+  rotatedExpiry,
+} from "./credential-policy";
 
 const now = new Date("2026-11-25T12:00:00Z");
 const at = (s: number) => new Date(now.getTime() + s * 1000);
@@ -28,10 +34,18 @@ describe("credential status and checks", () => {
     expect(credentialStatus({ expiresAt: at(10), revokedAt: at(-1) }, now)).toBe("revoked");
   });
   it("refuses revoked, expired, and disabled-identity keys with distinct messages", () => {
-    expect(checkCredential({ expiresAt: at(10), revokedAt: null, identityStatus: "active" }, now)).toEqual({ ok: true });
-    expect(checkCredential({ expiresAt: at(10), revokedAt: at(-1), identityStatus: "active" }, now)).toMatchObject({ reason: "revoked" });
-    expect(checkCredential({ expiresAt: at(-1), revokedAt: null, identityStatus: "active" }, now)).toMatchObject({ message: "credential expired" });
-    expect(checkCredential({ expiresAt: at(10), revokedAt: null, identityStatus: "disabled" }, now)).toMatchObject({ reason: "identity_disabled" });
+    expect(checkCredential({ expiresAt: at(10), revokedAt: null, identityStatus: "active" }, now)).toEqual({
+      ok: true,
+    });
+    expect(checkCredential({ expiresAt: at(10), revokedAt: at(-1), identityStatus: "active" }, now)).toMatchObject({
+      reason: "revoked",
+    });
+    expect(checkCredential({ expiresAt: at(-1), revokedAt: null, identityStatus: "active" }, now)).toMatchObject({
+      message: "credential expired",
+    });
+    expect(checkCredential({ expiresAt: at(10), revokedAt: null, identityStatus: "disabled" }, now)).toMatchObject({
+      reason: "identity_disabled",
+    });
   });
 });
 

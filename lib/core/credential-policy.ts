@@ -15,7 +15,10 @@ export function decideKeyTtl(requested: number | undefined, workspaceMax: number
     return { ok: false, message: "A key must live at least 1 second." };
   }
   if (seconds > workspaceMax) {
-    return { ok: false, message: `This workspace allows keys of at most ${Math.floor(workspaceMax / 86400)} days (${workspaceMax} s).` };
+    return {
+      ok: false,
+      message: `This workspace allows keys of at most ${Math.floor(workspaceMax / 86400)} days (${workspaceMax} s).`,
+    };
   }
   return { ok: true, seconds };
 }
@@ -34,7 +37,8 @@ export function rotatedExpiry(oldExpiresAt: Date, now: Date, overlapSeconds: num
   return overlapEnd < oldExpiresAt ? overlapEnd : oldExpiresAt;
 }
 
-export type CredentialCheck = { ok: true } | { ok: false; message: string; reason: "expired" | "revoked" | "identity_disabled" };
+export type CredentialCheck =
+  { ok: true } | { ok: false; message: string; reason: "expired" | "revoked" | "identity_disabled" };
 
 /** Why a known key may not be used now (each case is a 401 with its own message). */
 export function checkCredential(

@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { accessAllows, checkGrantPattern, decideAccess, isNamespaceName, patternMatches, type AccessLevel, type Grant } from "./grants";
+import {
+  accessAllows,
+  checkGrantPattern,
+  decideAccess,
+  isNamespaceName,
+  patternMatches,
+  type AccessLevel,
+  type Grant,
+} from "./grants";
 
 describe("patternMatches", () => {
   const table: [pattern: string, namespace: string, matches: boolean][] = [
@@ -69,7 +77,11 @@ describe("decideAccess", () => {
   });
 
   it("explains a refusal for an ungranted namespace", () => {
-    expect(decideAccess(grants, "billing", "read")).toMatchObject({ allowed: false, nearMiss: null, reason: expect.stringMatching(/No grant/) });
+    expect(decideAccess(grants, "billing", "read")).toMatchObject({
+      allowed: false,
+      nearMiss: null,
+      reason: expect.stringMatching(/No grant/),
+    });
     expect(decideAccess([], "anything", "read").allowed).toBe(false);
   });
 
@@ -82,7 +94,16 @@ describe("decideAccess", () => {
     expect(decideAccess(overlapping, "billing.invoices", "read")).toEqual({ allowed: true, grant: overlapping[2] });
     expect(decideAccess(overlapping, "billing.x", "read")).toEqual({ allowed: true, grant: overlapping[1] });
     // Any grant that allows is enough, even a less specific one.
-    expect(decideAccess([{ pattern: "billing.invoices", access: "read" }, { pattern: "*", access: "readwrite" }], "billing.invoices", "write")).toMatchObject({
+    expect(
+      decideAccess(
+        [
+          { pattern: "billing.invoices", access: "read" },
+          { pattern: "*", access: "readwrite" },
+        ],
+        "billing.invoices",
+        "write",
+      ),
+    ).toMatchObject({
       allowed: true,
       grant: { pattern: "*" },
     });
@@ -105,7 +126,10 @@ describe("names and patterns", () => {
   it.each(["*", "billing", "billing.*", "a.b.*"])("accepts pattern %s", (pattern) => {
     expect(checkGrantPattern(pattern)).toEqual({ valid: true });
   });
-  it.each(["", "billing*", "*.billing", "billing.*.x", "**", "billing.", "Billing.*", ".*"])("rejects pattern %j", (pattern) => {
-    expect(checkGrantPattern(pattern).valid).toBe(false);
-  });
+  it.each(["", "billing*", "*.billing", "billing.*.x", "**", "billing.", "Billing.*", ".*"])(
+    "rejects pattern %j",
+    (pattern) => {
+      expect(checkGrantPattern(pattern).valid).toBe(false);
+    },
+  );
 });

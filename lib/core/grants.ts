@@ -25,11 +25,17 @@ export function checkGrantPattern(pattern: string): PatternCheck {
   if (pattern.length === 0) return { valid: false, message: "Enter a namespace, a prefix ending in .*, or *." };
   if (pattern.length > 130) return { valid: false, message: "Patterns are at most 128 characters plus .*" };
   if (pattern.includes("*") && !PREFIX_PATTERN.test(pattern)) {
-    return { valid: false, message: "A wildcard may only end the pattern, after a dot (billing.*), or stand alone (*)." };
+    return {
+      valid: false,
+      message: "A wildcard may only end the pattern, after a dot (billing.*), or stand alone (*).",
+    };
   }
   const name = pattern.endsWith(".*") ? pattern.slice(0, -2) : pattern;
   if (!isNamespaceName(name)) {
-    return { valid: false, message: "Use lowercase segments of letters, digits, - and _, separated by dots (billing.invoices)." };
+    return {
+      valid: false,
+      message: "Use lowercase segments of letters, digits, - and _, separated by dots (billing.invoices).",
+    };
   }
   return { valid: true };
 }
@@ -48,8 +54,7 @@ export function accessAllows(access: AccessLevel, operation: Operation): boolean
 }
 
 export type GrantDecision =
-  | { allowed: true; grant: Grant }
-  | { allowed: false; reason: string; nearMiss: Grant | null };
+  { allowed: true; grant: Grant } | { allowed: false; reason: string; nearMiss: Grant | null };
 
 /**
  * The one authority for "may this identity <operation> namespace X?", used by

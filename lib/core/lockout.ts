@@ -8,8 +8,7 @@ export const LOCKOUT_MAX_FAILURES = 5;
 export const LOCKOUT_WINDOW_MS = 15 * 60 * 1000;
 
 export type LockoutDecision =
-  | { locked: false; failures: number; remaining: number }
-  | { locked: true; failures: number; lockedUntil: Date };
+  { locked: false; failures: number; remaining: number } | { locked: true; failures: number; lockedUntil: Date };
 
 export function evaluateLockout(input: {
   /** Failure times since the last success, any order. */

@@ -40,17 +40,23 @@ describe("decideMemberChange keeps at least one admin", () => {
   });
 
   it("allows demoting an admin when another remains", () => {
-    expect(decideMemberChange({ kind: "change-role", currentRole: "admin", nextRole: "operator" }, 2)).toEqual({ allowed: true });
+    expect(decideMemberChange({ kind: "change-role", currentRole: "admin", nextRole: "operator" }, 2)).toEqual({
+      allowed: true,
+    });
   });
 
   it("allows re-saving the only admin as admin", () => {
-    expect(decideMemberChange({ kind: "change-role", currentRole: "admin", nextRole: "admin" }, 1)).toEqual({ allowed: true });
+    expect(decideMemberChange({ kind: "change-role", currentRole: "admin", nextRole: "admin" }, 1)).toEqual({
+      allowed: true,
+    });
   });
 
   for (const role of ROLES.filter((r) => r !== "admin")) {
     it(`allows removing or changing a ${role} whatever the admin count`, () => {
       expect(decideMemberChange({ kind: "remove", currentRole: role }, 1)).toEqual({ allowed: true });
-      expect(decideMemberChange({ kind: "change-role", currentRole: role, nextRole: "admin" }, 1)).toEqual({ allowed: true });
+      expect(decideMemberChange({ kind: "change-role", currentRole: role, nextRole: "admin" }, 1)).toEqual({
+        allowed: true,
+      });
     });
   }
 });

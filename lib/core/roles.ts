@@ -7,22 +7,10 @@ export const ROLES = ["admin", "operator", "auditor", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
 
 export type Permission =
-  | "workspace.read"
-  | "workspace.configure"
-  | "members.manage"
-  | "escalations.work"
-  | "audit.read"
-  | "audit.export";
+  "workspace.read" | "workspace.configure" | "members.manage" | "escalations.work" | "audit.read" | "audit.export";
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: [
-    "workspace.read",
-    "workspace.configure",
-    "members.manage",
-    "escalations.work",
-    "audit.read",
-    "audit.export",
-  ],
+  admin: ["workspace.read", "workspace.configure", "members.manage", "escalations.work", "audit.read", "audit.export"],
   operator: ["workspace.read", "escalations.work"],
   auditor: ["workspace.read", "audit.read", "audit.export"],
   viewer: ["workspace.read"],
@@ -48,12 +36,9 @@ export const ROLE_LABELS: Record<Role, string> = {
 };
 
 export type MemberChange =
-  | { kind: "change-role"; currentRole: Role; nextRole: Role }
-  | { kind: "remove"; currentRole: Role };
+  { kind: "change-role"; currentRole: Role; nextRole: Role } | { kind: "remove"; currentRole: Role };
 
-export type MemberChangeDecision =
-  | { allowed: true }
-  | { allowed: false; code: "last_admin"; message: string };
+export type MemberChangeDecision = { allowed: true } | { allowed: false; code: "last_admin"; message: string };
 
 /**
  * A workspace always keeps at least one admin: otherwise nobody could manage
@@ -61,8 +46,7 @@ export type MemberChangeDecision =
  * workspace's admin memberships, or two admins demoting each other could race.
  */
 export function decideMemberChange(change: MemberChange, adminCount: number): MemberChangeDecision {
-  const losesAdmin =
-    change.currentRole === "admin" && (change.kind === "remove" || change.nextRole !== "admin");
+  const losesAdmin = change.currentRole === "admin" && (change.kind === "remove" || change.nextRole !== "admin");
   if (losesAdmin && adminCount <= 1) {
     return {
       allowed: false,

@@ -36,7 +36,11 @@ export function workspaceAction<S extends z.ZodType<WorkspaceInput>, T = unknown
   return async function action(_prev: ActionState<T> | undefined, formData: FormData): Promise<ActionState<T>> {
     const parsed = options.schema.safeParse(formDataToObject(formData));
     if (!parsed.success) {
-      return { ok: false, message: "Check the highlighted fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors as Record<string, string[]> };
+      return {
+        ok: false,
+        message: "Check the highlighted fields.",
+        fieldErrors: z.flattenError(parsed.error).fieldErrors as Record<string, string[]>,
+      };
     }
     try {
       const ctx = await authorizeAction(options.name, parsed.data.workspace, options.permission);

@@ -18,7 +18,9 @@ describe("audit trail", () => {
       requestId: "req_1",
       details: { password: "p4ssw0rd-secret", versionBefore: 1 },
     });
-    const event = await getDb().auditEvent.findFirstOrThrow({ where: { workspaceId: workspace.id, action: "test.recorded" } });
+    const event = await getDb().auditEvent.findFirstOrThrow({
+      where: { workspaceId: workspace.id, action: "test.recorded" },
+    });
     expect(event).toMatchObject({
       actorType: "cli",
       actorName: "test-suite",
@@ -35,8 +37,12 @@ describe("audit trail", () => {
   it("is append-only: the database refuses UPDATE, DELETE and TRUNCATE", async () => {
     const { workspace } = await seedWorkspace(["admin"]);
     const db = getDb();
-    await expect(db.$executeRaw`UPDATE audit_event SET reason = 'edited' WHERE workspace_id = ${workspace.id}`).rejects.toThrow(/append-only/);
-    await expect(db.$executeRaw`DELETE FROM audit_event WHERE workspace_id = ${workspace.id}`).rejects.toThrow(/append-only/);
+    await expect(
+      db.$executeRaw`UPDATE audit_event SET reason = 'edited' WHERE workspace_id = ${workspace.id}`,
+    ).rejects.toThrow(/append-only/);
+    await expect(db.$executeRaw`DELETE FROM audit_event WHERE workspace_id = ${workspace.id}`).rejects.toThrow(
+      /append-only/,
+    );
     await expect(db.$executeRawUnsafe(`TRUNCATE audit_event`)).rejects.toThrow(/append-only|foreign key/);
     expect(await db.auditEvent.count({ where: { workspaceId: workspace.id } })).toBeGreaterThan(0);
   });

@@ -5,7 +5,14 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { expectedColumnType, parsePrismaSchema, type Schema } from "@/tests/prisma-schema";
 import { getDb } from "./db";
 
-type Column = { table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: "YES" | "NO"; datetime_precision: number | null };
+type Column = {
+  table_name: string;
+  column_name: string;
+  data_type: string;
+  udt_name: string;
+  is_nullable: "YES" | "NO";
+  datetime_precision: number | null;
+};
 
 /**
  * schema.prisma (what the client believes) and the migrated database (what the
@@ -35,7 +42,10 @@ describe("schema.prisma and the migrated database agree", () => {
 
   it("has the same columns in every table", () => {
     for (const model of schema.models) {
-      const actual = columns.filter((c) => c.table_name === model.table).map((c) => c.column_name).sort();
+      const actual = columns
+        .filter((c) => c.table_name === model.table)
+        .map((c) => c.column_name)
+        .sort();
       expect(actual, `columns of ${model.table}`).toEqual(model.fields.map((f) => f.column).sort());
     }
   });
@@ -48,13 +58,18 @@ describe("schema.prisma and the migrated database agree", () => {
         if (!column) continue; // reported by the columns test
         const expected = expectedColumnType(field, schema.enums);
         const where = `${model.table}.${field.column}`;
-        if (column.data_type !== expected.dataType) mismatches.push(`${where}: type ${column.data_type}, schema says ${expected.dataType}`);
-        if (expected.udt && column.udt_name !== expected.udt) mismatches.push(`${where}: enum ${column.udt_name}, schema says ${expected.udt}`);
+        if (column.data_type !== expected.dataType)
+          mismatches.push(`${where}: type ${column.data_type}, schema says ${expected.dataType}`);
+        if (expected.udt && column.udt_name !== expected.udt)
+          mismatches.push(`${where}: enum ${column.udt_name}, schema says ${expected.udt}`);
         if (expected.precision !== undefined && column.datetime_precision !== expected.precision) {
           mismatches.push(`${where}: precision ${column.datetime_precision}, schema says ${expected.precision}`);
         }
         const nullable = column.is_nullable === "YES";
-        if (nullable !== field.optional) mismatches.push(`${where}: ${nullable ? "nullable" : "NOT NULL"}, schema says ${field.optional ? "optional" : "required"}`);
+        if (nullable !== field.optional)
+          mismatches.push(
+            `${where}: ${nullable ? "nullable" : "NOT NULL"}, schema says ${field.optional ? "optional" : "required"}`,
+          );
       }
     }
     expect(mismatches).toEqual([]);
@@ -67,7 +82,10 @@ describe("schema.prisma and the migrated database agree", () => {
     const source = readFileSync(path.join(process.cwd(), "prisma", "schema.prisma"), "utf8");
     for (const [name, dbName] of schema.enums) {
       const body = new RegExp(`enum\\s+${name}\\s*\\{([\\s\\S]*?)\\}`).exec(source)![1]!;
-      const values = body.split("\n").map((l) => l.trim()).filter((l) => /^\w+$/.test(l));
+      const values = body
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => /^\w+$/.test(l));
       expect(rows.find((r) => r.typname === dbName)?.labels, `enum ${dbName}`).toEqual(values);
     }
   });

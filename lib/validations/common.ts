@@ -7,17 +7,17 @@ export const emailSchema = z
   .toLowerCase()
   .pipe(z.email({ message: "Enter a valid email address." }).max(254));
 
-export const passwordSchema = z
-  .string()
-  .min(12, "Use at least 12 characters.")
-  .max(200, "Use at most 200 characters.");
+export const passwordSchema = z.string().min(12, "Use at least 12 characters.").max(200, "Use at most 200 characters.");
 
 export const roleSchema = z.enum(ROLES, { message: "Choose a role: admin, operator, auditor or viewer." });
 
 export const workspaceSlugSchema = z
   .string()
   .trim()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "Use 1–63 lowercase letters, digits and dashes, starting with a letter or digit.");
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    "Use 1–63 lowercase letters, digits and dashes, starting with a letter or digit.",
+  );
 
 export const reasonSchema = z
   .string()

@@ -35,7 +35,10 @@ const numberField = (label: string, opts: { min: number; int?: boolean; max?: nu
 export const namespaceNameSchema = z
   .string()
   .trim()
-  .refine(isNamespaceName, "Use 1–128 characters: lowercase segments of letters, digits, - and _, joined by dots (billing.runs).");
+  .refine(
+    isNamespaceName,
+    "Use 1–128 characters: lowercase segments of letters, digits, - and _, joined by dots (billing.runs).",
+  );
 
 export const resourceNameSchema = z
   .string()
@@ -53,7 +56,9 @@ export const namespaceFieldsSchema = z
     message: "The default TTL cannot exceed the maximum TTL.",
   });
 
-export const createNamespaceSchema = z.object({ workspace: workspaceSlugSchema, name: namespaceNameSchema }).and(namespaceFieldsSchema);
+export const createNamespaceSchema = z
+  .object({ workspace: workspaceSlugSchema, name: namespaceNameSchema })
+  .and(namespaceFieldsSchema);
 export const updateNamespaceSchema = z
   .object({ workspace: workspaceSlugSchema, namespaceId: z.string().min(1), reason: optionalText(500) })
   .and(namespaceFieldsSchema);
@@ -61,12 +66,10 @@ export const updateNamespaceSchema = z
 const errorList = z
   .union([z.string(), z.array(z.string())])
   .optional()
-  .transform((v) =>
-    (Array.isArray(v) ? v : (v ?? "").split(","))
-      .map((s) => s.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "Error types are 1–64 letters, digits, _ . : or -.")).max(50));
+  .transform((v) => (Array.isArray(v) ? v : (v ?? "").split(",")).map((s) => s.trim()).filter(Boolean))
+  .pipe(
+    z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "Error types are 1–64 letters, digits, _ . : or -.")).max(50),
+  );
 
 export const retryPolicySchema = z
   .object({

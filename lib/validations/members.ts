@@ -4,7 +4,12 @@ import { emailSchema, reasonSchema, roleSchema, workspaceSlugSchema } from "./co
 export const addMemberSchema = z.object({
   workspace: workspaceSlugSchema,
   email: emailSchema,
-  name: z.string().trim().max(100).optional().transform((v) => v || undefined),
+  name: z
+    .string()
+    .trim()
+    .max(100)
+    .optional()
+    .transform((v) => v || undefined),
   role: roleSchema,
 });
 
@@ -12,7 +17,12 @@ export const changeMemberRoleSchema = z.object({
   workspace: workspaceSlugSchema,
   userId: z.string().min(1).max(64),
   role: roleSchema,
-  reason: z.string().trim().max(500).optional().transform((v) => v || undefined),
+  reason: z
+    .string()
+    .trim()
+    .max(500)
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 export const removeMemberSchema = z.object({

@@ -9,6 +9,13 @@ export const workspaceSettingsSchema = z.object({
   stopMessage: z.string().trim().max(500).nullable().optional(),
   timeZone: timeZoneSchema.optional(),
   killSwitch: z.boolean().optional(),
+  /** Longest lifetime of an API key in this workspace (1 second to 365 days). */
+  maxKeyTtlSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(365 * 86400)
+    .optional(),
 });
 export type WorkspaceSettings = z.infer<typeof workspaceSettingsSchema>;
 

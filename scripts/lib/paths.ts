@@ -3,4 +3,6 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** Local state: embedded database, generated secrets, first-run login. The e2e suite points it elsewhere. */
-export const DATA_DIR = process.env.BASEKV_DATA_DIR ? path.resolve(process.env.BASEKV_DATA_DIR) : path.join(ROOT, ".data");
+export const DATA_DIR = process.env.BASEKV_DATA_DIR
+  ? path.resolve(process.env.BASEKV_DATA_DIR)
+  : path.join(ROOT, ".data");

@@ -20,7 +20,9 @@ export async function testServerUrl(): Promise<{ url: string; close: () => Promi
   return { url: withDatabase(handle.url, "postgres"), close: handle.close };
 }
 
-export async function createFreshDatabase(label: string): Promise<{ url: string; serverUrl: string; drop: () => Promise<void> }> {
+export async function createFreshDatabase(
+  label: string,
+): Promise<{ url: string; serverUrl: string; drop: () => Promise<void> }> {
   const server = await testServerUrl();
   const name = `basekv_test_${label}_${Date.now()}_${randomBytes(3).toString("hex")}`;
   const admin = new pg.Client({ connectionString: server.url });

@@ -16,7 +16,12 @@ export function PasswordForm() {
         <Field label="Current password" htmlFor="currentPassword" error={state?.fieldErrors?.currentPassword}>
           <Input id="currentPassword" name="currentPassword" type="password" autoComplete="current-password" />
         </Field>
-        <Field label="New password" htmlFor="newPassword" error={state?.fieldErrors?.newPassword} hint="At least 12 characters.">
+        <Field
+          label="New password"
+          htmlFor="newPassword"
+          error={state?.fieldErrors?.newPassword}
+          hint="At least 12 characters."
+        >
           <Input id="newPassword" name="newPassword" type="password" autoComplete="new-password" />
         </Field>
         <Field label="Confirm new password" htmlFor="confirmPassword" error={state?.fieldErrors?.confirmPassword}>

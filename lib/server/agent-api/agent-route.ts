@@ -72,7 +72,10 @@ export function agentRoute<P extends Record<string, string | string[]>>(
 
       usage = currentUsage(principal, now);
       if (counted && usage.mode === "stopped") {
-        throw new AppError("budget_exhausted", usage.message ?? "This workspace has been stopped.", { resetAt: null, killSwitch: true });
+        throw new AppError("budget_exhausted", usage.message ?? "This workspace has been stopped.", {
+          resetAt: null,
+          killSwitch: true,
+        });
       }
 
       const p = principal;
@@ -100,20 +103,36 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       };
       const params = (await routeParams.params) as P;
       const result = await handler(ctx, params);
-      return json(result.status ?? 200, result.body, { ...standardHeaders(requestId, correlationId, usage), ...result.headers });
+      return json(result.status ?? 200, result.body, {
+        ...standardHeaders(requestId, correlationId, usage),
+        ...result.headers,
+      });
     } catch (error) {
       const appError = isAppError(error) ? error : null;
       if (!appError) logger.error({ err: error, requestId, path: new URL(request.url).pathname }, "agent route failed");
       const failure = appError ?? new AppError("internal", "internal error");
       const outcome = auditOutcome(failure.code);
       if (outcome) {
-        await auditRefusal({ options, request, principal, requestId, correlationId, reason, error: failure, outcome }).catch((auditError: unknown) =>
+        await auditRefusal({
+          options,
+          request,
+          principal,
+          requestId,
+          correlationId,
+          reason,
+          error: failure,
+          outcome,
+        }).catch((auditError: unknown) =>
           logger.error({ err: auditError, requestId }, "could not audit a refused agent call"),
         );
       }
-      const headers = principal ? standardHeaders(requestId, correlationId, usage) : { "X-Request-Id": requestId, "X-Correlation-Id": correlationId };
+      const headers = principal
+        ? standardHeaders(requestId, correlationId, usage)
+        : { "X-Request-Id": requestId, "X-Correlation-Id": correlationId };
       if (failure.code === "budget_exhausted" && failure.details?.resetAt) {
-        headers["Retry-After"] = String(Math.max(1, Math.ceil((new Date(String(failure.details.resetAt)).getTime() - now.getTime()) / 1000)));
+        headers["Retry-After"] = String(
+          Math.max(1, Math.ceil((new Date(String(failure.details.resetAt)).getTime() - now.getTime()) / 1000)),
+        );
       }
       return errorResponse(failure, requestId, headers);
     }
@@ -124,7 +143,12 @@ function identityActor(p: AgentPrincipal): Actor {
   return { type: "identity", id: p.identity.id, name: p.identity.name };
 }
 
-type AgentHeaders = { correlationId: string | null; reason: string | null; priority: "low" | "normal"; idempotencyKey: string | null };
+type AgentHeaders = {
+  correlationId: string | null;
+  reason: string | null;
+  priority: "low" | "normal";
+  idempotencyKey: string | null;
+};
 
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
@@ -142,7 +166,8 @@ function parseAgentHeaders(request: Request): AgentHeaders {
     throw new AppError("invalid_request", "X-Priority must be low or normal", { header: "X-Priority" });
   }
   const rawReason = request.headers.get("x-reason");
-  if (rawReason !== null && rawReason.length > 500) throw new AppError("invalid_request", "X-Reason must be at most 500 characters", { header: "X-Reason" });
+  if (rawReason !== null && rawReason.length > 500)
+    throw new AppError("invalid_request", "X-Reason must be at most 500 characters", { header: "X-Reason" });
   return {
     correlationId: header("x-correlation-id", 128),
     // Reasons are free text: percent-decoding lets agents send non-ASCII in a header.

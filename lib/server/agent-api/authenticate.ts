@@ -4,7 +4,14 @@ import { getDb } from "../db";
 import { logger } from "../logger";
 
 export type AgentPrincipal = {
-  credential: { id: string; prefix: string; expiresAt: Date; revokedAt: Date | null; dailyWriteCeiling: number | null; lastUsedAt: Date | null };
+  credential: {
+    id: string;
+    prefix: string;
+    expiresAt: Date;
+    revokedAt: Date | null;
+    dailyWriteCeiling: number | null;
+    lastUsedAt: Date | null;
+  };
   identity: { id: string; name: string; status: "active" | "disabled" };
   workflowClass: {
     id: string;
@@ -120,9 +127,9 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export function touchLastUsed(principal: AgentPrincipal, now: Date): void {
   const last = principal.credential.lastUsedAt?.getTime() ?? 0;
   if (now.getTime() - last < LAST_USED_RESOLUTION_MS) return;
-  getDb()
-    .$executeRaw`UPDATE credential SET last_used_at = ${now}
+  getDb().$executeRaw`UPDATE credential SET last_used_at = ${now}
                  WHERE id = ${principal.credential.id}
-                   AND (last_used_at IS NULL OR last_used_at < ${new Date(now.getTime() - LAST_USED_RESOLUTION_MS)})`
-    .catch((error: unknown) => logger.warn({ err: error, credentialId: principal.credential.id }, "could not record last use"));
+                   AND (last_used_at IS NULL OR last_used_at < ${new Date(now.getTime() - LAST_USED_RESOLUTION_MS)})`.catch(
+    (error: unknown) => logger.warn({ err: error, credentialId: principal.credential.id }, "could not record last use"),
+  );
 }

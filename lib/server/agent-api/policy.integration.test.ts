@@ -9,7 +9,9 @@ import { updateWorkspace } from "../workspaces/update-workspace";
 
 /** The real route handler and wrapper against the real database (no HTTP server). */
 async function call(key: string | null, headers: Record<string, string> = {}) {
-  const response = await getPolicyRoute(agentRequest("/api/v1/policy", key, { headers }), { params: Promise.resolve({}) });
+  const response = await getPolicyRoute(agentRequest("/api/v1/policy", key, { headers }), {
+    params: Promise.resolve({}),
+  });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk the JSON freely
   return { response, body: (await response.json()) as Record<string, any> };
 }
@@ -35,7 +37,13 @@ describe("GET /api/v1/policy — happy", () => {
         requests: { limit: null, used: 0, remaining: null, resetAt: expect.any(String) },
         writes: { limit: null, used: 0, remaining: null, resetAt: expect.any(String) },
       },
-      retryPolicy: { maxAttempts: 3, initialIntervalMs: 1000, backoffCoefficient: 2, maxIntervalMs: 60000, nonRetryableErrors: ["validation"] },
+      retryPolicy: {
+        maxAttempts: 3,
+        initialIntervalMs: 1000,
+        backoffCoefficient: 2,
+        maxIntervalMs: 60000,
+        nonRetryableErrors: ["validation"],
+      },
       credential: { id: agent.credential.id, expiresAt: agent.credential.expiresAt.toISOString() },
     });
     expect(response.headers.get("X-Correlation-Id")).toBe("run-42");
@@ -55,7 +63,11 @@ describe("GET /api/v1/policy — happy", () => {
 
   it("is answered even when the kill switch is on, with the admin's message", async () => {
     const agent = await seedAgent();
-    await updateWorkspace({ slug: agent.workspace.slug, actor: testActor, settings: { killSwitch: true, stopMessage: "Paused for the audit" } });
+    await updateWorkspace({
+      slug: agent.workspace.slug,
+      actor: testActor,
+      settings: { killSwitch: true, stopMessage: "Paused for the audit" },
+    });
     const { response, body } = await call(agent.key);
     expect(response.status).toBe(200);
     expect(body).toMatchObject({ mode: "stopped", message: "Paused for the audit" });
@@ -66,11 +78,17 @@ describe("GET /api/v1/policy — happy", () => {
     const agent = await seedAgent();
     await call(agent.key);
     await new Promise((r) => setTimeout(r, 200)); // the write is off the request path
-    const first = await getDb().credential.findUniqueOrThrow({ where: { id: agent.credential.id }, select: { lastUsedAt: true } });
+    const first = await getDb().credential.findUniqueOrThrow({
+      where: { id: agent.credential.id },
+      select: { lastUsedAt: true },
+    });
     expect(first.lastUsedAt).toBeInstanceOf(Date);
     await call(agent.key);
     await new Promise((r) => setTimeout(r, 200));
-    const second = await getDb().credential.findUniqueOrThrow({ where: { id: agent.credential.id }, select: { lastUsedAt: true } });
+    const second = await getDb().credential.findUniqueOrThrow({
+      where: { id: agent.credential.id },
+      select: { lastUsedAt: true },
+    });
     expect(second.lastUsedAt).toEqual(first.lastUsedAt);
   });
 });
@@ -80,7 +98,11 @@ describe("GET /api/v1/policy — errors: every 401 in the envelope, audited, nev
     const { response, body } = await call(key, headers);
     expect(response.status).toBe(401);
     expect(response.headers.get("Content-Type")).toBe("application/json");
-    expect(body.error).toMatchObject({ code: "unauthorized", message: expect.stringMatching(message), requestId: expect.stringMatching(/^req_/) });
+    expect(body.error).toMatchObject({
+      code: "unauthorized",
+      message: expect.stringMatching(message),
+      requestId: expect.stringMatching(/^req_/),
+    });
     expect(response.headers.get("X-Request-Id")).toBe(body.error.requestId);
     if (key) expect(JSON.stringify(body)).not.toContain(key);
     return body.error.requestId as string;
@@ -106,15 +128,30 @@ describe("GET /api/v1/policy — errors: every 401 in the envelope, audited, nev
 
   it("an expired key", async () => {
     const agent = await seedAgent();
-    await getDb().credential.update({ where: { id: agent.credential.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await getDb().credential.update({
+      where: { id: agent.credential.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     await expect401(agent.key, /expired/);
   });
 
   it("a key of a disabled identity, until it is enabled again", async () => {
     const agent = await seedAgent();
-    await setIdentityStatus({ workspaceId: agent.workspace.id, actor: testActor, identityId: agent.identity.id, status: "disabled", reason: "misbehaving" });
+    await setIdentityStatus({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      identityId: agent.identity.id,
+      status: "disabled",
+      reason: "misbehaving",
+    });
     await expect401(agent.key, /identity disabled/);
-    await setIdentityStatus({ workspaceId: agent.workspace.id, actor: testActor, identityId: agent.identity.id, status: "active", reason: "fixed" });
+    await setIdentityStatus({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      identityId: agent.identity.id,
+      status: "active",
+      reason: "fixed",
+    });
     expect((await call(agent.key)).response.status).toBe(200);
   });
 
@@ -133,6 +170,7 @@ describe("GET /api/v1/policy — security", () => {
     const { body } = await call(a.key);
     const text = JSON.stringify(body);
     expect(body.workspace.id).toBe(a.workspace.id);
-    for (const foreign of [b.workspace.id, b.workspace.slug, b.identity.id, b.credential.id, "secret.*"]) expect(text).not.toContain(foreign);
+    for (const foreign of [b.workspace.id, b.workspace.slug, b.identity.id, b.credential.id, "secret.*"])
+      expect(text).not.toContain(foreign);
   });
 });

@@ -25,7 +25,17 @@ export function currentUsage(principal: AgentPrincipal, now: Date): Usage {
   return {
     mode: stopped ? "stopped" : "normal",
     message: stopped ? (principal.workspace.stopMessage ?? "This workspace has been stopped by an admin.") : null,
-    requests: { limit: requestLimit, used, remaining: requestLimit === null ? null : Math.max(0, requestLimit - used), resetAt },
-    writes: { limit: writeLimit, used, remaining: writeLimit === null ? null : Math.max(0, writeLimit - used), resetAt },
+    requests: {
+      limit: requestLimit,
+      used,
+      remaining: requestLimit === null ? null : Math.max(0, requestLimit - used),
+      resetAt,
+    },
+    writes: {
+      limit: writeLimit,
+      used,
+      remaining: writeLimit === null ? null : Math.max(0, writeLimit - used),
+      resetAt,
+    },
   };
 }

@@ -16,7 +16,10 @@ describe("sign-in with lockout", () => {
     const { email, password } = members.viewer!;
     const t0 = new Date();
     for (let i = 0; i < 4; i++) {
-      expect(await verifySignIn({ email, password: "wrong-password", now: t0 })).toEqual({ ok: false, reason: "invalid" });
+      expect(await verifySignIn({ email, password: "wrong-password", now: t0 })).toEqual({
+        ok: false,
+        reason: "invalid",
+      });
     }
     const fifth = await verifySignIn({ email, password: "wrong-password", now: t0 });
     expect(fifth).toMatchObject({ ok: false, reason: "locked" });

@@ -39,9 +39,7 @@ export async function verifySignIn(input: {
   });
   const before = evaluateLockout({ failures: failures.map((f) => f.createdAt), now });
 
-  const actor: Actor = user
-    ? { type: "user", id: user.id, name: user.email }
-    : { type: "user", id: null, name: email };
+  const actor: Actor = user ? { type: "user", id: user.id, name: user.email } : { type: "user", id: null, name: email };
   const details = { ip: input.ip ?? null };
 
   if (before.locked) {
@@ -69,7 +67,9 @@ export async function verifySignIn(input: {
       details: { ...details, failuresInWindow: before.failures + 1 },
     });
     const after = evaluateLockout({ failures: [...failures.map((f) => f.createdAt), now], now });
-    return after.locked ? { ok: false, reason: "locked", lockedUntil: after.lockedUntil } : { ok: false, reason: "invalid" };
+    return after.locked
+      ? { ok: false, reason: "locked", lockedUntil: after.lockedUntil }
+      : { ok: false, reason: "invalid" };
   }
 
   await db.$transaction(async (tx) => {

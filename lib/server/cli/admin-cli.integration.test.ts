@@ -9,9 +9,26 @@ const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
 describe("admin CLI", () => {
   it("creates a workspace, prints it as JSON, audits with actor type cli", async () => {
     const slug = uniqueSlug("cli");
-    const result = await runAdminCli(["workspace", "create", "--slug", slug, "--daily-requests", "500", "--degrade-at", "70", "--timezone", "Europe/Paris"]);
+    const result = await runAdminCli([
+      "workspace",
+      "create",
+      "--slug",
+      slug,
+      "--daily-requests",
+      "500",
+      "--degrade-at",
+      "70",
+      "--timezone",
+      "Europe/Paris",
+    ]);
     expect(result).toMatchObject({ code: 0, stderr: "" });
-    expect(json(result.stdout)).toMatchObject({ slug, dailyRequestLimit: 500, degradeAtPercent: 70, timeZone: "Europe/Paris", killSwitch: false });
+    expect(json(result.stdout)).toMatchObject({
+      slug,
+      dailyRequestLimit: 500,
+      degradeAtPercent: 70,
+      timeZone: "Europe/Paris",
+      killSwitch: false,
+    });
     const [event] = await auditEvents({ action: "workspace.created", target: slug });
     expect(event).toMatchObject({ actorType: "cli", outcome: "success" });
   });
@@ -19,22 +36,67 @@ describe("admin CLI", () => {
   it("sets the kill switch and budget, recording before → after", async () => {
     const slug = uniqueSlug("cli");
     await runAdminCli(["workspace", "create", "--slug", slug]);
-    const result = await runAdminCli(["workspace", "set", "--slug", slug, "--kill-switch", "on", "--stop-message", "Paused for audit", "--reason", "incident 7"]);
+    const result = await runAdminCli([
+      "workspace",
+      "set",
+      "--slug",
+      slug,
+      "--kill-switch",
+      "on",
+      "--stop-message",
+      "Paused for audit",
+      "--reason",
+      "incident 7",
+    ]);
     expect(result.code).toBe(0);
     expect(json(result.stdout)).toMatchObject({ killSwitch: true, stopMessage: "Paused for audit" });
     const [event] = await auditEvents({ action: "workspace.kill_switch_on", target: slug });
-    expect(event).toMatchObject({ reason: "incident 7", details: { changed: { killSwitch: { from: false, to: true } } } });
-    const unlimited = await runAdminCli(["workspace", "set", "--slug", slug, "--daily-requests", "unlimited", "--kill-switch", "off"]);
-    expect(json(unlimited.stdout)).toMatchObject({ dailyRequestLimit: null, killSwitch: false });
+    expect(event).toMatchObject({
+      reason: "incident 7",
+      details: { changed: { killSwitch: { from: false, to: true } } },
+    });
+    const unlimited = await runAdminCli([
+      "workspace",
+      "set",
+      "--slug",
+      slug,
+      "--daily-requests",
+      "unlimited",
+      "--kill-switch",
+      "off",
+      "--max-key-ttl",
+      "30d",
+    ]);
+    expect(json(unlimited.stdout)).toMatchObject({
+      dailyRequestLimit: null,
+      killSwitch: false,
+      maxKeyTtlSeconds: 30 * 86400,
+    });
   });
 
   it("creates a user in a workspace with a role", async () => {
     const slug = uniqueSlug("cli");
     await runAdminCli(["workspace", "create", "--slug", slug]);
     const email = `Cli-${Date.now()}@Example.test`;
-    const result = await runAdminCli(["user", "create", "--email", email, "--password", "correct-horse-battery", "--workspace", slug, "--role", "auditor"]);
+    const result = await runAdminCli([
+      "user",
+      "create",
+      "--email",
+      email,
+      "--password",
+      "correct-horse-battery",
+      "--workspace",
+      slug,
+      "--role",
+      "auditor",
+    ]);
     expect(result.code).toBe(0);
-    expect(json(result.stdout)).toMatchObject({ email: email.toLowerCase(), workspace: slug, role: "auditor", created: true });
+    expect(json(result.stdout)).toMatchObject({
+      email: email.toLowerCase(),
+      workspace: slug,
+      role: "auditor",
+      created: true,
+    });
   });
 
   it.each([
@@ -43,9 +105,29 @@ describe("admin CLI", () => {
     [["workspace", "create", "--slug", "ok-slug2", "--timezone", "Mars/Olympus"], /time zone/],
     [["workspace", "set", "--slug", "no-such-workspace-x", "--kill-switch", "on"], /No workspace/],
     [["workspace", "set", "--slug", "whatever", "--kill-switch", "maybe"], /on or off/],
-    [["user", "create", "--email", "nope", "--password", "long-enough-pass", "--workspace", "x", "--role", "viewer"], /email/],
-    [["user", "create", "--email", "a@b.co", "--password", "long-enough-pass", "--workspace", "no-such-ws-y", "--role", "viewer"], /No workspace/],
-    [["user", "create", "--email", "a@b.co", "--password", "long-enough-pass", "--workspace", "x", "--role", "owner"], /role/],
+    [
+      ["user", "create", "--email", "nope", "--password", "long-enough-pass", "--workspace", "x", "--role", "viewer"],
+      /email/,
+    ],
+    [
+      [
+        "user",
+        "create",
+        "--email",
+        "a@b.co",
+        "--password",
+        "long-enough-pass",
+        "--workspace",
+        "no-such-ws-y",
+        "--role",
+        "viewer",
+      ],
+      /No workspace/,
+    ],
+    [
+      ["user", "create", "--email", "a@b.co", "--password", "long-enough-pass", "--workspace", "x", "--role", "owner"],
+      /role/,
+    ],
     [["workspace", "create", "--slug", "x", "--unknown"], /Unknown option/],
     [["frobnicate", "now"], /unknown command/],
   ])("refuses %j with a one-line error, a non-zero exit and no change", async (argv, message) => {
@@ -63,10 +145,16 @@ describe("admin CLI", () => {
 
   it("runs as a real process: npm run admin prints JSON and exits 0, or one error line and exits non-zero", () => {
     const slug = uniqueSlug("proc");
-    const ok = spawnSync("npm", ["run", "-s", "admin", "--", "workspace", "create", "--slug", slug], { encoding: "utf8", env: process.env });
+    const ok = spawnSync("npm", ["run", "-s", "admin", "--", "workspace", "create", "--slug", slug], {
+      encoding: "utf8",
+      env: process.env,
+    });
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ slug });
-    const bad = spawnSync("npm", ["run", "-s", "admin", "--", "workspace", "create", "--slug", slug], { encoding: "utf8", env: process.env });
+    const bad = spawnSync("npm", ["run", "-s", "admin", "--", "workspace", "create", "--slug", slug], {
+      encoding: "utf8",
+      env: process.env,
+    });
     expect(bad.status).not.toBe(0);
     expect(bad.stdout).toBe("");
     expect(bad.stderr.trim()).toBe(`error: Workspace "${slug}" already exists.`);

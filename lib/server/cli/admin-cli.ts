@@ -42,6 +42,7 @@ const settingsOptions: Options = {
   "degrade-at": { type: "string" },
   "stop-message": { type: "string" },
   timezone: { type: "string" },
+  "max-key-ttl": { type: "string" },
 };
 
 function settingsFrom(values: Values) {
@@ -59,6 +60,7 @@ function settingsFrom(values: Values) {
     degradeAtPercent: int("degrade-at"),
     stopMessage: str("stop-message"),
     timeZone: str("timezone"),
+    maxKeyTtlSeconds: seconds(values, "max-key-ttl"),
   };
 }
 
@@ -85,13 +87,31 @@ function seconds(values: Values, flag: string): number | undefined {
   const raw = values[flag] as string | undefined;
   if (raw === undefined) return undefined;
   const parsed = /^\d+$/.test(raw) ? Number(raw) : parseDuration(raw);
-  if (!parsed || parsed <= 0) throw new AppError("validation_failed", `--${flag} must be a duration like 30s, 15m, 1h, 7d (got "${raw}")`);
+  if (!parsed || parsed <= 0)
+    throw new AppError("validation_failed", `--${flag} must be a duration like 30s, 15m, 1h, 7d (got "${raw}")`);
   return parsed;
+}
+
+function identityStatusCommand(status: "active" | "disabled"): Command {
+  const verb = status === "disabled" ? "disable" : "enable";
+  return {
+    usage: `identity ${verb} --workspace acme --name invoice-bot [--reason …]`,
+    options: { workspace: { type: "string" }, name: { type: "string" }, reason: { type: "string" } },
+    run: async (values, actor) =>
+      setIdentityStatus({
+        workspaceId: await workspaceId(values.workspace),
+        actor,
+        identityName: parse(resourceNameSchema, values.name ?? ""),
+        status,
+        reason: (values.reason as string | undefined) ?? `${verb}d from the admin CLI`,
+      }),
+  };
 }
 
 const COMMANDS: Record<string, Command> = {
   "namespace create": {
-    usage: "namespace create --workspace acme --name billing.runs [--default-ttl SECONDS] [--max-ttl SECONDS] [--description …]",
+    usage:
+      "namespace create --workspace acme --name billing.runs [--default-ttl SECONDS] [--max-ttl SECONDS] [--description …]",
     options: {
       workspace: { type: "string" },
       name: { type: "string" },
@@ -144,7 +164,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   "identity create": {
-    usage: "identity create --workspace acme --name invoice-bot --class invoices --grant 'billing.*:readwrite' [--grant …]",
+    usage:
+      "identity create --workspace acme --name invoice-bot --class invoices --grant 'billing.*:readwrite' [--grant …]",
     options: {
       workspace: { type: "string" },
       name: { type: "string" },
@@ -160,41 +181,31 @@ const COMMANDS: Record<string, Command> = {
         description: values.description,
         grants: ((values.grant as string[] | undefined) ?? []).join("\n"),
       });
-      const identity = await createIdentity({ ...input, grants: input.grants, workspaceId: await workspaceId(input.workspace), actor });
-      return { id: identity.id, name: identity.name, workflowClass: input.workflowClass, status: identity.status, grants: identity.grants };
-    },
-  },
-  "identity disable": {
-    usage: "identity disable --workspace acme --name invoice-bot [--reason …]",
-    options: { workspace: { type: "string" }, name: { type: "string" }, reason: { type: "string" } },
-    run: async (values, actor) => {
-      const name = parse(resourceNameSchema, values.name ?? "");
-      return setIdentityStatus({
-        workspaceId: await workspaceId(values.workspace),
+      const identity = await createIdentity({
+        ...input,
+        grants: input.grants,
+        workspaceId: await workspaceId(input.workspace),
         actor,
-        identityName: name,
-        status: "disabled",
-        reason: (values.reason as string | undefined) ?? "disabled from the admin CLI",
       });
+      return {
+        id: identity.id,
+        name: identity.name,
+        workflowClass: input.workflowClass,
+        status: identity.status,
+        grants: identity.grants,
+      };
     },
   },
-  "identity enable": {
-    usage: "identity enable --workspace acme --name invoice-bot [--reason …]",
-    options: { workspace: { type: "string" }, name: { type: "string" }, reason: { type: "string" } },
-    run: async (values, actor) => {
-      const name = parse(resourceNameSchema, values.name ?? "");
-      return setIdentityStatus({
-        workspaceId: await workspaceId(values.workspace),
-        actor,
-        identityName: name,
-        status: "active",
-        reason: (values.reason as string | undefined) ?? "enabled from the admin CLI",
-      });
-    },
-  },
+  "identity disable": identityStatusCommand("disabled"),
+  "identity enable": identityStatusCommand("active"),
   "key create": {
     usage: "key create --workspace acme --identity invoice-bot [--expires-in 7d] [--daily-writes N]",
-    options: { workspace: { type: "string" }, identity: { type: "string" }, "expires-in": { type: "string" }, "daily-writes": { type: "string" } },
+    options: {
+      workspace: { type: "string" },
+      identity: { type: "string" },
+      "expires-in": { type: "string" },
+      "daily-writes": { type: "string" },
+    },
     run: async (values, actor) => {
       const identityName = parse(resourceNameSchema, values.identity ?? "");
       const dailyWrites = values["daily-writes"] as string | undefined;
@@ -227,7 +238,13 @@ const COMMANDS: Record<string, Command> = {
         overlapSeconds: overlap,
         reason: (values.reason as string | undefined) ?? "rotated from the admin CLI",
       });
-      return { id: issued.id, key: issued.key, prefix: issued.prefix, expiresAt: issued.expiresAt, previous: issued.previous };
+      return {
+        id: issued.id,
+        key: issued.key,
+        prefix: issued.prefix,
+        expiresAt: issued.expiresAt,
+        previous: issued.previous,
+      };
     },
   },
   "key revoke": {
@@ -236,12 +253,17 @@ const COMMANDS: Record<string, Command> = {
     run: async (values, actor) => {
       const id = values.id as string | undefined;
       if (!id) throw new AppError("validation_failed", "--id is required");
-      return revokeCredential({ actor, credentialId: id, reason: (values.reason as string | undefined) ?? "revoked from the admin CLI" });
+      return revokeCredential({
+        actor,
+        credentialId: id,
+        reason: (values.reason as string | undefined) ?? "revoked from the admin CLI",
+      });
     },
   },
 
   "workspace create": {
-    usage: "workspace create --slug acme [--name N] [--daily-requests N|unlimited] [--degrade-at 80] [--stop-message …] [--timezone UTC]",
+    usage:
+      "workspace create --slug acme [--name N] [--daily-requests N|unlimited] [--degrade-at 80] [--stop-message …] [--timezone UTC] [--max-key-ttl 90d]",
     options: { slug: { type: "string" }, ...settingsOptions },
     run: async (values, actor) => {
       const input = parse(createWorkspaceSchema, dropUndefined({ slug: values.slug, ...settingsFrom(values) }));
@@ -250,7 +272,12 @@ const COMMANDS: Record<string, Command> = {
   },
   "workspace set": {
     usage: "workspace set --slug acme [same flags as create] [--kill-switch on|off] [--reason …]",
-    options: { slug: { type: "string" }, "kill-switch": { type: "string" }, reason: { type: "string" }, ...settingsOptions },
+    options: {
+      slug: { type: "string" },
+      "kill-switch": { type: "string" },
+      reason: { type: "string" },
+      ...settingsOptions,
+    },
     run: async (values, actor) => {
       const slug = parse(workspaceSlugSchema, values.slug ?? "");
       const kill = values["kill-switch"] as string | undefined;
@@ -261,7 +288,8 @@ const COMMANDS: Record<string, Command> = {
         workspaceSettingsSchema,
         dropUndefined({ ...settingsFrom(values), killSwitch: kill === undefined ? undefined : kill === "on" }),
       );
-      if (Object.keys(settings).length === 0) throw new AppError("validation_failed", "nothing to change: give at least one setting flag");
+      if (Object.keys(settings).length === 0)
+        throw new AppError("validation_failed", "nothing to change: give at least one setting flag");
       return updateWorkspace({ slug, actor, settings, reason: values.reason as string | undefined });
     },
   },
@@ -283,9 +311,22 @@ const COMMANDS: Record<string, Command> = {
           workspace: workspaceSlugSchema,
           role: roleSchema,
         }),
-        dropUndefined({ email: values.email, password: values.password, name: values.name, workspace: values.workspace, role: values.role }),
+        dropUndefined({
+          email: values.email,
+          password: values.password,
+          name: values.name,
+          workspace: values.workspace,
+          role: values.role,
+        }),
       );
-      return createUser({ actor, email: input.email, password: input.password, name: input.name, workspaceSlug: input.workspace, role: input.role });
+      return createUser({
+        actor,
+        email: input.email,
+        password: input.password,
+        name: input.name,
+        workspaceSlug: input.workspace,
+        role: input.role,
+      });
     },
   },
 };
@@ -296,7 +337,9 @@ export function cliActor(): Actor {
 }
 
 export function usage(): string {
-  return ["Usage: npm run admin -- <command> [flags]", "", ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join("\n");
+  return ["Usage: npm run admin -- <command> [flags]", "", ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join(
+    "\n",
+  );
 }
 
 function toJson(value: unknown): string {
@@ -305,7 +348,11 @@ function toJson(value: unknown): string {
 
 export async function runAdminCli(argv: string[], actor: Actor = cliActor()): Promise<CliResult> {
   if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help") {
-    return { code: argv.length === 0 ? 2 : 0, stdout: argv.length === 0 ? "" : `${usage()}\n`, stderr: argv.length === 0 ? `${usage()}\n` : "" };
+    return {
+      code: argv.length === 0 ? 2 : 0,
+      stdout: argv.length === 0 ? "" : `${usage()}\n`,
+      stderr: argv.length === 0 ? `${usage()}\n` : "",
+    };
   }
   const name = argv.slice(0, 2).join(" ");
   const command = COMMANDS[name];
@@ -313,17 +360,28 @@ export async function runAdminCli(argv: string[], actor: Actor = cliActor()): Pr
     return { code: 2, stdout: "", stderr: `error: unknown command "${name}" (npm run admin -- help lists them)\n` };
   }
   try {
-    const { values, positionals } = parseArgs({ args: argv.slice(2), options: command.options, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args: argv.slice(2),
+      options: command.options,
+      strict: true,
+      allowPositionals: true,
+    });
     if (positionals.length) throw new AppError("validation_failed", `unexpected argument "${positionals[0]}"`);
     const result = await command.run(values as Values, actor);
     return { code: 0, stdout: `${toJson(result)}\n`, stderr: "" };
   } catch (error) {
     if (process.env.BASEKV_CLI_DEBUG) console.error(error);
     if (isAppError(error)) return { code: 1, stdout: "", stderr: `error: ${error.message}\n` };
-    const usageError = error instanceof TypeError && String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS");
-    const message = error instanceof Error ? (error.message.split("\n").find((line) => line.trim()) ?? error.name) : String(error);
+    const usageError =
+      error instanceof TypeError && String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS");
+    const message =
+      error instanceof Error ? (error.message.split("\n").find((line) => line.trim()) ?? error.name) : String(error);
     return usageError
       ? { code: 2, stdout: "", stderr: `error: ${message} (usage: ${command.usage})\n` }
-      : { code: 3, stdout: "", stderr: `error: internal error (${error instanceof Error ? error.name : "unknown"}), nothing was changed; BASEKV_CLI_DEBUG=1 shows details\n` };
+      : {
+          code: 3,
+          stdout: "",
+          stderr: `error: internal error (${error instanceof Error ? error.name : "unknown"}), nothing was changed; BASEKV_CLI_DEBUG=1 shows details\n`,
+        };
   }
 }

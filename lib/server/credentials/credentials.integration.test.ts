@@ -11,7 +11,10 @@ import { rotateCredential } from "./rotate-credential";
 
 async function usable(key: string, now: Date) {
   const principal = await loadPrincipal(hashKey(key));
-  return principal !== null && checkCredential({ ...principal.credential, identityStatus: principal.identity.status }, now).ok;
+  return (
+    principal !== null &&
+    checkCredential({ ...principal.credential, identityStatus: principal.identity.status }, now).ok
+  );
 }
 
 describe("credentials", () => {
@@ -28,17 +31,29 @@ describe("credentials", () => {
   it("default to 7 days, and refuse lifetimes above the workspace maximum", async () => {
     const agent = await seedAgent();
     const now = new Date();
-    const issued = await issueCredential({ workspaceId: agent.workspace.id, actor: testActor, identityId: agent.identity.id, now });
+    const issued = await issueCredential({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      identityId: agent.identity.id,
+      now,
+    });
     expect(issued.expiresAt.getTime() - now.getTime()).toBe(7 * 86400 * 1000);
     await expect(
-      issueCredential({ workspaceId: agent.workspace.id, actor: testActor, identityId: agent.identity.id, expiresInSeconds: 91 * 86400 }),
+      issueCredential({
+        workspaceId: agent.workspace.id,
+        actor: testActor,
+        identityId: agent.identity.id,
+        expiresInSeconds: 91 * 86400,
+      }),
     ).rejects.toMatchObject({ code: "validation_failed" });
   });
 
   it("cannot be issued for an identity of another workspace", async () => {
     const a = await seedAgent();
     const b = await seedAgent();
-    await expect(issueCredential({ workspaceId: a.workspace.id, actor: testActor, identityId: b.identity.id })).rejects.toMatchObject({ code: "not_found" });
+    await expect(
+      issueCredential({ workspaceId: a.workspace.id, actor: testActor, identityId: b.identity.id }),
+    ).rejects.toMatchObject({ code: "not_found" });
   });
 
   it("rotation: the old key works during the overlap and fails after it; the new key works", async () => {
@@ -62,14 +77,30 @@ describe("credentials", () => {
 
   it("revocation is final and audited with who and why", async () => {
     const agent = await seedAgent();
-    const revoked = await revokeCredential({ workspaceId: agent.workspace.id, actor: testActor, credentialId: agent.credential.id, reason: "compromised" });
+    const revoked = await revokeCredential({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      credentialId: agent.credential.id,
+      reason: "compromised",
+    });
     expect(revoked).toMatchObject({ revokedBy: "test-suite", revokedReason: "compromised" });
     expect(await usable(agent.key, new Date())).toBe(false);
     await expect(
-      revokeCredential({ workspaceId: agent.workspace.id, actor: testActor, credentialId: agent.credential.id, reason: "again" }),
+      revokeCredential({
+        workspaceId: agent.workspace.id,
+        actor: testActor,
+        credentialId: agent.credential.id,
+        reason: "again",
+      }),
     ).rejects.toMatchObject({ code: "conflict" });
     await expect(
-      rotateCredential({ workspaceId: agent.workspace.id, actor: testActor, credentialId: agent.credential.id, overlapSeconds: 60, reason: "x" }),
+      rotateCredential({
+        workspaceId: agent.workspace.id,
+        actor: testActor,
+        credentialId: agent.credential.id,
+        overlapSeconds: 60,
+        reason: "x",
+      }),
     ).rejects.toMatchObject({ code: "conflict" });
   });
 });

@@ -27,11 +27,15 @@ export async function issueCredentialIn(
 ): Promise<IssuedCredential> {
   const now = input.now ?? new Date();
   const identity = await tx.identity.findFirst({
-    where: { workspaceId: input.workspaceId, ...(input.identityId ? { id: input.identityId } : { name: input.identityName }) },
+    where: {
+      workspaceId: input.workspaceId,
+      ...(input.identityId ? { id: input.identityId } : { name: input.identityName }),
+    },
     select: { id: true, name: true, status: true, workspace: { select: { maxKeyTtlSeconds: true } } },
   });
   if (!identity) throw new AppError("not_found", "No such identity in this workspace.");
-  if (identity.status !== "active") throw new AppError("conflict", `Identity "${identity.name}" is disabled: enable it before issuing keys.`);
+  if (identity.status !== "active")
+    throw new AppError("conflict", `Identity "${identity.name}" is disabled: enable it before issuing keys.`);
   const ttl = decideKeyTtl(input.expiresInSeconds, identity.workspace.maxKeyTtlSeconds);
   if (!ttl.ok) throw new AppError("validation_failed", ttl.message, { field: "expiresInSeconds" });
 

@@ -7,7 +7,13 @@ import { getDb } from "../db";
  * Revokes at once: the agent wrapper reads the credential on every call (no
  * cache), so the very next request with this key gets 401.
  */
-export async function revokeCredential(input: { workspaceId?: string; actor: Actor; credentialId: string; reason: string; now?: Date }) {
+export async function revokeCredential(input: {
+  workspaceId?: string;
+  actor: Actor;
+  credentialId: string;
+  reason: string;
+  now?: Date;
+}) {
   const now = input.now ?? new Date();
   return getDb().$transaction(async (tx) => {
     const credential = await tx.credential.findFirst({

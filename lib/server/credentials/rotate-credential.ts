@@ -21,13 +21,28 @@ export async function rotateCredential(input: {
   return getDb().$transaction(async (tx) => {
     const old = await tx.credential.findFirst({
       where: { id: input.credentialId, workspaceId: input.workspaceId },
-      select: { id: true, identityId: true, prefix: true, createdAt: true, expiresAt: true, revokedAt: true, dailyWriteCeiling: true },
+      select: {
+        id: true,
+        identityId: true,
+        prefix: true,
+        createdAt: true,
+        expiresAt: true,
+        revokedAt: true,
+        dailyWriteCeiling: true,
+      },
     });
     if (!old) throw new AppError("not_found", "No such key.");
-    if (credentialStatus(old, now) !== "active") throw new AppError("conflict", `Key ${old.prefix}… is no longer active; issue a new key instead.`);
-    const { maxKeyTtlSeconds } = await tx.workspace.findUniqueOrThrow({ where: { id: input.workspaceId }, select: { maxKeyTtlSeconds: true } });
+    if (credentialStatus(old, now) !== "active")
+      throw new AppError("conflict", `Key ${old.prefix}… is no longer active; issue a new key instead.`);
+    const { maxKeyTtlSeconds } = await tx.workspace.findUniqueOrThrow({
+      where: { id: input.workspaceId },
+      select: { maxKeyTtlSeconds: true },
+    });
     // Same lifetime as the old key, unless the workspace has since lowered its maximum.
-    const lifetimeSeconds = Math.min(maxKeyTtlSeconds, Math.max(1, Math.round((old.expiresAt.getTime() - old.createdAt.getTime()) / 1000)));
+    const lifetimeSeconds = Math.min(
+      maxKeyTtlSeconds,
+      Math.max(1, Math.round((old.expiresAt.getTime() - old.createdAt.getTime()) / 1000)),
+    );
     const issued = await issueCredentialIn(tx, {
       workspaceId: input.workspaceId,
       actor: input.actor,

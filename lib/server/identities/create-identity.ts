@@ -20,7 +20,8 @@ export async function createIdentity(input: {
         where: { workspaceId_name: { workspaceId: input.workspaceId, name: input.workflowClass } },
         select: { id: true },
       });
-      if (!workflowClass) throw new AppError("not_found", `No workflow class "${input.workflowClass}" in this workspace.`);
+      if (!workflowClass)
+        throw new AppError("not_found", `No workflow class "${input.workflowClass}" in this workspace.`);
       const identity = await tx.identity.create({
         data: {
           id: newId("idn"),

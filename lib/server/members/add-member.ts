@@ -1,10 +1,10 @@
 import "server-only";
-import { AppError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
 import type { Role } from "@/lib/core/roles";
-import { writeAudit, type Actor } from "../audit";
+import type { Actor } from "../audit";
 import { getDb } from "../db";
 import { generatePassword, hashPassword } from "../passwords";
+import { addMembershipIn } from "./add-membership";
 
 export type AddMemberResult = {
   userId: string;
@@ -34,27 +34,17 @@ export async function addMember(input: {
   return db.$transaction(async (tx) => {
     let user = await tx.user.findUnique({ where: { email }, select: { id: true } });
     const created = !user;
-    if (!user) {
-      user = await tx.user.create({
-        data: { id: newId("usr"), email, name: input.name ?? null, passwordHash, mustChangePassword: true },
-        select: { id: true },
-      });
-    } else {
-      const existing = await tx.membership.findUnique({
-        where: { workspaceId_userId: { workspaceId: input.workspaceId, userId: user.id } },
-        select: { role: true },
-      });
-      if (existing) {
-        throw new AppError("already_exists", `${email} is already a member (${existing.role}).`);
-      }
-    }
-    await tx.membership.create({ data: { workspaceId: input.workspaceId, userId: user.id, role: input.role } });
-    await writeAudit(tx, {
+    user ??= await tx.user.create({
+      data: { id: newId("usr"), email, name: input.name ?? null, passwordHash, mustChangePassword: true },
+      select: { id: true },
+    });
+    await addMembershipIn(tx, {
       workspaceId: input.workspaceId,
+      userId: user.id,
+      email,
+      role: input.role,
       actor: input.actor,
-      action: "member.added",
-      target: email,
-      details: { userId: user.id, role: input.role, userCreated: created },
+      userCreated: created,
     });
     return { userId: user.id, email, role: input.role, oneTimePassword: created ? oneTimePassword : null };
   });

@@ -3,7 +3,7 @@ import { AppError } from "@/lib/core/errors";
 import { decideMemberChange, type Role } from "@/lib/core/roles";
 import { writeAudit, type Actor } from "../audit";
 import { getDb } from "../db";
-import { lockAdminCount } from "./lock-admins";
+import { lockMemberForChange } from "./lock-admins";
 
 export async function changeMemberRole(input: {
   workspaceId: string;
@@ -13,12 +13,7 @@ export async function changeMemberRole(input: {
   reason?: string;
 }): Promise<{ userId: string; from: Role; to: Role }> {
   return getDb().$transaction(async (tx) => {
-    const adminCount = await lockAdminCount(tx, input.workspaceId);
-    const membership = await tx.membership.findUnique({
-      where: { workspaceId_userId: { workspaceId: input.workspaceId, userId: input.userId } },
-      select: { role: true, user: { select: { email: true } } },
-    });
-    if (!membership) throw new AppError("not_found", "No such member in this workspace.");
+    const { adminCount, membership } = await lockMemberForChange(tx, input.workspaceId, input.userId);
     if (membership.role === input.role) {
       return { userId: input.userId, from: membership.role, to: input.role };
     }

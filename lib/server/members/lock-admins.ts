@@ -1,4 +1,5 @@
 import "server-only";
+import { AppError } from "@/lib/core/errors";
 import type { Tx } from "../db";
 
 /**
@@ -11,4 +12,15 @@ export async function lockAdminCount(tx: Tx, workspaceId: string): Promise<numbe
     WHERE workspace_id = ${workspaceId} AND role = 'admin'
     FOR UPDATE`;
   return rows.length;
+}
+
+/** The member being changed, with the workspace's admin count taken under lock first. */
+export async function lockMemberForChange(tx: Tx, workspaceId: string, userId: string) {
+  const adminCount = await lockAdminCount(tx, workspaceId);
+  const membership = await tx.membership.findUnique({
+    where: { workspaceId_userId: { workspaceId, userId } },
+    select: { role: true, user: { select: { email: true } } },
+  });
+  if (!membership) throw new AppError("not_found", "No such member in this workspace.");
+  return { adminCount, membership };
 }

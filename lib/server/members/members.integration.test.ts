@@ -22,8 +22,16 @@ describe("member management", () => {
     expect(user.mustChangePassword).toBe(true);
     expect(await verifySignIn({ email, password: result.oneTimePassword! })).toMatchObject({ ok: true });
 
-    const [event] = await auditEvents({ workspaceId: workspace.id, action: "member.added", target: email.toLowerCase() });
-    expect(event).toMatchObject({ outcome: "success", actorType: "cli", details: { role: "operator", userCreated: true } });
+    const [event] = await auditEvents({
+      workspaceId: workspace.id,
+      action: "member.added",
+      target: email.toLowerCase(),
+    });
+    expect(event).toMatchObject({
+      outcome: "success",
+      actorType: "cli",
+      details: { role: "operator", userCreated: true },
+    });
     expect(JSON.stringify(event!.details)).not.toContain(result.oneTimePassword!);
   });
 
@@ -31,21 +39,34 @@ describe("member management", () => {
     const first = await seedWorkspace(["admin", "viewer"]);
     const second = await seedWorkspace(["admin"]);
     const viewer = first.members.viewer!;
-    const result = await addMember({ workspaceId: second.workspace.id, actor: testActor, email: viewer.email, role: "auditor" });
+    const result = await addMember({
+      workspaceId: second.workspace.id,
+      actor: testActor,
+      email: viewer.email,
+      role: "auditor",
+    });
     expect(result.oneTimePassword).toBeNull();
     expect(await verifySignIn({ email: viewer.email, password: viewer.password })).toMatchObject({ ok: true });
   });
 
   it("refuses to add someone twice", async () => {
     const { workspace, members } = await seedWorkspace(["admin"]);
-    await expect(addMember({ workspaceId: workspace.id, actor: testActor, email: members.admin!.email, role: "viewer" })).rejects.toMatchObject({
+    await expect(
+      addMember({ workspaceId: workspace.id, actor: testActor, email: members.admin!.email, role: "viewer" }),
+    ).rejects.toMatchObject({
       code: "already_exists",
     });
   });
 
   it("changes a role and audits before → after with the reason", async () => {
     const { workspace, members } = await seedWorkspace(["admin", "viewer"]);
-    await changeMemberRole({ workspaceId: workspace.id, actor: testActor, userId: members.viewer!.id, role: "operator", reason: "joins on-call" });
+    await changeMemberRole({
+      workspaceId: workspace.id,
+      actor: testActor,
+      userId: members.viewer!.id,
+      role: "operator",
+      reason: "joins on-call",
+    });
     const [event] = await auditEvents({ workspaceId: workspace.id, action: "member.role_changed" });
     expect(event).toMatchObject({ reason: "joins on-call", details: { from: "viewer", to: "operator" } });
   });
@@ -53,11 +74,17 @@ describe("member management", () => {
   it("never demotes or removes the last admin, and writes nothing when refusing", async () => {
     const { workspace, members } = await seedWorkspace(["admin", "viewer"]);
     const admin = members.admin!;
-    await expect(changeMemberRole({ workspaceId: workspace.id, actor: testActor, userId: admin.id, role: "viewer" })).rejects.toMatchObject({
+    await expect(
+      changeMemberRole({ workspaceId: workspace.id, actor: testActor, userId: admin.id, role: "viewer" }),
+    ).rejects.toMatchObject({
       code: "last_admin",
     });
-    await expect(removeMember({ workspaceId: workspace.id, actor: testActor, userId: admin.id, reason: "leaving" })).rejects.toBeInstanceOf(AppError);
-    const membership = await getDb().membership.findUniqueOrThrow({ where: { workspaceId_userId: { workspaceId: workspace.id, userId: admin.id } } });
+    await expect(
+      removeMember({ workspaceId: workspace.id, actor: testActor, userId: admin.id, reason: "leaving" }),
+    ).rejects.toBeInstanceOf(AppError);
+    const membership = await getDb().membership.findUniqueOrThrow({
+      where: { workspaceId_userId: { workspaceId: workspace.id, userId: admin.id } },
+    });
     expect(membership.role).toBe("admin");
     expect(await auditEvents({ workspaceId: workspace.id, action: "member.role_changed" })).toHaveLength(0);
     expect(await auditEvents({ workspaceId: workspace.id, action: "member.removed" })).toHaveLength(0);

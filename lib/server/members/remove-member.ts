@@ -3,7 +3,7 @@ import { AppError } from "@/lib/core/errors";
 import { decideMemberChange } from "@/lib/core/roles";
 import { writeAudit, type Actor } from "../audit";
 import { getDb } from "../db";
-import { lockAdminCount } from "./lock-admins";
+import { lockMemberForChange } from "./lock-admins";
 
 export async function removeMember(input: {
   workspaceId: string;
@@ -12,12 +12,7 @@ export async function removeMember(input: {
   reason: string;
 }): Promise<{ userId: string; email: string }> {
   return getDb().$transaction(async (tx) => {
-    const adminCount = await lockAdminCount(tx, input.workspaceId);
-    const membership = await tx.membership.findUnique({
-      where: { workspaceId_userId: { workspaceId: input.workspaceId, userId: input.userId } },
-      select: { role: true, user: { select: { email: true } } },
-    });
-    if (!membership) throw new AppError("not_found", "No such member in this workspace.");
+    const { adminCount, membership } = await lockMemberForChange(tx, input.workspaceId, input.userId);
     const decision = decideMemberChange({ kind: "remove", currentRole: membership.role }, adminCount);
     if (!decision.allowed) throw new AppError(decision.code, decision.message);
 

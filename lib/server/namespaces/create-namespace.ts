@@ -24,7 +24,14 @@ export async function createNamespace(input: NamespaceInput & { workspaceId: str
       const namespace = await tx.namespace.create({
         data: { id: newId("ns"), workspaceId, ...fields },
       });
-      await writeAudit(tx, { workspaceId, actor, action: "namespace.created", namespace: fields.name, target: fields.name, details: fields });
+      await writeAudit(tx, {
+        workspaceId,
+        actor,
+        action: "namespace.created",
+        namespace: fields.name,
+        target: fields.name,
+        details: fields,
+      });
       return namespace;
     })
     .catch((error: unknown) => rethrowUnique(error, `Namespace "${fields.name}" already exists in this workspace.`));

@@ -18,7 +18,11 @@ export async function updateNamespace(input: {
     if (!before) throw new AppError("not_found", "No such namespace in this workspace.");
     const after = await tx.namespace.update({
       where: { id: before.id },
-      data: { description: input.description ?? null, defaultTtlSeconds: input.defaultTtlSeconds, maxTtlSeconds: input.maxTtlSeconds },
+      data: {
+        description: input.description ?? null,
+        defaultTtlSeconds: input.defaultTtlSeconds,
+        maxTtlSeconds: input.maxTtlSeconds,
+      },
     });
     await writeAudit(tx, {
       workspaceId: input.workspaceId,
@@ -28,8 +32,16 @@ export async function updateNamespace(input: {
       target: before.name,
       reason: input.reason,
       details: {
-        before: { description: before.description, defaultTtlSeconds: before.defaultTtlSeconds, maxTtlSeconds: before.maxTtlSeconds },
-        after: { description: after.description, defaultTtlSeconds: after.defaultTtlSeconds, maxTtlSeconds: after.maxTtlSeconds },
+        before: {
+          description: before.description,
+          defaultTtlSeconds: before.defaultTtlSeconds,
+          maxTtlSeconds: before.maxTtlSeconds,
+        },
+        after: {
+          description: after.description,
+          defaultTtlSeconds: after.defaultTtlSeconds,
+          maxTtlSeconds: after.maxTtlSeconds,
+        },
       },
     });
     return after;

@@ -4,9 +4,16 @@ import { writeAudit } from "../audit";
 import { getDb } from "../db";
 import { hashPassword, verifyPassword } from "../passwords";
 
-export async function changePassword(input: { userId: string; currentPassword: string; newPassword: string }): Promise<void> {
+export async function changePassword(input: {
+  userId: string;
+  currentPassword: string;
+  newPassword: string;
+}): Promise<void> {
   const db = getDb();
-  const user = await db.user.findUnique({ where: { id: input.userId }, select: { id: true, email: true, passwordHash: true } });
+  const user = await db.user.findUnique({
+    where: { id: input.userId },
+    select: { id: true, email: true, passwordHash: true },
+  });
   if (!user) throw new AppError("unauthorized", "Your session has ended: sign in again.");
   if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
     await writeAudit(db, {
@@ -21,7 +28,11 @@ export async function changePassword(input: { userId: string; currentPassword: s
   }
   const passwordHash = await hashPassword(input.newPassword);
   await db.$transaction(async (tx) => {
-    await tx.user.update({ where: { id: user.id }, data: { passwordHash, mustChangePassword: false }, select: { id: true } });
+    await tx.user.update({
+      where: { id: user.id },
+      data: { passwordHash, mustChangePassword: false },
+      select: { id: true },
+    });
     await writeAudit(tx, {
       workspaceId: null,
       actor: { type: "user", id: user.id, name: user.email },

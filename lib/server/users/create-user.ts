@@ -2,8 +2,9 @@ import "server-only";
 import { AppError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
 import type { Role } from "@/lib/core/roles";
-import { writeAudit, type Actor } from "../audit";
+import type { Actor } from "../audit";
 import { getDb } from "../db";
+import { addMembershipIn } from "../members/add-membership";
 import { hashPassword } from "../passwords";
 
 /**
@@ -27,24 +28,25 @@ export async function createUser(input: {
     if (!workspace) throw new AppError("not_found", `No workspace "${input.workspaceSlug}".`);
     const existing = await tx.user.findUnique({ where: { email }, select: { id: true } });
     if (existing && passwordHash) {
-      throw new AppError("already_exists", `User ${email} already exists; omit --password to add them to "${input.workspaceSlug}".`);
+      throw new AppError(
+        "already_exists",
+        `User ${email} already exists; omit --password to add them to "${input.workspaceSlug}".`,
+      );
     }
     if (!existing && !passwordHash) throw new AppError("validation_failed", "--password is required for a new user.");
     const user =
       existing ??
-      (await tx.user.create({ data: { id: newId("usr"), email, name: input.name ?? null, passwordHash: passwordHash! }, select: { id: true } }));
-    const member = await tx.membership.findUnique({
-      where: { workspaceId_userId: { workspaceId: workspace.id, userId: user.id } },
-      select: { role: true },
-    });
-    if (member) throw new AppError("already_exists", `${email} is already a member of "${input.workspaceSlug}" (${member.role}).`);
-    await tx.membership.create({ data: { workspaceId: workspace.id, userId: user.id, role: input.role } });
-    await writeAudit(tx, {
+      (await tx.user.create({
+        data: { id: newId("usr"), email, name: input.name ?? null, passwordHash: passwordHash! },
+        select: { id: true },
+      }));
+    await addMembershipIn(tx, {
       workspaceId: workspace.id,
+      userId: user.id,
+      email,
+      role: input.role,
       actor: input.actor,
-      action: "member.added",
-      target: email,
-      details: { userId: user.id, role: input.role, userCreated: !existing },
+      userCreated: !existing,
     });
     return { userId: user.id, email, workspace: input.workspaceSlug, role: input.role, created: !existing };
   });

@@ -5,14 +5,22 @@ import { writeAudit, type Actor } from "../audit";
 import { getDb } from "../db";
 import { rethrowUnique } from "../prisma-errors";
 
-export async function createWorkflowClass(input: RetryPolicyInput & { workspaceId: string; actor: Actor; name: string; description?: string }) {
+export async function createWorkflowClass(
+  input: RetryPolicyInput & { workspaceId: string; actor: Actor; name: string; description?: string },
+) {
   const { workspaceId, actor, name, description, ...policy } = input;
   return getDb()
     .$transaction(async (tx) => {
       const workflowClass = await tx.workflowClass.create({
         data: { id: newId("wfc"), workspaceId, name, description: description ?? null, ...policy },
       });
-      await writeAudit(tx, { workspaceId, actor, action: "workflow_class.created", target: name, details: { ...policy } });
+      await writeAudit(tx, {
+        workspaceId,
+        actor,
+        action: "workflow_class.created",
+        target: name,
+        details: { ...policy },
+      });
       return workflowClass;
     })
     .catch((error: unknown) => rethrowUnique(error, `Workflow class "${name}" already exists in this workspace.`));

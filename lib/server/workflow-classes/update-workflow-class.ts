@@ -4,7 +4,9 @@ import type { RetryPolicyInput } from "@/lib/validations/identity";
 import { writeAudit, type Actor } from "../audit";
 import { getDb } from "../db";
 
-export async function updateWorkflowClass(input: RetryPolicyInput & { workspaceId: string; actor: Actor; classId: string; reason?: string }) {
+export async function updateWorkflowClass(
+  input: RetryPolicyInput & { workspaceId: string; actor: Actor; classId: string; reason?: string },
+) {
   const { workspaceId, actor, classId, reason, ...policy } = input;
   return getDb().$transaction(async (tx) => {
     const before = await tx.workflowClass.findFirst({ where: { id: classId, workspaceId } });

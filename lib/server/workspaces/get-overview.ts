@@ -8,7 +8,15 @@ export async function getWorkspaceOverview(workspaceId: string, now: Date = new 
   const [workspace, roleCounts, auditLastDay, recentEvents] = await Promise.all([
     db.workspace.findUniqueOrThrow({
       where: { id: workspaceId },
-      select: { slug: true, name: true, timeZone: true, dailyRequestLimit: true, degradeAtPercent: true, stopMessage: true, killSwitch: true },
+      select: {
+        slug: true,
+        name: true,
+        timeZone: true,
+        dailyRequestLimit: true,
+        degradeAtPercent: true,
+        stopMessage: true,
+        killSwitch: true,
+      },
     }),
     db.membership.groupBy({ by: ["role"], where: { workspaceId }, _count: { _all: true } }),
     db.auditEvent.count({ where: { workspaceId, createdAt: { gte: dayAgo } } }),
@@ -16,7 +24,16 @@ export async function getWorkspaceOverview(workspaceId: string, now: Date = new 
       where: { workspaceId },
       orderBy: { id: "desc" },
       take: 8,
-      select: { id: true, action: true, actorType: true, actorName: true, target: true, outcome: true, reason: true, createdAt: true },
+      select: {
+        id: true,
+        action: true,
+        actorType: true,
+        actorName: true,
+        target: true,
+        outcome: true,
+        reason: true,
+        createdAt: true,
+      },
     }),
   ]);
   const members = Object.fromEntries(roleCounts.map((r) => [r.role, r._count._all])) as Partial<Record<string, number>>;

@@ -23,7 +23,10 @@ export async function updateWorkspace(input: {
     const changed = Object.fromEntries(
       Object.keys(input.settings)
         .filter((field) => before[field as keyof WorkspaceView] !== after[field as keyof WorkspaceView])
-        .map((field) => [field, { from: before[field as keyof WorkspaceView], to: after[field as keyof WorkspaceView] }]),
+        .map((field) => [
+          field,
+          { from: before[field as keyof WorkspaceView], to: after[field as keyof WorkspaceView] },
+        ]),
     );
     const killSwitchFlipped = "killSwitch" in changed;
     await writeAudit(tx, {

@@ -9,6 +9,7 @@ export const workspaceSelect = {
   degradeAtPercent: true,
   stopMessage: true,
   killSwitch: true,
+  maxKeyTtlSeconds: true,
   createdAt: true,
   updatedAt: true,
 } as const;
@@ -22,6 +23,7 @@ export type WorkspaceView = {
   degradeAtPercent: number;
   stopMessage: string | null;
   killSwitch: boolean;
+  maxKeyTtlSeconds: number;
   createdAt: Date;
   updatedAt: Date;
 };

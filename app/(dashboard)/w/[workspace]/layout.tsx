@@ -8,7 +8,13 @@ import { ThemeToggle } from "@/components/layout/theme-toggle";
 import { UserMenu } from "@/components/layout/user-menu";
 import { WorkspaceSwitcher } from "@/components/layout/workspace-switcher";
 
-export default async function WorkspaceLayout({ children, params }: { children: ReactNode; params: Promise<{ workspace: string }> }) {
+export default async function WorkspaceLayout({
+  children,
+  params,
+}: {
+  children: ReactNode;
+  params: Promise<{ workspace: string }>;
+}) {
   const { workspace: slug } = await params;
   const { user, workspace, role } = await requireRole(slug);
   if (user.mustChangePassword) redirect("/account/password");
@@ -20,7 +26,9 @@ export default async function WorkspaceLayout({ children, params }: { children: 
     { href: `${base}/identities`, label: "Identities", icon: "identities" as const },
     { href: `${base}/namespaces`, label: "Namespaces", icon: "namespaces" as const },
     { href: `${base}/workflows`, label: "Workflow classes", icon: "workflows" as const },
-    ...(can(role, "members.manage") ? [{ href: `${base}/settings/members`, label: "Members", icon: "members" as const }] : []),
+    ...(can(role, "members.manage")
+      ? [{ href: `${base}/settings/members`, label: "Members", icon: "members" as const }]
+      : []),
   ];
   return (
     <div className="flex min-h-screen">

@@ -48,14 +48,18 @@ export default async function OverviewPage({ params }: { params: Promise<{ works
             <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
               {overview.recentEvents.map((e) => (
                 <tr key={e.id}>
-                  <Td title={e.createdAt.toISOString()}>{formatDistanceToNowStrict(e.createdAt, { addSuffix: true })}</Td>
+                  <Td title={e.createdAt.toISOString()}>
+                    {formatDistanceToNowStrict(e.createdAt, { addSuffix: true })}
+                  </Td>
                   <Td>
                     {e.actorName ?? "—"} <span className="text-xs text-zinc-500">({e.actorType})</span>
                   </Td>
                   <Td className="font-mono text-xs">{e.action}</Td>
                   <Td>{e.target ?? "—"}</Td>
                   <Td>
-                    <Badge tone={e.outcome === "success" ? "good" : e.outcome === "denied" ? "bad" : "warn"}>{e.outcome}</Badge>
+                    <Badge tone={e.outcome === "success" ? "good" : e.outcome === "denied" ? "bad" : "warn"}>
+                      {e.outcome}
+                    </Badge>
                   </Td>
                 </tr>
               ))}

@@ -42,7 +42,12 @@ export const setIdentityStatusAction = workspaceAction(
   async (input, ctx) => {
     const identity = await setIdentityStatus({ ...input, workspaceId: ctx.workspace.id, actor: ctx.actor });
     revalidatePath(`/w/${ctx.workspace.slug}/identities/${input.identityId}`);
-    return { message: identity.status === "disabled" ? `${identity.name} is disabled: its keys now get 401.` : `${identity.name} is enabled again.` };
+    return {
+      message:
+        identity.status === "disabled"
+          ? `${identity.name} is disabled: its keys now get 401.`
+          : `${identity.name} is enabled again.`,
+    };
   },
 );
 
@@ -53,7 +58,12 @@ export const issueCredentialAction = workspaceAction(
     revalidatePath(`/w/${ctx.workspace.slug}/identities/${input.identityId}`);
     return {
       message: "Key issued. Copy it now: it is shown only this once.",
-      data: { id: issued.id, key: issued.key, prefix: issued.prefix, expiresAt: issued.expiresAt.toISOString() } satisfies IssuedKey,
+      data: {
+        id: issued.id,
+        key: issued.key,
+        prefix: issued.prefix,
+        expiresAt: issued.expiresAt.toISOString(),
+      } satisfies IssuedKey,
     };
   },
 );
@@ -74,7 +84,12 @@ export const rotateCredentialAction = workspaceAction(
     revalidatePath(`/w/${ctx.workspace.slug}/identities`, "layout");
     return {
       message: `New key issued; the old one keeps working until ${issued.previous.expiresAt.toISOString()}. Copy the new key now: it is shown only this once.`,
-      data: { id: issued.id, key: issued.key, prefix: issued.prefix, expiresAt: issued.expiresAt.toISOString() } satisfies IssuedKey,
+      data: {
+        id: issued.id,
+        key: issued.key,
+        prefix: issued.prefix,
+        expiresAt: issued.expiresAt.toISOString(),
+      } satisfies IssuedKey,
     };
   },
 );

@@ -28,7 +28,11 @@ export default async function IdentitiesPage({ params }: { params: Promise<{ wor
           <h2 className="mb-4 text-base font-semibold">New identity</h2>
           {classes.length === 0 ? (
             <p className="text-sm text-zinc-600 dark:text-zinc-400">
-              Create a <Link className="text-indigo-600 hover:underline" href={`/w/${workspace.slug}/workflows`}>workflow class</Link> first: every identity belongs to one.
+              Create a{" "}
+              <Link className="text-indigo-600 hover:underline" href={`/w/${workspace.slug}/workflows`}>
+                workflow class
+              </Link>{" "}
+              first: every identity belongs to one.
             </p>
           ) : (
             <CreateIdentityForm workspace={workspace.slug} classes={classes.map((c) => c.name)} />
@@ -52,13 +56,18 @@ export default async function IdentitiesPage({ params }: { params: Promise<{ wor
             {identities.map((i) => (
               <tr key={i.id}>
                 <Td>
-                  <Link href={`/w/${workspace.slug}/identities/${i.id}`} className="font-medium text-indigo-600 hover:underline">
+                  <Link
+                    href={`/w/${workspace.slug}/identities/${i.id}`}
+                    className="font-medium text-indigo-600 hover:underline"
+                  >
                     {i.name}
                   </Link>
                 </Td>
                 <Td className="font-mono text-xs">{i.workflowClass.name}</Td>
                 <Td className="space-x-1 font-mono text-xs">
-                  {i.grants.length ? i.grants.map((g) => <Badge key={g.pattern}>{`${g.pattern}:${g.access}`}</Badge>) : "none"}
+                  {i.grants.length
+                    ? i.grants.map((g) => <Badge key={g.pattern}>{`${g.pattern}:${g.access}`}</Badge>)
+                    : "none"}
                 </Td>
                 <Td>{i._count.credentials}</Td>
                 <Td>

@@ -29,7 +29,9 @@ export default async function NamespacesPage({ params }: { params: Promise<{ wor
       ) : null}
       {namespaces.length === 0 ? (
         <EmptyState title="No namespaces yet">
-          {canEdit ? "Create one above, then grant identities access to it." : "An admin creates namespaces and grants identities access to them."}
+          {canEdit
+            ? "Create one above, then grant identities access to it."
+            : "An admin creates namespaces and grants identities access to them."}
         </EmptyState>
       ) : (
         <Table aria-label="Namespaces">

@@ -50,7 +50,9 @@ export default async function WorkflowClassesPage({ params }: { params: Promise<
                 <Td className="text-xs">
                   {c.initialIntervalMs} ms × {c.backoffCoefficient}, ≤ {c.maxIntervalMs} ms
                 </Td>
-                <Td>{c.nonRetryableErrors.length ? c.nonRetryableErrors.map((e) => <Badge key={e}>{e}</Badge>) : "—"}</Td>
+                <Td>
+                  {c.nonRetryableErrors.length ? c.nonRetryableErrors.map((e) => <Badge key={e}>{e}</Badge>) : "—"}
+                </Td>
                 <Td>{c.heartbeatTimeoutSeconds} s</Td>
                 <Td>{c._count.identities}</Td>
                 {canEdit ? (

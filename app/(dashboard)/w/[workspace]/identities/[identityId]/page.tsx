@@ -20,7 +20,10 @@ export default async function IdentityPage({ params }: { params: Promise<{ works
   const { workspace, role } = await requireRole(slug);
   const identity = await getIdentity(workspace.id, identityId);
   if (!identity) notFound();
-  const { maxKeyTtlSeconds } = await getDb().workspace.findUniqueOrThrow({ where: { id: workspace.id }, select: { maxKeyTtlSeconds: true } });
+  const { maxKeyTtlSeconds } = await getDb().workspace.findUniqueOrThrow({
+    where: { id: workspace.id },
+    select: { maxKeyTtlSeconds: true },
+  });
   const canEdit = can(role, "workspace.configure");
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return (
@@ -41,12 +44,21 @@ export default async function IdentityPage({ params }: { params: Promise<{ works
         actions={
           <div className="flex items-center gap-3">
             <Badge tone={identity.status === "active" ? "good" : "bad"}>{identity.status}</Badge>
-            {canEdit ? <IdentityStatusButton workspace={workspace.slug} identityId={identity.id} name={identity.name} status={identity.status} /> : null}
+            {canEdit ? (
+              <IdentityStatusButton
+                workspace={workspace.slug}
+                identityId={identity.id}
+                name={identity.name}
+                status={identity.status}
+              />
+            ) : null}
           </div>
         }
       />
       {identity.status === "disabled" ? (
-        <Alert tone="error">Disabled{identity.statusReason ? `: ${identity.statusReason}` : ""}. Its keys get 401.</Alert>
+        <Alert tone="error">
+          Disabled{identity.statusReason ? `: ${identity.statusReason}` : ""}. Its keys get 401.
+        </Alert>
       ) : null}
       <div className="grid gap-6 lg:grid-cols-2">
         <Card>
@@ -59,13 +71,19 @@ export default async function IdentityPage({ params }: { params: Promise<{ works
             />
           ) : (
             <ul className="space-y-1 font-mono text-sm">
-              {identity.grants.length ? identity.grants.map((g) => <li key={g.pattern}>{`${g.pattern}:${g.access}`}</li>) : <li>none</li>}
+              {identity.grants.length ? (
+                identity.grants.map((g) => <li key={g.pattern}>{`${g.pattern}:${g.access}`}</li>)
+              ) : (
+                <li>none</li>
+              )}
             </ul>
           )}
         </Card>
         <Card>
           <h2 className="mb-1 text-base font-semibold">Policy simulator</h2>
-          <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">May this identity read or write a namespace? The same rule the API applies.</p>
+          <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
+            May this identity read or write a namespace? The same rule the API applies.
+          </p>
           <PolicySimulator grants={identity.grants} status={identity.status} />
         </Card>
       </div>

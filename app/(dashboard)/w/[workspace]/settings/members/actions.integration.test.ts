@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { form, session } from "@/tests/session-mock";
 import { auditEvents, seedWorkspace } from "@/tests/fixtures";
 import { getDb } from "@/lib/server/db";
 
@@ -8,19 +9,10 @@ import { getDb } from "@/lib/server/db";
  * request, so the test decides who is signed in. Everything after that — the
  * membership lookup, the role check, the denial audit — is the real code.
  */
-const session = vi.hoisted(() => ({ userId: null as string | null }));
-vi.mock("@/lib/server/auth/config", () => ({
-  auth: async () => (session.userId ? { user: { id: session.userId } } : null),
-}));
+vi.mock("@/lib/server/auth/config", () => import("@/tests/session-mock"));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 
 const { addMemberAction, changeMemberRoleAction, removeMemberAction } = await import("./actions");
-
-function form(fields: Record<string, string>): FormData {
-  const data = new FormData();
-  for (const [k, v] of Object.entries(fields)) data.set(k, v);
-  return data;
-}
 
 describe("member server actions check the caller's role on the server", () => {
   beforeEach(() => {
@@ -44,9 +36,15 @@ describe("member server actions check the caller's role on the server", () => {
   it("refuses a viewer's attempt to promote themselves or remove the admin", async () => {
     const { workspace, members } = await seedWorkspace(["admin", "viewer"]);
     session.userId = members.viewer!.id;
-    const promote = await changeMemberRoleAction(undefined, form({ workspace: workspace.slug, userId: members.viewer!.id, role: "admin" }));
+    const promote = await changeMemberRoleAction(
+      undefined,
+      form({ workspace: workspace.slug, userId: members.viewer!.id, role: "admin" }),
+    );
     expect(promote.ok).toBe(false);
-    const remove = await removeMemberAction(undefined, form({ workspace: workspace.slug, userId: members.admin!.id, reason: "taking over" }));
+    const remove = await removeMemberAction(
+      undefined,
+      form({ workspace: workspace.slug, userId: members.admin!.id, reason: "taking over" }),
+    );
     expect(remove.ok).toBe(false);
     const roles = await getDb().membership.findMany({ where: { workspaceId: workspace.id }, select: { role: true } });
     expect(roles.map((r) => r.role).sort()).toEqual(["admin", "viewer"]);
@@ -54,7 +52,10 @@ describe("member server actions check the caller's role on the server", () => {
 
   it("refuses a signed-out call", async () => {
     const { workspace } = await seedWorkspace(["admin"]);
-    const state = await addMemberAction(undefined, form({ workspace: workspace.slug, email: "x@example.test", role: "viewer" }));
+    const state = await addMemberAction(
+      undefined,
+      form({ workspace: workspace.slug, email: "x@example.test", role: "viewer" }),
+    );
     expect(state).toMatchObject({ ok: false, message: expect.stringContaining("sign in") });
   });
 
@@ -62,7 +63,10 @@ describe("member server actions check the caller's role on the server", () => {
     const mine = await seedWorkspace(["admin"]);
     const theirs = await seedWorkspace(["admin"]);
     session.userId = theirs.members.admin!.id;
-    const state = await addMemberAction(undefined, form({ workspace: mine.workspace.slug, email: "x@example.test", role: "viewer" }));
+    const state = await addMemberAction(
+      undefined,
+      form({ workspace: mine.workspace.slug, email: "x@example.test", role: "viewer" }),
+    );
     expect(state).toMatchObject({ ok: false, message: "No such workspace." });
     expect(await getDb().membership.count({ where: { workspaceId: mine.workspace.id } })).toBe(1);
   });
@@ -81,7 +85,10 @@ describe("member server actions check the caller's role on the server", () => {
   it("reports invalid input per field without calling the service", async () => {
     const { workspace, members } = await seedWorkspace(["admin"]);
     session.userId = members.admin!.id;
-    const state = await addMemberAction(undefined, form({ workspace: workspace.slug, email: "not-an-email", role: "owner" }));
+    const state = await addMemberAction(
+      undefined,
+      form({ workspace: workspace.slug, email: "not-an-email", role: "owner" }),
+    );
     expect(state.ok).toBe(false);
     expect(state.fieldErrors?.email?.[0]).toMatch(/valid email/);
     expect(state.fieldErrors?.role?.[0]).toMatch(/Choose a role/);
@@ -90,7 +97,10 @@ describe("member server actions check the caller's role on the server", () => {
   it("requires a reason to remove a member", async () => {
     const { workspace, members } = await seedWorkspace(["admin", "viewer"]);
     session.userId = members.admin!.id;
-    const state = await removeMemberAction(undefined, form({ workspace: workspace.slug, userId: members.viewer!.id, reason: "" }));
+    const state = await removeMemberAction(
+      undefined,
+      form({ workspace: workspace.slug, userId: members.viewer!.id, reason: "" }),
+    );
     expect(state.fieldErrors?.reason).toBeTruthy();
     expect(await getDb().membership.count({ where: { workspaceId: workspace.id } })).toBe(2);
   });

@@ -10,7 +10,13 @@ import { addMemberSchema, changeMemberRoleSchema, removeMemberSchema } from "@/l
 export const addMemberAction = workspaceAction(
   { name: "member.add", schema: addMemberSchema, permission: "members.manage" },
   async (input, ctx) => {
-    const result = await addMember({ workspaceId: ctx.workspace.id, actor: ctx.actor, email: input.email, name: input.name, role: input.role });
+    const result = await addMember({
+      workspaceId: ctx.workspace.id,
+      actor: ctx.actor,
+      email: input.email,
+      name: input.name,
+      role: input.role,
+    });
     revalidatePath(`/w/${ctx.workspace.slug}/settings/members`);
     return {
       message: result.oneTimePassword
@@ -24,16 +30,29 @@ export const addMemberAction = workspaceAction(
 export const changeMemberRoleAction = workspaceAction(
   { name: "member.change_role", schema: changeMemberRoleSchema, permission: "members.manage" },
   async (input, ctx) => {
-    const result = await changeMemberRole({ workspaceId: ctx.workspace.id, actor: ctx.actor, userId: input.userId, role: input.role, reason: input.reason });
+    const result = await changeMemberRole({
+      workspaceId: ctx.workspace.id,
+      actor: ctx.actor,
+      userId: input.userId,
+      role: input.role,
+      reason: input.reason,
+    });
     revalidatePath(`/w/${ctx.workspace.slug}/settings/members`);
-    return { message: result.from === result.to ? "Role unchanged." : `Role changed from ${result.from} to ${result.to}.` };
+    return {
+      message: result.from === result.to ? "Role unchanged." : `Role changed from ${result.from} to ${result.to}.`,
+    };
   },
 );
 
 export const removeMemberAction = workspaceAction(
   { name: "member.remove", schema: removeMemberSchema, permission: "members.manage" },
   async (input, ctx) => {
-    const result = await removeMember({ workspaceId: ctx.workspace.id, actor: ctx.actor, userId: input.userId, reason: input.reason });
+    const result = await removeMember({
+      workspaceId: ctx.workspace.id,
+      actor: ctx.actor,
+      userId: input.userId,
+      reason: input.reason,
+    });
     revalidatePath(`/w/${ctx.workspace.slug}/settings/members`);
     return { message: `Removed ${result.email} from the workspace.` };
   },

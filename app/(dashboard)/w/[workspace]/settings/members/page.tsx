@@ -20,7 +20,8 @@ export default async function MembersPage({ params }: { params: Promise<{ worksp
       <div>
         <h1 className="text-2xl font-semibold">Members</h1>
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-          People who can use the <strong>{workspace.name}</strong> dashboard, and what each may do. Every change is audited.
+          People who can use the <strong>{workspace.name}</strong> dashboard, and what each may do. Every change is
+          audited.
         </p>
       </div>
       <Card>
