@@ -6,13 +6,19 @@ import { checkCredential } from "@/lib/core/credential-policy";
 import { hashKey, parseBearer } from "@/lib/core/keys";
 import type { AuditOutcome } from "@/lib/generated/prisma/client";
 import { writeAudit, type Actor } from "../audit";
-import { getDb } from "../db";
+import { requestFingerprint } from "@/lib/core/idempotency";
+import { getDb, type Tx } from "../db";
 import { logger } from "../logger";
 import { loadPrincipal, touchLastUsed, type AgentPrincipal } from "./authenticate";
+import { AGENT_TX_OPTIONS, runIdempotent } from "./idempotency";
 import { currentUsage, type Usage } from "./usage";
 
 export type AgentContext = {
   request: Request;
+  /** The transaction of a mutating call (its audit event and idempotency record commit with it); the client otherwise. */
+  tx: Tx;
+  /** The raw request body of a mutating call ("" otherwise). */
+  bodyText: string;
   principal: AgentPrincipal;
   actor: Actor;
   requestId: string;
@@ -33,7 +39,12 @@ type Options = {
   action: string;
   /** Counted against the daily request budget (everything but GET /policy). */
   counted?: boolean;
+  /** POST/PUT/DELETE: runs in a transaction, honours Idempotency-Key. */
+  mutating?: boolean;
 };
+
+/** Bodies above this are refused before parsing (values themselves are limited to 256 KiB). */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 type RouteParams = { params: Promise<Record<string, string | string[]>> };
 
@@ -79,8 +90,11 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       }
 
       const p = principal;
+      const bodyText = options.mutating ? await readBodyText(request, MAX_BODY_BYTES) : "";
       const ctx: AgentContext = {
         request,
+        tx: getDb(),
+        bodyText,
         principal: p,
         actor: identityActor(p),
         requestId,
@@ -102,11 +116,53 @@ export function agentRoute<P extends Record<string, string | string[]>>(
         },
       };
       const params = (await routeParams.params) as P;
-      const result = await handler(ctx, params);
-      return json(result.status ?? 200, result.body, {
-        ...standardHeaders(requestId, correlationId, usage),
-        ...result.headers,
+      const headersOut = standardHeaders(requestId, correlationId, usage);
+
+      if (!options.mutating) {
+        const result = await handler(ctx, params);
+        return json(result.status ?? 200, result.body, { ...headersOut, ...result.headers });
+      }
+      if (!headers.idempotencyKey) {
+        const result = await getDb().$transaction((tx) => handler({ ...ctx, tx }, params), AGENT_TX_OPTIONS);
+        return json(result.status ?? 200, result.body, { ...headersOut, ...result.headers });
+      }
+
+      const url = new URL(request.url);
+      const outcome = await runIdempotent({
+        identityId: p.identity.id,
+        key: headers.idempotencyKey,
+        fingerprint: requestFingerprint({
+          method: request.method,
+          path: url.pathname + url.search,
+          body: bodyText,
+          ifMatch: request.headers.get("if-match"),
+          ifNoneMatch: request.headers.get("if-none-match"),
+        }),
+        now,
+        execute: (tx) => handler({ ...ctx, tx }, params),
+        toStored: (o) =>
+          "result" in o
+            ? {
+                status: o.result.status ?? 200,
+                body: JSON.stringify(o.result.body),
+                headers: { "X-Request-Id": requestId, ...o.result.headers },
+              }
+            : {
+                status: o.error.status,
+                body: JSON.stringify(envelope(o.error, requestId)),
+                headers: { "X-Request-Id": requestId },
+              },
       });
+      if (outcome.kind === "refused") throw outcome.error;
+      if (outcome.kind === "replayed") {
+        // The first response, as it was: same status, body and request id.
+        return rawJson(outcome.response.status, outcome.response.body, {
+          ...headersOut,
+          ...outcome.response.headers,
+          "Idempotent-Replayed": "true",
+        });
+      }
+      return json(outcome.result.status ?? 200, outcome.result.body, { ...headersOut, ...outcome.result.headers });
     } catch (error) {
       const appError = isAppError(error) ? error : null;
       if (!appError) logger.error({ err: error, requestId, path: new URL(request.url).pathname }, "agent route failed");
@@ -261,10 +317,42 @@ async function auditRefusal(input: {
 }
 
 function json(status: number, body: unknown, headers: Record<string, string>): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+  return rawJson(status, JSON.stringify(body), headers);
+}
+
+function rawJson(status: number, text: string, headers: Record<string, string>): Response {
+  return new Response(text, { status, headers: { "Content-Type": "application/json", ...headers } });
+}
+
+function envelope(error: AppError, requestId: string) {
+  return { error: { code: error.code, message: error.message, requestId, details: error.details ?? {} } };
 }
 
 export function errorResponse(error: AppError, requestId: string, headers: Record<string, string> = {}): Response {
-  const body = { error: { code: error.code, message: error.message, requestId, details: error.details ?? {} } };
-  return json(error.status, body, { "X-Request-Id": requestId, ...headers });
+  return json(error.status, envelope(error, requestId), { "X-Request-Id": requestId, ...headers });
+}
+
+/** Reads at most `limit` bytes: a huge body is refused without being held in memory. */
+async function readBodyText(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) throw new AppError("payload_too_large", `request bodies are limited to ${limit} bytes`);
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw new AppError("payload_too_large", `request bodies are limited to ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new AppError("invalid_request", "the request body is not valid UTF-8");
+  }
 }

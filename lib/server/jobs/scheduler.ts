@@ -1,0 +1,22 @@
+import "server-only";
+import { logger } from "../logger";
+import { sweepExpired } from "./sweep-expired";
+
+const SWEEP_INTERVAL_MS = 30_000;
+
+/**
+ * Background jobs of one app instance. Every instance runs them; each job
+ * takes a PostgreSQL advisory lock so that only one instance does the work at
+ * a time.
+ */
+export function startBackgroundJobs(): () => void {
+  const timer = setInterval(() => {
+    sweepExpired()
+      .then((r) => {
+        if (r.kvEntries || r.idempotencyRecords) logger.info({ job: "ttl-sweeper", ...r }, "purged expired rows");
+      })
+      .catch((error: unknown) => logger.warn({ err: error, job: "ttl-sweeper" }, "sweep failed; will retry"));
+  }, SWEEP_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
