@@ -35,12 +35,20 @@ export function admin(...args: string[]): Record<string, unknown> {
   return JSON.parse(result.stdout) as Record<string, unknown>;
 }
 
-/** A fresh workspace with a class, an identity and a key, set up through the CLI. */
-export function seedAgentWorkspace(options: { grants?: string[]; keyArgs?: string[] } = {}) {
-  const slug = `e2e-${randomBytes(4).toString("hex")}`;
-  admin("workspace", "create", "--slug", slug, "--daily-requests", "1000");
-  admin("namespace", "create", "--workspace", slug, "--name", "billing.runs");
-  admin("class", "create", "--workspace", slug, "--name", "invoices");
+/**
+ * A class, an identity and a key, set up through the CLI: in a fresh workspace,
+ * or (with `workspace`) in an existing one, under unique names.
+ */
+export function seedAgentWorkspace(
+  options: { grants?: string[]; keyArgs?: string[]; workspace?: string; namespace?: string } = {},
+) {
+  const suffix = randomBytes(4).toString("hex");
+  const slug = options.workspace ?? `e2e-${suffix}`;
+  const cls = options.workspace ? `invoices-${suffix}` : "invoices";
+  const bot = options.workspace ? `invoice-bot-${suffix}` : "invoice-bot";
+  if (!options.workspace) admin("workspace", "create", "--slug", slug, "--daily-requests", "1000");
+  admin("namespace", "create", "--workspace", slug, "--name", options.namespace ?? "billing.runs");
+  admin("class", "create", "--workspace", slug, "--name", cls);
   const grants = options.grants ?? ["billing.*:readwrite"];
   admin(
     "identity",
@@ -48,14 +56,14 @@ export function seedAgentWorkspace(options: { grants?: string[]; keyArgs?: strin
     "--workspace",
     slug,
     "--name",
-    "invoice-bot",
+    bot,
     "--class",
-    "invoices",
+    cls,
     ...grants.flatMap((g) => ["--grant", g]),
   );
-  const key = admin("key", "create", "--workspace", slug, "--identity", "invoice-bot", ...(options.keyArgs ?? [])) as {
+  const key = admin("key", "create", "--workspace", slug, "--identity", bot, ...(options.keyArgs ?? [])) as {
     id: string;
     key: string;
   };
-  return { slug, key: key.key, credentialId: key.id };
+  return { slug, key: key.key, credentialId: key.id, identity: bot };
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { can } from "@/lib/core/roles";
 import { formatSeconds } from "@/lib/format";
 import { requireRole } from "@/lib/server/auth/session";
@@ -47,7 +48,11 @@ export default async function NamespacesPage({ params }: { params: Promise<{ wor
           <tbody className="divide-y divide-zinc-100 bg-white dark:divide-zinc-800 dark:bg-zinc-900">
             {namespaces.map((ns) => (
               <tr key={ns.id}>
-                <Td className="font-mono text-xs">{ns.name}</Td>
+                <Td className="font-mono text-xs">
+                  <Link href={`/w/${workspace.slug}/namespaces/${ns.id}`} className="text-indigo-600 hover:underline">
+                    {ns.name}
+                  </Link>
+                </Td>
                 <Td>{ns.description ?? "—"}</Td>
                 <Td>{formatSeconds(ns.defaultTtlSeconds)}</Td>
                 <Td>{formatSeconds(ns.maxTtlSeconds)}</Td>
