@@ -1,8 +1,10 @@
 import "server-only";
 import { logger } from "../logger";
+import { failSilentTasks } from "./heartbeat-timeouts";
 import { sweepExpired } from "./sweep-expired";
 
 const SWEEP_INTERVAL_MS = 30_000;
+const HEARTBEAT_CHECK_MS = 5_000;
 
 /**
  * Background jobs of one app instance. Every instance runs them; each job
@@ -18,5 +20,18 @@ export function startBackgroundJobs(): () => void {
       .catch((error: unknown) => logger.warn({ err: error, job: "ttl-sweeper" }, "sweep failed; will retry"));
   }, SWEEP_INTERVAL_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  const heartbeats = setInterval(() => {
+    failSilentTasks()
+      .then((r) => {
+        if (r.failed.length) logger.info({ job: "heartbeat-monitor", tasks: r.failed }, "failed silent tasks");
+      })
+      .catch((error: unknown) =>
+        logger.warn({ err: error, job: "heartbeat-monitor" }, "heartbeat check failed; will retry"),
+      );
+  }, HEARTBEAT_CHECK_MS);
+  heartbeats.unref();
+  return () => {
+    clearInterval(timer);
+    clearInterval(heartbeats);
+  };
 }
