@@ -1,11 +1,18 @@
 "use client";
 
-import { Bot, Database, LayoutDashboard, Users, Workflow } from "lucide-react";
+import { Bot, Database, LayoutDashboard, ListChecks, Users, Workflow } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/lib/utils";
 
-const ICONS = { overview: LayoutDashboard, members: Users, identities: Bot, namespaces: Database, workflows: Workflow };
+const ICONS = {
+  overview: LayoutDashboard,
+  members: Users,
+  identities: Bot,
+  namespaces: Database,
+  workflows: Workflow,
+  tasks: ListChecks,
+};
 type Item = { href: string; label: string; icon: keyof typeof ICONS };
 
 export function SidebarNav({ items }: { items: Item[] }) {

@@ -23,6 +23,7 @@ export default async function WorkspaceLayout({
   // Only sections that work today; later issues add theirs here.
   const nav = [
     { href: base, label: "Overview", icon: "overview" as const },
+    { href: `${base}/tasks`, label: "Tasks", icon: "tasks" as const },
     { href: `${base}/identities`, label: "Identities", icon: "identities" as const },
     { href: `${base}/namespaces`, label: "Namespaces", icon: "namespaces" as const },
     { href: `${base}/workflows`, label: "Workflow classes", icon: "workflows" as const },

@@ -28,7 +28,13 @@ export default async function OverviewPage({ params }: { params: Promise<{ works
           hint={`degrades at ${ws.degradeAtPercent}% · resets at midnight ${ws.timeZone}`}
         />
         <Stat label="Audit events (24 h)" value={overview.auditLastDay} />
-        <Stat label="Time zone" value={ws.timeZone} />
+        <Stat
+          label="Tasks running"
+          value={(overview.tasks.running ?? 0) + (overview.tasks.retry_scheduled ?? 0)}
+          hint={`${overview.tasks.retry_scheduled ?? 0} waiting to retry · ${overview.tasks.committed ?? 0} committed`}
+        />
+        <Stat label="Open escalations" value={overview.openEscalations} hint="dead-lettered or awaiting a human" />
+        <Stat label="Active identities" value={overview.activeIdentities} />
       </div>
       <Card>
         <h2 className="mb-3 text-base font-semibold">Recent activity</h2>

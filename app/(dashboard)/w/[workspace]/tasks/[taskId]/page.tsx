@@ -1,0 +1,131 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { isAppError } from "@/lib/core/errors";
+import { requireRole } from "@/lib/server/auth/session";
+import { getDb } from "@/lib/server/db";
+import { getTask } from "@/lib/server/tasks/get-task";
+import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
+
+export const metadata: Metadata = { title: "Task" };
+
+function Json({ value, testId }: { value: unknown; testId?: string }) {
+  if (value === null || value === undefined) return <p className="text-sm text-zinc-500">none</p>;
+  return (
+    <pre
+      data-testid={testId}
+      className="max-h-72 overflow-auto rounded bg-zinc-50 p-3 font-mono text-xs dark:bg-zinc-950"
+    >
+      {JSON.stringify(value, null, 2)}
+    </pre>
+  );
+}
+
+export default async function TaskPage({ params }: { params: Promise<{ workspace: string; taskId: string }> }) {
+  const { workspace: slug, taskId } = await params;
+  const { workspace } = await requireRole(slug);
+  const db = getDb();
+  const found = await getTask(db, { taskId, workspaceId: workspace.id, now: new Date() }).catch((error: unknown) => {
+    if (isAppError(error) && error.code === "not_found") return null;
+    throw error;
+  });
+  if (!found) notFound();
+  const { task, events, checkpoint } = found;
+  const escalations = await db.escalation.findMany({
+    where: { taskId: task.id },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, cause: true, status: true, reason: true, createdAt: true },
+  });
+  const lastError = task.lastError as { type?: string; message?: string } | null;
+  return (
+    <div className="space-y-6">
+      <p className="text-sm">
+        <Link href={`/w/${workspace.slug}/tasks`} className="text-indigo-600 hover:underline">
+          ← Tasks
+        </Link>
+      </p>
+      <PageHeader
+        title={task.id}
+        description={
+          <>
+            {task.workflowClass.name} · namespace <code className="font-mono">{task.namespace.name}</code> · correlation{" "}
+            <code className="font-mono">{task.correlationId}</code>
+          </>
+        }
+        actions={
+          <div className="flex items-center gap-3 text-sm">
+            <TaskStatusBadge status={task.status} />
+            <span>
+              attempt {task.attempt} / {task.maxAttempts}
+            </span>
+          </div>
+        }
+      />
+      {escalations.map((e) => (
+        <Alert key={e.id} tone={e.status === "resolved" ? "info" : "warning"}>
+          Escalation <code className="font-mono">{e.id}</code> ({e.cause.replace("_", " ")}, {e.status}) opened{" "}
+          {e.createdAt.toISOString().replace("T", " ").slice(0, 19)}
+          {e.reason ? `: ${e.reason}` : ""}
+        </Alert>
+      ))}
+      {task.retryAt ? <Alert tone="info">Next attempt due at {task.retryAt.toISOString()}.</Alert> : null}
+      {lastError ? (
+        <Alert tone="error">
+          Last error <code className="font-mono">{lastError.type}</code>: {lastError.message}
+        </Alert>
+      ) : null}
+      <div className="grid gap-6 lg:grid-cols-3">
+        <Card>
+          <h2 className="mb-2 text-base font-semibold">Input</h2>
+          <Json value={task.input} />
+        </Card>
+        <Card>
+          <h2 className="mb-2 text-base font-semibold">
+            Latest checkpoint{checkpoint?.step ? ` (after ${checkpoint.step})` : ""}
+          </h2>
+          <Json value={checkpoint?.value} testId="task-checkpoint" />
+          {checkpoint ? (
+            <p className="mt-2 text-xs text-zinc-500">
+              KV {checkpoint.key}, version {checkpoint.version}
+            </p>
+          ) : null}
+        </Card>
+        <Card>
+          <h2 className="mb-2 text-base font-semibold">Output</h2>
+          <Json value={task.output} />
+        </Card>
+      </div>
+      <Card>
+        <h2 className="mb-4 text-base font-semibold">Timeline</h2>
+        <ol className="relative space-y-4 border-l border-zinc-200 pl-6 dark:border-zinc-800" aria-label="Timeline">
+          {events.map((e) => {
+            const data = e.data as { error?: { type: string; message: string }; reason?: string; retryAt?: string };
+            return (
+              <li key={e.seq} data-testid="timeline-event">
+                <span className="absolute -left-1.5 mt-1.5 size-3 rounded-full bg-indigo-500" aria-hidden />
+                <div className="flex flex-wrap items-center gap-2 text-sm">
+                  <span className="font-mono text-xs text-zinc-500">#{e.seq}</span>
+                  <span className="font-medium">{e.type}</span>
+                  {e.step ? <Badge>{e.step}</Badge> : null}
+                  <span className="text-xs text-zinc-500">
+                    {e.fromStatus ?? "∅"} → {e.toStatus} · attempt {e.attempt}
+                  </span>
+                </div>
+                <div className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
+                  {e.createdAt.toISOString().replace("T", " ").slice(0, 23)} by {e.actorName ?? "—"} ({e.actorType})
+                  {data.error ? ` · ${data.error.type}: ${data.error.message}` : ""}
+                  {data.reason ? ` · “${data.reason}”` : ""}
+                  {data.retryAt ? ` · retry at ${data.retryAt}` : ""}
+                </div>
+              </li>
+            );
+          })}
+        </ol>
+      </Card>
+    </div>
+  );
+}
