@@ -1,6 +1,9 @@
 import "server-only";
 import { newId } from "@/lib/core/ids";
 import { writeAudit, type Actor } from "./audit";
+import type { Tx } from "./db";
+import { createTask } from "./tasks/create-task";
+import { recordTaskEvent, type TaskEventInput } from "./tasks/record-task-event";
 import { getDb } from "./db";
 import { hashPassword } from "./passwords";
 
@@ -39,6 +42,109 @@ export async function seedDemoWorkspace(input: {
       target: email,
       details: { userId: user.id, role: "admin", userCreated: true },
     });
+    await seedDemoData(tx, workspace.id, actor);
     return { workspaceId: workspace.id, adminEmail: email };
+  });
+}
+
+/**
+ * A little life for the demo dashboard: a namespace, a workflow class, an
+ * identity (issue it a key from its page) and tasks in several states, made
+ * through the same services agents use, so the timeline and audit are real.
+ */
+async function seedDemoData(tx: Tx, workspaceId: string, seedActor: Actor) {
+  const now = Date.now();
+  const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000);
+  const namespace = await tx.namespace.create({
+    data: {
+      id: newId("ns"),
+      workspaceId,
+      name: "billing.runs",
+      description: "Invoice runs and their checkpoints",
+      defaultTtlSeconds: 7 * 86400,
+      maxTtlSeconds: 30 * 86400,
+    },
+  });
+  const workflowClass = await tx.workflowClass.create({
+    data: {
+      id: newId("wfc"),
+      workspaceId,
+      name: "invoices",
+      description: "Monthly invoicing",
+      nonRetryableErrors: ["validation"],
+    },
+  });
+  const identity = await tx.identity.create({
+    data: {
+      id: newId("idn"),
+      workspaceId,
+      workflowClassId: workflowClass.id,
+      name: "invoice-bot",
+      description: "Demo agent",
+      grants: { create: [{ pattern: "billing.*", access: "readwrite" }] },
+    },
+  });
+  for (const [action, target] of [
+    ["namespace.created", namespace.name],
+    ["workflow_class.created", workflowClass.name],
+    ["identity.created", identity.name],
+  ] as const) {
+    await writeAudit(tx, { workspaceId, actor: seedActor, action, target, reason: "demo data" });
+  }
+
+  const agent: Actor = { type: "identity", id: identity.id, name: identity.name };
+  const wc = { id: workflowClass.id, maxAttempts: workflowClass.maxAttempts };
+  const run = async (
+    name: string,
+    startedSecondsAgo: number,
+    script: (id: string, t: (s: number) => Date) => Promise<void>,
+  ) => {
+    const task = await createTask(tx, {
+      workspaceId,
+      workflowClass: wc,
+      namespace: namespace.name,
+      taskInput: { invoiceRun: name },
+      correlationId: `demo-${name}`,
+      actor: agent,
+      reason: "demo data",
+      requestId: null,
+      now: at(startedSecondsAgo),
+    });
+    await script(task.id, (offset) => at(startedSecondsAgo - offset));
+  };
+  const event = (taskId: string, now: Date, event: TaskEventInput) =>
+    recordTaskEvent(tx, { taskId, workspaceId, event, actor: agent, now });
+
+  await run("2026-10", 7200, async (id, t) => {
+    await event(id, t(5), { type: "started" });
+    await event(id, t(40), { type: "step_completed", step: "collect-usage", checkpoint: { customers: 1204 } });
+    await event(id, t(95), {
+      type: "step_completed",
+      step: "render-pdfs",
+      checkpoint: { customers: 1204, rendered: 1204 },
+    });
+    await event(id, t(130), { type: "committed", output: { invoices: 1204, total: 98231.5 } });
+  });
+  await run("2026-11-eu", 3600, async (id, t) => {
+    await event(id, t(3), { type: "started" });
+    await event(id, t(20), { type: "step_completed", step: "collect-usage", checkpoint: { customers: 311 } });
+    await event(id, t(31), { type: "step_failed", error: { type: "upstream", message: "tax service returned 503" } });
+  });
+  await run("2026-11-us", 1800, async (id, t) => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await event(id, t(attempt * 10 + 1), { type: "started" });
+      await event(id, t(attempt * 10 + 4), {
+        type: "step_failed",
+        error: { type: "upstream", message: "bank API timed out" },
+      });
+      if (attempt < 2) await tx.task.update({ where: { id }, data: { retryAt: t(attempt * 10 + 5) } });
+    }
+  });
+  await run("2026-11-apac", 600, async (id, t) => {
+    await event(id, t(2), { type: "started" });
+    await event(id, t(15), { type: "escalate", reason: "customer disputes 3 line items; needs a human decision" });
+  });
+  await run("2026-11-adhoc", 30, async (id, t) => {
+    await event(id, t(1), { type: "started" });
   });
 }

@@ -100,6 +100,26 @@ describe("tasks — happy path", () => {
 });
 
 describe("tasks — retries, dead letters, escalations", () => {
+  it("retry schedule with 1000 ms × 2 capped at 3000 ms: +1 s, +2 s, +3 s", async () => {
+    const agent = await seedAgent();
+    await getDb().workflowClass.update({
+      where: { id: agent.workflowClass.id },
+      data: { maxAttempts: 4, initialIntervalMs: 1000, backoffCoefficient: 2, maxIntervalMs: 3000 },
+    });
+    const id = (await create(agent.key, { namespace: "billing.runs" })).body.id;
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await getDb().task.update({ where: { id }, data: { retryAt: null } });
+      await event(agent.key, id, { type: "started" });
+      const events = await getDb().taskEvent.findMany({ where: { taskId: id }, orderBy: { seq: "desc" }, take: 1 });
+      const failed = await event(agent.key, id, { type: "step_failed", error: { type: "io", message: "flaky" } });
+      const failedAt = (await getDb().taskEvent.findFirstOrThrow({ where: { taskId: id, seq: events[0]!.seq + 1 } }))
+        .createdAt;
+      waits.push(new Date(failed.body.retryAt).getTime() - failedAt.getTime());
+    }
+    expect(waits).toEqual([1000, 2000, 3000]);
+  });
+
   it("retries with backoff until attempts run out, then dead-letters and opens an escalation", async () => {
     const agent = await seedAgent();
     const id = (await create(agent.key, { namespace: "billing.runs" })).body.id;
@@ -172,6 +192,35 @@ describe("tasks — retries, dead letters, escalations", () => {
 });
 
 describe("tasks — refusals", () => {
+  it("two workers send started for the same task at the same moment: exactly one succeeds, the other gets 409", async () => {
+    const agent = await seedAgent();
+    const id = (await create(agent.key, { namespace: "billing.runs" })).body.id;
+    const results = await Promise.all([
+      event(agent.key, id, { type: "started" }),
+      event(agent.key, id, { type: "started" }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    const task = await getTask(agent.key, id);
+    expect(task.body.attempt).toBe(1);
+    expect(task.body.events.map((e: Json) => e.type)).toEqual(["accepted", "started"]);
+  });
+
+  it("a stale If-Match writes nothing", async () => {
+    const agent = await seedAgent();
+    const id = (await create(agent.key, { namespace: "billing.runs" })).body.id;
+    await event(agent.key, id, { type: "started" });
+    const stale = await event(
+      agent.key,
+      id,
+      { type: "step_completed", step: "a", checkpoint: { x: 1 } },
+      { "If-Match": '"1"' },
+    );
+    expect(stale.status).toBe(412);
+    const task = await getTask(agent.key, id);
+    expect(task.body.events).toHaveLength(2);
+    expect(task.body.checkpoint).toBeNull();
+  });
+
   it("refuses an illegal transition with 409 invalid_transition and audits it", async () => {
     const agent = await seedAgent();
     const id = (await create(agent.key, { namespace: "billing.runs" })).body.id;

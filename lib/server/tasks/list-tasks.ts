@@ -25,8 +25,12 @@ export async function listTasks(
   input: {
     workspaceId: string;
     workflowClassId?: string;
+    namespaceId?: string;
+    correlationId?: string;
     status?: TaskStatus;
     due?: boolean;
+    createdFrom?: Date;
+    createdTo?: Date;
     limit: number;
     cursor: TaskCursor | null;
     now: Date;
@@ -36,6 +40,11 @@ export async function listTasks(
     workspaceId: input.workspaceId,
     ...(input.workflowClassId ? { workflowClassId: input.workflowClassId } : {}),
     ...(input.status ? { status: input.status } : {}),
+    ...(input.namespaceId ? { namespaceId: input.namespaceId } : {}),
+    ...(input.correlationId ? { correlationId: input.correlationId } : {}),
+    ...(input.createdFrom || input.createdTo
+      ? { AND: [{ createdAt: { gte: input.createdFrom ?? new Date(0), lte: input.createdTo ?? new Date(8.64e15) } }] }
+      : {}),
     ...(input.due ? { status: "retry_scheduled", retryAt: { lte: input.now } } : {}),
     ...(input.cursor
       ? {

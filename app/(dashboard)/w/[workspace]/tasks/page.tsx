@@ -6,7 +6,7 @@ import { getDb } from "@/lib/server/db";
 import { decodeTaskCursor, listTasks } from "@/lib/server/tasks/list-tasks";
 import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
 import { Button } from "@/components/ui/button";
-import { Select } from "@/components/ui/field";
+import { Input, Select } from "@/components/ui/field";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
 
@@ -17,17 +17,38 @@ export default async function TasksPage({
   searchParams,
 }: {
   params: Promise<{ workspace: string }>;
-  searchParams: Promise<{ status?: string; class?: string; cursor?: string }>;
+  searchParams: Promise<{
+    status?: string;
+    class?: string;
+    namespace?: string;
+    correlation?: string;
+    from?: string;
+    to?: string;
+    cursor?: string;
+  }>;
 }) {
   const { workspace: slug } = await params;
   const query = await searchParams;
   const { workspace } = await requireRole(slug);
   const db = getDb();
-  const classes = await db.workflowClass.findMany({
-    where: { workspaceId: workspace.id },
-    select: { id: true, name: true },
-    orderBy: { name: "asc" },
-  });
+  const [classes, namespaces] = await Promise.all([
+    db.workflowClass.findMany({
+      where: { workspaceId: workspace.id },
+      select: { id: true, name: true },
+      orderBy: { name: "asc" },
+    }),
+    db.namespace.findMany({
+      where: { workspaceId: workspace.id },
+      select: { id: true, name: true },
+      orderBy: { name: "asc" },
+    }),
+  ]);
+  const namespace = namespaces.find((n) => n.name === query.namespace);
+  const day = (text: string | undefined, endOfDay: boolean) =>
+    text && /^\d{4}-\d{2}-\d{2}$/.test(text)
+      ? new Date(`${text}T${endOfDay ? "23:59:59.999" : "00:00:00.000"}Z`)
+      : undefined;
+  const correlation = query.correlation?.trim().slice(0, 128) || undefined;
   const status = (TASK_STATUSES as readonly string[]).includes(query.status ?? "")
     ? (query.status as TaskStatus)
     : undefined;
@@ -35,16 +56,26 @@ export default async function TasksPage({
   const page = await listTasks(db, {
     workspaceId: workspace.id,
     workflowClassId: workflowClass?.id,
+    namespaceId: namespace?.id,
+    correlationId: correlation,
+    createdFrom: day(query.from, false),
+    createdTo: day(query.to, true),
     status,
     limit: 50,
     cursor: query.cursor ? decodeTaskCursor(query.cursor) : null,
     now: new Date(),
   });
   const base = `/w/${workspace.slug}/tasks`;
-  const filters = new URLSearchParams({
-    ...(status ? { status } : {}),
-    ...(workflowClass ? { class: workflowClass.name } : {}),
-  });
+  const filters = new URLSearchParams(
+    Object.entries({
+      status,
+      class: workflowClass?.name,
+      namespace: namespace?.name,
+      correlation,
+      from: query.from,
+      to: query.to,
+    }).filter((entry): entry is [string, string] => Boolean(entry[1])),
+  );
   return (
     <div className="space-y-6">
       <PageHeader
@@ -77,6 +108,37 @@ export default async function TasksPage({
               </option>
             ))}
           </Select>
+        </div>
+        <div>
+          <label htmlFor="namespace" className="mb-1 block text-xs font-medium text-zinc-500">
+            Namespace
+          </label>
+          <Select id="namespace" name="namespace" defaultValue={namespace?.name ?? ""} className="w-48">
+            <option value="">any</option>
+            {namespaces.map((n) => (
+              <option key={n.id} value={n.name}>
+                {n.name}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <div>
+          <label htmlFor="correlation" className="mb-1 block text-xs font-medium text-zinc-500">
+            Correlation id
+          </label>
+          <Input id="correlation" name="correlation" defaultValue={correlation ?? ""} className="w-48" />
+        </div>
+        <div>
+          <label htmlFor="from" className="mb-1 block text-xs font-medium text-zinc-500">
+            Created from (UTC)
+          </label>
+          <Input id="from" name="from" type="date" defaultValue={query.from ?? ""} />
+        </div>
+        <div>
+          <label htmlFor="to" className="mb-1 block text-xs font-medium text-zinc-500">
+            to
+          </label>
+          <Input id="to" name="to" type="date" defaultValue={query.to ?? ""} />
         </div>
         <Button type="submit" variant="secondary">
           Filter

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
 import { listWorkflowClasses } from "@/lib/server/workflow-classes/list-workflow-classes";
@@ -45,7 +46,11 @@ export default async function WorkflowClassesPage({ params }: { params: Promise<
           <tbody className="divide-y divide-zinc-100 bg-white dark:divide-zinc-800 dark:bg-zinc-900">
             {classes.map((c) => (
               <tr key={c.id}>
-                <Td className="font-mono text-xs">{c.name}</Td>
+                <Td className="font-mono text-xs">
+                  <Link href={`/w/${workspace.slug}/workflows/${c.id}`} className="text-indigo-600 hover:underline">
+                    {c.name}
+                  </Link>
+                </Td>
                 <Td>{c.maxAttempts}</Td>
                 <Td className="text-xs">
                   {c.initialIntervalMs} ms × {c.backoffCoefficient}, ≤ {c.maxIntervalMs} ms
