@@ -1,38 +1,37 @@
 "use client";
 
-import { CartesianGrid, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 export type AttemptPoint = { seconds: number; attempt: number; type: string; label: string };
 
-const SERIES = [
-  {
-    name: "progress",
-    types: ["accepted", "started", "step_completed", "committed", "resolve", "redrive"],
-    color: "#4f46e5",
-  },
-  { name: "failure", types: ["step_failed", "timeout", "escalate", "cancel"], color: "#dc2626" },
-];
+const FAILURES = new Set(["step_failed", "timeout", "escalate", "cancel"]);
 
-/** Attempts and steps over time: one dot per event, seconds since the task was accepted. */
+type DotProps = { cx?: number; cy?: number; payload?: AttemptPoint; index?: number };
+
+function EventDot({ cx, cy, payload, index }: DotProps) {
+  if (cx === undefined || cy === undefined || !payload) return null;
+  const failure = FAILURES.has(payload.type);
+  return (
+    <circle key={index} cx={cx} cy={cy} r={5} fill={failure ? "#dc2626" : "#4f46e5"} stroke="white" strokeWidth={1.5} />
+  );
+}
+
+/** Attempts and steps over time: one dot per event (red for failures), seconds since the task was accepted. */
 export function TaskAttemptsChart({ points }: { points: AttemptPoint[] }) {
   return (
     <div className="h-56 w-full" role="img" aria-label="Attempts and steps over time">
       <ResponsiveContainer>
-        <ScatterChart margin={{ top: 10, right: 20, bottom: 10, left: 0 }}>
+        <LineChart data={points} margin={{ top: 10, right: 20, bottom: 10, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#a1a1aa44" />
-          <XAxis dataKey="seconds" type="number" name="seconds" unit=" s" tick={{ fontSize: 11 }} />
+          <XAxis dataKey="seconds" type="number" unit=" s" domain={[0, "dataMax"]} tick={{ fontSize: 11 }} />
           <YAxis
             dataKey="attempt"
-            type="number"
-            name="attempt"
             allowDecimals={false}
             tick={{ fontSize: 11 }}
             width={30}
+            label={{ value: "attempt", angle: -90, fontSize: 11 }}
           />
           <Tooltip
-            cursor={{ strokeDasharray: "3 3" }}
-            formatter={(value, name) => [value, name]}
-            labelFormatter={() => ""}
             content={({ payload }) => {
               const p = payload?.[0]?.payload as AttemptPoint | undefined;
               return p ? (
@@ -42,17 +41,16 @@ export function TaskAttemptsChart({ points }: { points: AttemptPoint[] }) {
               ) : null;
             }}
           />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          {SERIES.map((s) => (
-            <Scatter
-              key={s.name}
-              name={s.name}
-              data={points.filter((p) => s.types.includes(p.type))}
-              fill={s.color}
-              line={false}
-            />
-          ))}
-        </ScatterChart>
+          <Line
+            type="stepAfter"
+            dataKey="attempt"
+            stroke="#a5b4fc"
+            strokeWidth={2}
+            dot={<EventDot />}
+            activeDot={false}
+            isAnimationActive={false}
+          />
+        </LineChart>
       </ResponsiveContainer>
     </div>
   );

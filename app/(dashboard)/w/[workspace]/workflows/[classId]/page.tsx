@@ -33,7 +33,7 @@ export default async function WorkflowClassPage({
       </p>
       <PageHeader
         title={workflowClass.name}
-        description={`${workflowClass.description ?? ""} Up to ${workflowClass.maxAttempts} attempts, ${workflowClass.initialIntervalMs} ms × ${workflowClass.backoffCoefficient} (≤ ${workflowClass.maxIntervalMs} ms) between them; heartbeat timeout ${workflowClass.heartbeatTimeoutSeconds} s.`}
+        description={`${workflowClass.description ? `${workflowClass.description}. ` : ""}Up to ${workflowClass.maxAttempts} attempts, ${workflowClass.initialIntervalMs} ms × ${workflowClass.backoffCoefficient} (≤ ${workflowClass.maxIntervalMs} ms) between them; heartbeat timeout ${workflowClass.heartbeatTimeoutSeconds} s.`}
       />
       <Card>
         <h2 className="mb-3 text-base font-semibold">Tasks by status</h2>
