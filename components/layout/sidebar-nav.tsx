@@ -1,11 +1,12 @@
 "use client";
 
-import { Bot, Database, LayoutDashboard, ListChecks, Users, Workflow } from "lucide-react";
+import { Bot, Database, LayoutDashboard, ListChecks, Siren, Users, Workflow } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/lib/utils";
 
 const ICONS = {
+  escalations: Siren,
   overview: LayoutDashboard,
   members: Users,
   identities: Bot,
@@ -13,7 +14,7 @@ const ICONS = {
   workflows: Workflow,
   tasks: ListChecks,
 };
-type Item = { href: string; label: string; icon: keyof typeof ICONS };
+type Item = { href: string; label: string; icon: keyof typeof ICONS; badge?: number };
 
 export function SidebarNav({ items }: { items: Item[] }) {
   const pathname = usePathname();
@@ -36,6 +37,14 @@ export function SidebarNav({ items }: { items: Item[] }) {
           >
             <Icon className="size-4" aria-hidden />
             {item.label}
+            {item.badge ? (
+              <span
+                className="ml-auto rounded-full bg-red-600 px-2 text-xs font-semibold text-white"
+                aria-label={`${item.badge} open`}
+              >
+                {item.badge}
+              </span>
+            ) : null}
           </Link>
         );
       })}

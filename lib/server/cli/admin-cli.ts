@@ -22,6 +22,14 @@ import {
   resourceNameSchema,
 } from "@/lib/validations/identity";
 import { createUser } from "../users/create-user";
+import { noteSchema } from "@/lib/validations/escalations";
+import { listEscalations } from "../escalations/list-escalations";
+import {
+  acknowledgeEscalation,
+  cancelEscalation,
+  redriveEscalation,
+  resolveEscalation,
+} from "../escalations/escalation-actions";
 import { createWorkspace } from "../workspaces/create-workspace";
 import { updateWorkspace } from "../workspaces/update-workspace";
 
@@ -105,6 +113,35 @@ function identityStatusCommand(status: "active" | "disabled"): Command {
         status,
         reason: (values.reason as string | undefined) ?? `${verb}d from the admin CLI`,
       }),
+  };
+}
+
+function escalationCommand(verb: "acknowledge" | "redrive" | "resolve" | "cancel"): Command {
+  return {
+    usage: `escalation ${verb} --id <escalation id> --note "…"${verb === "resolve" ? " --output JSON" : ""}`,
+    options: {
+      id: { type: "string" },
+      note: { type: "string" },
+      ...(verb === "resolve" ? { output: { type: "string" } } : {}),
+    },
+    run: async (values, actor) => {
+      const id = values.id as string | undefined;
+      if (!id) throw new AppError("validation_failed", "--id is required");
+      const note = parse(noteSchema, values.note ?? "");
+      const escalation = await getDb().escalation.findUnique({ where: { id }, select: { workspaceId: true } });
+      if (!escalation) throw new AppError("not_found", "No such escalation.");
+      const base = { workspaceId: escalation.workspaceId, escalationId: id, actor, note };
+      if (verb === "resolve") {
+        let output: unknown;
+        try {
+          output = JSON.parse((values.output as string | undefined) ?? "");
+        } catch {
+          throw new AppError("validation_failed", "--output must be JSON, e.g. '{\"approved\":true}'");
+        }
+        return resolveEscalation({ ...base, output });
+      }
+      return { acknowledge: acknowledgeEscalation, redrive: redriveEscalation, cancel: cancelEscalation }[verb](base);
+    },
   };
 }
 
@@ -222,6 +259,36 @@ const COMMANDS: Record<string, Command> = {
       return { id: issued.id, key: issued.key, prefix: issued.prefix, expiresAt: issued.expiresAt };
     },
   },
+  "escalation list": {
+    usage: "escalation list --workspace acme [--status open|acknowledged|resolved]",
+    options: { workspace: { type: "string" }, status: { type: "string" } },
+    run: async (values) => {
+      const status = (values.status as string | undefined) ?? "open";
+      if (!["open", "acknowledged", "resolved"].includes(status))
+        throw new AppError("validation_failed", "--status must be open, acknowledged or resolved");
+      const rows = await listEscalations(await workspaceId(values.workspace), {
+        status: status as "open" | "acknowledged" | "resolved",
+      });
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          taskId: r.taskId,
+          cause: r.cause,
+          status: r.status,
+          reason: r.reason,
+          workflowClass: r.task.workflowClass.name,
+          taskStatus: r.task.status,
+          assignee: r.assignee?.email ?? null,
+          resolution: r.resolution,
+          createdAt: r.createdAt,
+        })),
+      };
+    },
+  },
+  "escalation acknowledge": escalationCommand("acknowledge"),
+  "escalation redrive": escalationCommand("redrive"),
+  "escalation resolve": escalationCommand("resolve"),
+  "escalation cancel": escalationCommand("cancel"),
   "key rotate": {
     usage: "key rotate --id <credential id> [--overlap 1h] [--reason …]   → the new key, once",
     options: { id: { type: "string" }, overlap: { type: "string" }, reason: { type: "string" } },

@@ -8,6 +8,13 @@ import type { Tx } from "../db";
 import { putKvEntry } from "../kv/put-kv-entry";
 import { checkpointKey, taskSelect, type TaskRow } from "./task-view";
 
+/** Operators' decisions are recorded as what happened: `redriven`, `resolved`, `cancelled`. */
+const RECORDED_AS: Partial<Record<TaskEventType, string>> = {
+  redrive: "redriven",
+  resolve: "resolved",
+  cancel: "cancelled",
+};
+
 export type TaskEventInput = {
   type: TaskEventType;
   step?: string;
@@ -125,7 +132,7 @@ export async function recordTaskEvent(
       events: {
         create: {
           seq,
-          type: event.type,
+          type: RECORDED_AS[event.type] ?? event.type,
           fromStatus: task.status,
           toStatus: decision.to,
           step: event.step ?? null,
@@ -157,7 +164,7 @@ export async function recordTaskEvent(
   await writeAudit(tx, {
     workspaceId: input.workspaceId,
     actor: input.actor,
-    action: `task.${event.type}`,
+    action: `task.${RECORDED_AS[event.type] ?? event.type}`,
     namespace: task.namespace.name,
     target: task.id,
     reason: event.reason ?? null,

@@ -2,6 +2,7 @@ import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
+import { countOpenEscalations } from "@/lib/server/escalations/list-escalations";
 import { listUserWorkspaces } from "@/lib/server/workspaces/list-user-workspaces";
 import { SidebarNav } from "@/components/layout/sidebar-nav";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
@@ -18,12 +19,21 @@ export default async function WorkspaceLayout({
   const { workspace: slug } = await params;
   const { user, workspace, role } = await requireRole(slug);
   if (user.mustChangePassword) redirect("/account/password");
-  const workspaces = await listUserWorkspaces(user.id);
+  const [workspaces, openEscalations] = await Promise.all([
+    listUserWorkspaces(user.id),
+    countOpenEscalations(workspace.id),
+  ]);
   const base = `/w/${workspace.slug}`;
   // Only sections that work today; later issues add theirs here.
   const nav = [
     { href: base, label: "Overview", icon: "overview" as const },
     { href: `${base}/tasks`, label: "Tasks", icon: "tasks" as const },
+    {
+      href: `${base}/escalations`,
+      label: "Escalations",
+      icon: "escalations" as const,
+      badge: openEscalations || undefined,
+    },
     { href: `${base}/identities`, label: "Identities", icon: "identities" as const },
     { href: `${base}/namespaces`, label: "Namespaces", icon: "namespaces" as const },
     { href: `${base}/workflows`, label: "Workflow classes", icon: "workflows" as const },

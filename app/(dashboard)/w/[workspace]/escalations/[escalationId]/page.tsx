@@ -1,0 +1,142 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { can } from "@/lib/core/roles";
+import { requireRole } from "@/lib/server/auth/session";
+import { getDb } from "@/lib/server/db";
+import { getTask } from "@/lib/server/tasks/get-task";
+import { EscalationActions } from "@/components/escalations/escalation-actions";
+import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
+import { Json, TaskTimeline } from "@/components/tasks/task-timeline";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
+
+export const metadata: Metadata = { title: "Escalation" };
+
+export default async function EscalationPage({
+  params,
+}: {
+  params: Promise<{ workspace: string; escalationId: string }>;
+}) {
+  const { workspace: slug, escalationId } = await params;
+  const { workspace, role } = await requireRole(slug);
+  const db = getDb();
+  const escalation = await db.escalation.findFirst({
+    where: { id: escalationId, workspaceId: workspace.id },
+    select: {
+      id: true,
+      cause: true,
+      status: true,
+      reason: true,
+      resolution: true,
+      createdAt: true,
+      resolvedAt: true,
+      taskId: true,
+      assignee: { select: { email: true } },
+      notes: {
+        orderBy: { id: "asc" },
+        select: { id: true, action: true, body: true, authorName: true, authorType: true, createdAt: true },
+      },
+    },
+  });
+  if (!escalation) notFound();
+  const [{ task, events, checkpoint }, operators] = await Promise.all([
+    getTask(db, { taskId: escalation.taskId, workspaceId: workspace.id, now: new Date() }),
+    db.membership.findMany({
+      where: { workspaceId: workspace.id, role: { in: ["admin", "operator"] } },
+      select: { user: { select: { id: true, email: true } } },
+    }),
+  ]);
+  const lastError = task.lastError as { type?: string; message?: string } | null;
+  return (
+    <div className="space-y-6">
+      <p className="text-sm">
+        <Link
+          href={`/w/${workspace.slug}/escalations?status=${escalation.status}`}
+          className="text-indigo-600 hover:underline"
+        >
+          ← Escalations
+        </Link>
+      </p>
+      <PageHeader
+        title={escalation.id}
+        description={
+          <>
+            {escalation.cause.replace("_", " ")} · task{" "}
+            <Link href={`/w/${workspace.slug}/tasks/${task.id}`} className="font-mono text-indigo-600 hover:underline">
+              {task.id}
+            </Link>{" "}
+            ({task.workflowClass.name}) · opened {escalation.createdAt.toISOString().replace("T", " ").slice(0, 19)}
+          </>
+        }
+        actions={
+          <div className="flex items-center gap-2">
+            <Badge
+              tone={escalation.status === "resolved" ? "good" : escalation.status === "acknowledged" ? "info" : "bad"}
+            >
+              <span data-testid="escalation-status">{escalation.status}</span>
+            </Badge>
+            <TaskStatusBadge status={task.status} />
+          </div>
+        }
+      />
+      {escalation.reason ? <Alert tone="warning">Why: {escalation.reason}</Alert> : null}
+      {lastError ? (
+        <Alert tone="error">
+          Last error <code className="font-mono">{lastError.type}</code>: {lastError.message}
+        </Alert>
+      ) : null}
+      {escalation.resolution ? <Alert tone="success">Resolution: {escalation.resolution}</Alert> : null}
+      <div className="grid gap-6 lg:grid-cols-2">
+        <Card>
+          <h2 className="mb-2 text-base font-semibold">Input</h2>
+          <Json value={task.input} />
+        </Card>
+        <Card>
+          <h2 className="mb-2 text-base font-semibold">
+            Latest checkpoint{checkpoint?.step ? ` (after ${checkpoint.step})` : ""}
+          </h2>
+          <Json value={checkpoint?.value} testId="task-checkpoint" />
+        </Card>
+      </div>
+      {can(role, "escalations.work") ? (
+        <Card>
+          <h2 className="mb-4 text-base font-semibold">Act</h2>
+          <EscalationActions
+            workspace={workspace.slug}
+            escalationId={escalation.id}
+            status={escalation.status}
+            operators={operators.map((o) => o.user)}
+          />
+        </Card>
+      ) : null}
+      <Card>
+        <h2 className="mb-3 text-base font-semibold">Notes</h2>
+        <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
+          Assignee: {escalation.assignee?.email ?? "nobody yet"}
+        </p>
+        {escalation.notes.length === 0 ? (
+          <p className="text-sm text-zinc-500">No notes yet.</p>
+        ) : (
+          <ol className="space-y-3" aria-label="Notes">
+            {escalation.notes.map((n) => (
+              <li key={n.id.toString()} className="text-sm">
+                <span className="font-medium">{n.authorName}</span> <Badge>{n.action}</Badge>{" "}
+                <span className="text-xs text-zinc-500">
+                  {n.createdAt.toISOString().replace("T", " ").slice(0, 19)}
+                </span>
+                <p className="mt-1 whitespace-pre-wrap">{n.body}</p>
+              </li>
+            ))}
+          </ol>
+        )}
+      </Card>
+      <Card>
+        <h2 className="mb-4 text-base font-semibold">Task timeline</h2>
+        <TaskTimeline events={events} />
+      </Card>
+    </div>
+  );
+}
