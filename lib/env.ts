@@ -14,6 +14,8 @@ const schema = z.object({
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** Where people reach the dashboard; used for links in notifications. Default http://localhost:PORT. */
+  BASEKV_PUBLIC_URL: z.string().url().optional(),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -35,4 +37,8 @@ export function requireDatabaseUrl(): string {
   const url = env().DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set (npm start sets it; see README).");
   return url;
+}
+
+export function publicUrl(): string {
+  return (env().BASEKV_PUBLIC_URL ?? `http://localhost:${env().PORT}`).replace(/\/$/, "");
 }

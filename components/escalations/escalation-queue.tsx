@@ -21,6 +21,7 @@ export type QueueRow = {
   workflowClass: string;
   assignee: string | null;
   resolution: string | null;
+  overdue: boolean;
 };
 
 /** The queue with selection for bulk redrive / cancel, confirmed with the list of what will change. */
@@ -100,7 +101,8 @@ export function EscalationQueue({
                 {r.resolution ? <div className="mt-1 text-xs text-emerald-700">{r.resolution}</div> : null}
               </Td>
               <Td>
-                <Badge tone={r.cause === "agent_request" ? "warn" : "bad"}>{r.cause.replace("_", " ")}</Badge>
+                <Badge tone={r.cause === "agent_request" ? "warn" : "bad"}>{r.cause.replace("_", " ")}</Badge>{" "}
+                {r.overdue ? <Badge tone="bad">overdue</Badge> : null}
               </Td>
               <Td>{r.workflowClass}</Td>
               <Td className="font-mono text-xs">

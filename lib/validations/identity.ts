@@ -173,3 +173,24 @@ export const simulateAccessSchema = z.object({
   namespace: z.string().trim().max(200),
   operation: z.enum(["read", "write"]),
 });
+
+const webhookUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .optional()
+  .transform((v) => v || null)
+  .refine((v) => v === null || /^https?:\/\/[^\s]+$/.test(v), "Use an http(s) URL.");
+
+export const notificationsSchema = z.object({
+  workspace: workspaceSlugSchema,
+  classId: z.string().min(1),
+  webhookUrl,
+  webhookUrlTier2: webhookUrl,
+  ackDeadlineSeconds: optionalPositiveInt("Acknowledgement deadline"),
+  newSecret: z
+    .string()
+    .optional()
+    .transform((v) => v === "on"),
+  reason: optionalText(500),
+});

@@ -34,6 +34,7 @@ export function listEscalations(workspaceId: string, filters: EscalationFilters,
       resolution: true,
       createdAt: true,
       resolvedAt: true,
+      overdueNotifiedAt: true,
       taskId: true,
       assignee: { select: { id: true, email: true } },
       task: {

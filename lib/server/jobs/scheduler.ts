@@ -1,10 +1,12 @@
 import "server-only";
 import { logger } from "../logger";
+import { deliverDueWebhooks, notifyOverdueEscalations } from "./deliver-webhooks";
 import { failSilentTasks } from "./heartbeat-timeouts";
 import { sweepExpired } from "./sweep-expired";
 
 const SWEEP_INTERVAL_MS = 30_000;
 const HEARTBEAT_CHECK_MS = 5_000;
+const WEBHOOK_INTERVAL_MS = 2_000;
 
 /**
  * Background jobs of one app instance. Every instance runs them; each job
@@ -30,8 +32,15 @@ export function startBackgroundJobs(): () => void {
       );
   }, HEARTBEAT_CHECK_MS);
   heartbeats.unref();
+  const notifications = setInterval(() => {
+    notifyOverdueEscalations()
+      .then(() => deliverDueWebhooks())
+      .catch((error: unknown) => logger.warn({ err: error, job: "webhooks" }, "webhook delivery failed; will retry"));
+  }, WEBHOOK_INTERVAL_MS);
+  notifications.unref();
   return () => {
     clearInterval(timer);
     clearInterval(heartbeats);
+    clearInterval(notifications);
   };
 }

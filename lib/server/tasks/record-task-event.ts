@@ -149,7 +149,7 @@ export async function recordTaskEvent(
   });
 
   if (decision.escalation) {
-    await tx.escalation.create({
+    const escalation = await tx.escalation.create({
       data: {
         id: newId("esc"),
         workspaceId: input.workspaceId,
@@ -159,7 +159,17 @@ export async function recordTaskEvent(
         createdAt: now,
         updatedAt: now,
       },
+      select: { id: true },
     });
+    // Outbox: the notification commits with the escalation; the worker delivers it.
+    const { webhookUrl } = await tx.workflowClass.findUniqueOrThrow({
+      where: { id: task.workflowClassId },
+      select: { webhookUrl: true },
+    });
+    if (webhookUrl)
+      await tx.webhookDelivery.create({
+        data: { escalationId: escalation.id, tier: 1, url: webhookUrl, nextAttemptAt: now },
+      });
   }
   await writeAudit(tx, {
     workspaceId: input.workspaceId,

@@ -141,6 +141,7 @@ export default async function EscalationsPage({
             workflowClass: r.task.workflowClass.name,
             assignee: r.assignee?.email ?? null,
             resolution: r.resolution,
+            overdue: r.status === "open" && r.overdueNotifiedAt !== null,
           }))}
         />
       )}

@@ -12,6 +12,7 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import { Table, Td, Th } from "@/components/ui/table";
 
 export const metadata: Metadata = { title: "Escalation" };
 
@@ -38,6 +39,21 @@ export default async function EscalationPage({
       notes: {
         orderBy: { id: "asc" },
         select: { id: true, action: true, body: true, authorName: true, authorType: true, createdAt: true },
+      },
+      overdueNotifiedAt: true,
+      deliveries: {
+        orderBy: { id: "asc" },
+        select: {
+          id: true,
+          tier: true,
+          url: true,
+          status: true,
+          attempts: true,
+          nextAttemptAt: true,
+          lastStatusCode: true,
+          lastError: true,
+          deliveredAt: true,
+        },
       },
     },
   });
@@ -112,6 +128,49 @@ export default async function EscalationPage({
           />
         </Card>
       ) : null}
+      {escalation.overdueNotifiedAt && escalation.status === "open" ? (
+        <Alert tone="error">
+          Overdue: not acknowledged within the class’s deadline (re-notified{" "}
+          {escalation.overdueNotifiedAt.toISOString()}).
+        </Alert>
+      ) : null}
+      <Card>
+        <h2 className="mb-3 text-base font-semibold">Notifications</h2>
+        {escalation.deliveries.length === 0 ? (
+          <p className="text-sm text-zinc-500">No webhook is set for this workflow class.</p>
+        ) : (
+          <Table aria-label="Notifications">
+            <thead>
+              <tr>
+                <Th>Tier</Th>
+                <Th>URL</Th>
+                <Th>Status</Th>
+                <Th>Attempts</Th>
+                <Th>Last result</Th>
+                <Th>Next attempt</Th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+              {escalation.deliveries.map((d) => (
+                <tr key={d.id.toString()}>
+                  <Td>{d.tier === 1 ? "first" : "overdue"}</Td>
+                  <Td className="max-w-xs truncate font-mono text-xs">{d.url}</Td>
+                  <Td>
+                    <Badge tone={d.status === "delivered" ? "good" : d.status === "failed" ? "bad" : "warn"}>
+                      {d.status}
+                    </Badge>
+                  </Td>
+                  <Td>{d.attempts}</Td>
+                  <Td className="text-xs">{d.lastError ?? (d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : "—")}</Td>
+                  <Td className="text-xs">
+                    {d.status === "pending" ? d.nextAttemptAt.toISOString().replace("T", " ").slice(0, 19) : "—"}
+                  </Td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+      </Card>
       <Card>
         <h2 className="mb-3 text-base font-semibold">Notes</h2>
         <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">

@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { can } from "@/lib/core/roles";
 import { TASK_STATUSES } from "@/lib/core/tasks";
+import { NotificationsForm } from "@/components/identity/notifications-form";
 import { requireRole } from "@/lib/server/auth/session";
 import { getDb } from "@/lib/server/db";
 import { getClassStats } from "@/lib/server/workflow-classes/class-stats";
@@ -18,7 +20,7 @@ export default async function WorkflowClassPage({
   params: Promise<{ workspace: string; classId: string }>;
 }) {
   const { workspace: slug, classId } = await params;
-  const { workspace } = await requireRole(slug);
+  const { workspace, role } = await requireRole(slug);
   const workflowClass = await getDb().workflowClass.findFirst({ where: { id: classId, workspaceId: workspace.id } });
   if (!workflowClass) notFound();
   const stats = await getClassStats(workspace.id, workflowClass.id);
@@ -51,6 +53,21 @@ export default async function WorkflowClassPage({
           ))}
         </ul>
       </Card>
+      {can(role, "workspace.configure") ? (
+        <Card>
+          <h2 className="mb-3 text-base font-semibold">Escalation notifications</h2>
+          <NotificationsForm
+            workspace={workspace.slug}
+            classId={workflowClass.id}
+            values={{
+              webhookUrl: workflowClass.webhookUrl,
+              webhookUrlTier2: workflowClass.webhookUrlTier2,
+              ackDeadlineSeconds: workflowClass.ackDeadlineSeconds,
+              hasSecret: Boolean(workflowClass.webhookSecretEncrypted),
+            }}
+          />
+        </Card>
+      ) : null}
       <Card>
         <h2 className="mb-3 text-base font-semibold">Tasks per day (last 30 days, UTC, by current status)</h2>
         <TasksPerDayChart rows={stats.perDay} />
