@@ -3,6 +3,9 @@ import { issueCredential } from "@/lib/server/credentials/issue-credential";
 import { createIdentity } from "@/lib/server/identities/create-identity";
 import { createNamespace } from "@/lib/server/namespaces/create-namespace";
 import { createWorkflowClass } from "@/lib/server/workflow-classes/create-workflow-class";
+import { getDb } from "@/lib/server/db";
+import { createTask } from "@/lib/server/tasks/create-task";
+import { recordTaskEvent } from "@/lib/server/tasks/record-task-event";
 import { seedWorkspace, testActor } from "./fixtures";
 
 /** A workspace with a class, an identity with `grants`, and a live key for it. */
@@ -51,4 +54,32 @@ export function agentRequest(
     ...init,
     headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...init.headers },
   });
+}
+
+/** Runs a task of `agent` through the real services until it is dead-lettered (a non-retryable failure); returns it with its open escalation. */
+export async function deadLetterTask(agent: Awaited<ReturnType<typeof seedAgent>>, now: Date = new Date()) {
+  const actor = { type: "identity" as const, id: agent.identity.id, name: agent.identity.name };
+  const db = getDb();
+  const taskId = await db.$transaction(async (tx) => {
+    const task = await createTask(tx, {
+      workspaceId: agent.workspace.id,
+      workflowClass: agent.workflowClass,
+      namespace: "billing.runs",
+      taskInput: { n: 1 },
+      correlationId: `dl-${agent.workspace.slug}`,
+      actor,
+      reason: null,
+      requestId: null,
+      now,
+    });
+    for (const event of [
+      { type: "started" as const },
+      { type: "step_failed" as const, error: { type: "validation", message: "bad data", retryable: false } },
+    ]) {
+      await recordTaskEvent(tx, { taskId: task.id, workspaceId: agent.workspace.id, event, actor, now });
+    }
+    return task.id;
+  });
+  const escalation = await db.escalation.findFirstOrThrow({ where: { taskId } });
+  return { taskId, escalation, actor };
 }

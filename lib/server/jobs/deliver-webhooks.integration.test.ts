@@ -2,11 +2,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIGNATURE_HEADER, verifySignature } from "@/lib/core/webhooks";
-import { seedAgent } from "@/tests/agent-fixtures";
+import { deadLetterTask, seedAgent } from "@/tests/agent-fixtures";
 import { testActor } from "@/tests/fixtures";
 import { getDb } from "../db";
-import { createTask } from "../tasks/create-task";
-import { recordTaskEvent } from "../tasks/record-task-event";
 import { setNotifications } from "../workflow-classes/set-notifications";
 import { deliverDueWebhooks, notifyOverdueEscalations } from "./deliver-webhooks";
 
@@ -42,37 +40,8 @@ async function deadLetter(path: string, options: { tier2?: string; ackDeadlineSe
     ackDeadlineSeconds: options.ackDeadlineSeconds ?? null,
     newSecret: true,
   });
-  const actor = { type: "identity" as const, id: agent.identity.id, name: agent.identity.name };
   const now = new Date();
-  const taskId = await getDb().$transaction(async (tx) => {
-    const task = await createTask(tx, {
-      workspaceId: agent.workspace.id,
-      workflowClass: agent.workflowClass,
-      namespace: "billing.runs",
-      taskInput: null,
-      correlationId: "wh",
-      actor,
-      reason: null,
-      requestId: null,
-      now,
-    });
-    await recordTaskEvent(tx, {
-      taskId: task.id,
-      workspaceId: agent.workspace.id,
-      event: { type: "started" },
-      actor,
-      now,
-    });
-    await recordTaskEvent(tx, {
-      taskId: task.id,
-      workspaceId: agent.workspace.id,
-      event: { type: "step_failed", error: { type: "validation", message: "bad" } },
-      actor,
-      now,
-    });
-    return task.id;
-  });
-  const escalation = await getDb().escalation.findFirstOrThrow({ where: { taskId } });
+  const { escalation } = await deadLetterTask(agent, now);
   return { secret: secret!, escalation, now };
 }
 

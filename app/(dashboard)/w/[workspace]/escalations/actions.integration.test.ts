@@ -1,11 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { form, session } from "@/tests/session-mock";
-import { seedAgent } from "@/tests/agent-fixtures";
+import { deadLetterTask, seedAgent } from "@/tests/agent-fixtures";
 import { auditEvents } from "@/tests/fixtures";
 import { getDb } from "@/lib/server/db";
 import { addMember } from "@/lib/server/members/add-member";
-import { createTask } from "@/lib/server/tasks/create-task";
-import { recordTaskEvent } from "@/lib/server/tasks/record-task-event";
 import { runAdminCli } from "@/lib/server/cli/admin-cli";
 
 vi.mock("@/lib/server/auth/config", () => import("@/tests/session-mock"));
@@ -16,38 +14,7 @@ const { acknowledgeAction, bulkAction, cancelAction, redriveAction, resolveActio
 /** A dead-lettered task with its open escalation, made through the real services. */
 async function deadLettered() {
   const agent = await seedAgent();
-  const actor = { type: "identity" as const, id: agent.identity.id, name: agent.identity.name };
-  const db = getDb();
-  const taskId = await db.$transaction(async (tx) => {
-    const now = new Date();
-    const task = await createTask(tx, {
-      workspaceId: agent.workspace.id,
-      workflowClass: agent.workflowClass,
-      namespace: "billing.runs",
-      taskInput: { n: 1 },
-      correlationId: "c-1",
-      actor,
-      reason: null,
-      requestId: null,
-      now,
-    });
-    await recordTaskEvent(tx, {
-      taskId: task.id,
-      workspaceId: agent.workspace.id,
-      event: { type: "started" },
-      actor,
-      now,
-    });
-    await recordTaskEvent(tx, {
-      taskId: task.id,
-      workspaceId: agent.workspace.id,
-      event: { type: "step_failed", error: { type: "validation", message: "bad data" } },
-      actor,
-      now,
-    });
-    return task.id;
-  });
-  const escalation = await db.escalation.findFirstOrThrow({ where: { taskId } });
+  const { taskId, escalation, actor } = await deadLetterTask(agent);
   const operator = await addMember({
     workspaceId: agent.workspace.id,
     actor,

@@ -6,6 +6,7 @@ import { requireRole } from "@/lib/server/auth/session";
 import { getDb } from "@/lib/server/db";
 import { getTask } from "@/lib/server/tasks/get-task";
 import { EscalationActions } from "@/components/escalations/escalation-actions";
+import { LastError } from "@/components/tasks/last-error";
 import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
 import { Json, TaskTimeline } from "@/components/tasks/task-timeline";
 import { Alert } from "@/components/ui/alert";
@@ -65,7 +66,6 @@ export default async function EscalationPage({
       select: { user: { select: { id: true, email: true } } },
     }),
   ]);
-  const lastError = task.lastError as { type?: string; message?: string } | null;
   return (
     <div className="space-y-6">
       <p className="text-sm">
@@ -99,11 +99,7 @@ export default async function EscalationPage({
         }
       />
       {escalation.reason ? <Alert tone="warning">Why: {escalation.reason}</Alert> : null}
-      {lastError ? (
-        <Alert tone="error">
-          Last error <code className="font-mono">{lastError.type}</code>: {lastError.message}
-        </Alert>
-      ) : null}
+      <LastError error={task.lastError} />
       {escalation.resolution ? <Alert tone="success">Resolution: {escalation.resolution}</Alert> : null}
       <div className="grid gap-6 lg:grid-cols-2">
         <Card>

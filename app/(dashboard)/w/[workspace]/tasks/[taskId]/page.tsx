@@ -6,6 +6,7 @@ import { requireRole } from "@/lib/server/auth/session";
 import { getDb } from "@/lib/server/db";
 import { getTask } from "@/lib/server/tasks/get-task";
 import { TaskAttemptsChart } from "@/components/charts/task-attempts-chart";
+import { LastError } from "@/components/tasks/last-error";
 import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
 import { Json, TaskTimeline } from "@/components/tasks/task-timeline";
 import { Alert } from "@/components/ui/alert";
@@ -29,7 +30,6 @@ export default async function TaskPage({ params }: { params: Promise<{ workspace
     orderBy: { createdAt: "desc" },
     select: { id: true, cause: true, status: true, reason: true, createdAt: true },
   });
-  const lastError = task.lastError as { type?: string; message?: string } | null;
   return (
     <div className="space-y-6">
       <p className="text-sm">
@@ -62,11 +62,7 @@ export default async function TaskPage({ params }: { params: Promise<{ workspace
         </Alert>
       ))}
       {task.retryAt ? <Alert tone="info">Next attempt due at {task.retryAt.toISOString()}.</Alert> : null}
-      {lastError ? (
-        <Alert tone="error">
-          Last error <code className="font-mono">{lastError.type}</code>: {lastError.message}
-        </Alert>
-      ) : null}
+      <LastError error={task.lastError} />
       <div className="grid gap-6 lg:grid-cols-3">
         <Card>
           <h2 className="mb-2 text-base font-semibold">Input</h2>
