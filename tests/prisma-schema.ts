@@ -80,7 +80,7 @@ export function expectedColumnType(
     case "DateTime": {
       const precision = Number(/\((\d+)\)/.exec(native ?? "")?.[1] ?? 3);
       if (native?.startsWith("Timestamptz")) return { dataType: "timestamp with time zone", precision };
-      if (native?.startsWith("Date")) return { dataType: "date" };
+      if (native === "Date") return { dataType: "date" };
       return { dataType: "timestamp without time zone", precision };
     }
     default:

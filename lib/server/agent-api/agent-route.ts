@@ -11,7 +11,7 @@ import { getDb, type Tx } from "../db";
 import { logger } from "../logger";
 import { loadPrincipal, touchLastUsed, type AgentPrincipal } from "./authenticate";
 import { AGENT_TX_OPTIONS, runIdempotent } from "./idempotency";
-import { currentUsage, type Usage } from "./usage";
+import { chargeCall, readUsage, type Charge, type Usage } from "./usage";
 
 export type AgentContext = {
   request: Request;
@@ -66,6 +66,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
     let correlationId = newId("corr");
     let principal: AgentPrincipal | null = null;
     let usage: Usage | null = null;
+    let charge: Charge | null = null;
     let reason: string | null = null;
 
     try {
@@ -81,12 +82,11 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       if (!check.ok) throw new AppError("unauthorized", check.message, { reason: check.reason });
       touchLastUsed(principal, now);
 
-      usage = currentUsage(principal, now);
-      if (counted && usage.mode === "stopped") {
-        throw new AppError("budget_exhausted", usage.message ?? "This workspace has been stopped.", {
-          resetAt: null,
-          killSwitch: true,
-        });
+      if (counted) {
+        charge = await chargeCall(principal, { writes: Boolean(options.mutating), priority: headers.priority, now });
+        usage = charge.usage;
+      } else {
+        usage = await readUsage(principal, now);
       }
 
       const p = principal;
@@ -155,6 +155,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       });
       if (outcome.kind === "refused") throw outcome.error;
       if (outcome.kind === "replayed") {
+        await charge?.refund(); // a replay does not count again
         // The first response, as it was: same status, body and request id.
         return rawJson(outcome.response.status, outcome.response.body, {
           ...headersOut,
@@ -167,6 +168,9 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       const appError = isAppError(error) ? error : null;
       if (!appError) logger.error({ err: error, requestId, path: new URL(request.url).pathname }, "agent route failed");
       const failure = appError ?? new AppError("internal", "internal error");
+      // Refused calls do not count: give back what this call was charged.
+      await charge?.refund();
+      if (principal && (!usage || charge)) usage = await readUsage(principal, now).catch(() => usage);
       const outcome = auditOutcome(failure.code);
       if (outcome) {
         await auditRefusal({
@@ -185,7 +189,10 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       const headers = principal
         ? standardHeaders(requestId, correlationId, usage)
         : { "X-Request-Id": requestId, "X-Correlation-Id": correlationId };
-      if (failure.code === "budget_exhausted" && failure.details?.resetAt) {
+      if (
+        (failure.code === "budget_exhausted" || failure.code === "write_ceiling_reached") &&
+        failure.details?.resetAt
+      ) {
         headers["Retry-After"] = String(
           Math.max(1, Math.ceil((new Date(String(failure.details.resetAt)).getTime() - now.getTime()) / 1000)),
         );

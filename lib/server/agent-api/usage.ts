@@ -1,8 +1,14 @@
 import "server-only";
-import { nextDailyReset } from "@/lib/core/calendar";
+import { CREDENTIAL_SLOTS, decideMode, remaining, slotCaps, WORKSPACE_SLOTS, type Mode } from "@/lib/core/budget";
+import { localDay, nextDailyReset } from "@/lib/core/calendar";
+import { AppError } from "@/lib/core/errors";
+import { systemActor, writeAudit } from "../audit";
+import { consume, refund, usageOf } from "../budgets/counters";
+import { getDb } from "../db";
+import { logger } from "../logger";
 import type { AgentPrincipal } from "./authenticate";
 
-export type Mode = "normal" | "degraded" | "stopped";
+export type { Mode };
 
 export type Usage = {
   mode: Mode;
@@ -11,31 +17,131 @@ export type Usage = {
   writes: { limit: number | null; used: number; remaining: number | null; resetAt: Date };
 };
 
-/**
- * The workspace's guardrail mode and budget figures for this key. The kill
- * switch is enforced now; the daily counters (and degraded mode) come with the
- * budgets issue — until then nothing is counted, so `used` is 0.
- */
-export function currentUsage(principal: AgentPrincipal, now: Date): Usage {
-  const resetAt = nextDailyReset(now, principal.workspace.timeZone);
-  const stopped = principal.workspace.killSwitch;
-  const used = 0;
-  const requestLimit = principal.workspace.dailyRequestLimit;
-  const writeLimit = principal.credential.dailyWriteCeiling;
+const DEFAULT_STOP_MESSAGE = "This workspace has reached its daily request limit.";
+
+function view(p: AgentPrincipal, requestsUsed: number, writesUsed: number, resetAt: Date): Usage {
+  const w = p.workspace;
+  const mode = decideMode({
+    limit: w.dailyRequestLimit,
+    used: requestsUsed,
+    degradeAtPercent: w.degradeAtPercent,
+    killSwitch: w.killSwitch,
+  });
   return {
-    mode: stopped ? "stopped" : "normal",
-    message: stopped ? (principal.workspace.stopMessage ?? "This workspace has been stopped by an admin.") : null,
+    mode,
+    message:
+      mode === "stopped"
+        ? (w.stopMessage ?? (w.killSwitch ? "This workspace has been stopped by an admin." : DEFAULT_STOP_MESSAGE))
+        : null,
     requests: {
-      limit: requestLimit,
-      used,
-      remaining: requestLimit === null ? null : Math.max(0, requestLimit - used),
+      limit: w.dailyRequestLimit,
+      used: requestsUsed,
+      remaining: remaining(w.dailyRequestLimit, requestsUsed),
       resetAt,
     },
     writes: {
-      limit: writeLimit,
-      used,
-      remaining: writeLimit === null ? null : Math.max(0, writeLimit - used),
+      limit: p.credential.dailyWriteCeiling,
+      used: writesUsed,
+      remaining: remaining(p.credential.dailyWriteCeiling, writesUsed),
       resetAt,
     },
   };
+}
+
+/** Today's figures without counting (GET /policy). */
+export async function readUsage(p: AgentPrincipal, now: Date): Promise<Usage> {
+  const day = localDay(now, p.workspace.timeZone);
+  const [requests, writes] = await Promise.all([usageOf(p.workspace.id, day), usageOf(p.credential.id, day)]);
+  return view(p, requests, writes, nextDailyReset(now, p.workspace.timeZone));
+}
+
+export type Charge = { usage: Usage; refund: () => Promise<void> };
+
+/**
+ * Counts a call against the workspace's daily requests (and, when it writes,
+ * the key's daily writes), or refuses it with 429. The returned `refund` gives
+ * the units back when the call ends up refused (4xx/5xx) or replayed.
+ */
+export async function chargeCall(
+  p: AgentPrincipal,
+  input: { writes: boolean; priority: "low" | "normal"; now: Date },
+): Promise<Charge> {
+  const w = p.workspace;
+  const day = localDay(input.now, w.timeZone);
+  const resetAt = nextDailyReset(input.now, w.timeZone);
+  const retryAfter = { resetAt: resetAt.toISOString() };
+  if (w.killSwitch) {
+    throw new AppError("budget_exhausted", w.stopMessage ?? "This workspace has been stopped by an admin.", {
+      resetAt: null,
+      killSwitch: true,
+    });
+  }
+  const request = await consume(w.id, day, slotCaps(w.dailyRequestLimit, WORKSPACE_SLOTS));
+  if (!request) {
+    await noteModeChange(p, day, "stopped", input.now);
+    throw new AppError("budget_exhausted", w.stopMessage ?? DEFAULT_STOP_MESSAGE, retryAfter);
+  }
+  const refunds: (() => Promise<void>)[] = [() => refund(w.id, day, request.slot)];
+  const giveBack = async () => {
+    await Promise.all(
+      refunds.map((r) => r().catch((error: unknown) => logger.warn({ err: error }, "budget refund failed"))),
+    );
+  };
+  const before = decideMode({
+    limit: w.dailyRequestLimit,
+    used: request.total - 1,
+    degradeAtPercent: w.degradeAtPercent,
+    killSwitch: false,
+  });
+  if (before === "degraded" && input.priority === "low") {
+    await giveBack();
+    throw new AppError(
+      "degraded_low_priority",
+      "The workspace is near its daily limit: low-priority calls are shed until it resets.",
+      retryAfter,
+    );
+  }
+  let writesUsed = 0;
+  if (input.writes) {
+    const write = await consume(
+      p.credential.id,
+      day,
+      slotCaps(p.credential.dailyWriteCeiling, 4 satisfies typeof CREDENTIAL_SLOTS),
+    );
+    if (!write) {
+      await giveBack();
+      throw new AppError("write_ceiling_reached", "This key has reached its daily write ceiling.", {
+        ...retryAfter,
+        limit: p.credential.dailyWriteCeiling,
+      });
+    }
+    refunds.push(() => refund(p.credential.id, day, write.slot));
+    writesUsed = write.total;
+  } else {
+    writesUsed = await usageOf(p.credential.id, day);
+  }
+  const usage = view(p, request.total, writesUsed, resetAt);
+  if (usage.mode !== "normal") await noteModeChange(p, day, usage.mode, input.now);
+  return { usage, refund: giveBack };
+}
+
+/** Entering degraded or stopped mode is audited once per day (actor: system). */
+async function noteModeChange(p: AgentPrincipal, day: string, mode: Mode, now: Date) {
+  const db = getDb();
+  const inserted = await db.$executeRaw`
+    INSERT INTO usage_mode_change (workspace_id, day, mode, at) VALUES (${p.workspace.id}, ${day}::date, ${mode}, ${now})
+    ON CONFLICT DO NOTHING`;
+  if (inserted) {
+    await writeAudit(db, {
+      workspaceId: p.workspace.id,
+      actor: systemActor("budget"),
+      action: mode === "stopped" ? "budget.stopped" : "budget.degraded",
+      target: p.workspace.slug,
+      reason:
+        mode === "stopped"
+          ? "daily request limit reached"
+          : `daily usage reached ${p.workspace.degradeAtPercent}% of the limit`,
+      details: { day, limit: p.workspace.dailyRequestLimit },
+    });
+  }
 }

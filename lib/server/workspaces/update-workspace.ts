@@ -1,5 +1,8 @@
 import "server-only";
+import { slotCaps, WORKSPACE_SLOTS } from "@/lib/core/budget";
+import { localDay } from "@/lib/core/calendar";
 import { AppError } from "@/lib/core/errors";
+import { resizeToday } from "../budgets/counters";
 import type { WorkspaceSettings } from "@/lib/validations/workspace";
 import { writeAudit, type Actor } from "../audit";
 import { getDb } from "../db";
@@ -12,7 +15,7 @@ export async function updateWorkspace(input: {
   settings: WorkspaceSettings;
   reason?: string;
 }): Promise<WorkspaceView> {
-  return getDb().$transaction(async (tx) => {
+  const updated = await getDb().$transaction(async (tx) => {
     const before = await tx.workspace.findUnique({ where: { slug: input.slug }, select: workspaceSelect });
     if (!before) throw new AppError("not_found", `No workspace "${input.slug}".`);
     const after = await tx.workspace.update({
@@ -43,4 +46,13 @@ export async function updateWorkspace(input: {
     });
     return after;
   });
+  if ("dailyRequestLimit" in input.settings) {
+    // A new limit applies to the rest of today at once.
+    await resizeToday(
+      updated.id,
+      localDay(new Date(), updated.timeZone),
+      slotCaps(updated.dailyRequestLimit, WORKSPACE_SLOTS),
+    );
+  }
+  return updated;
 }
