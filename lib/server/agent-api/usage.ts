@@ -103,11 +103,7 @@ export async function chargeCall(
   }
   let writesUsed = 0;
   if (input.writes) {
-    const write = await consume(
-      p.credential.id,
-      day,
-      slotCaps(p.credential.dailyWriteCeiling, 4 satisfies typeof CREDENTIAL_SLOTS),
-    );
+    const write = await consume(p.credential.id, day, slotCaps(p.credential.dailyWriteCeiling, CREDENTIAL_SLOTS));
     if (!write) {
       await giveBack();
       throw new AppError("write_ceiling_reached", "This key has reached its daily write ceiling.", {

@@ -2,6 +2,7 @@ import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
+import { getBudgetStatus } from "@/lib/server/budgets/budget-overview";
 import { countOpenEscalations } from "@/lib/server/escalations/list-escalations";
 import { listUserWorkspaces } from "@/lib/server/workspaces/list-user-workspaces";
 import { SidebarNav } from "@/components/layout/sidebar-nav";
@@ -19,9 +20,10 @@ export default async function WorkspaceLayout({
   const { workspace: slug } = await params;
   const { user, workspace, role } = await requireRole(slug);
   if (user.mustChangePassword) redirect("/account/password");
-  const [workspaces, openEscalations] = await Promise.all([
+  const [workspaces, openEscalations, budget] = await Promise.all([
     listUserWorkspaces(user.id),
     countOpenEscalations(workspace.id),
+    getBudgetStatus(workspace.id),
   ]);
   const base = `/w/${workspace.slug}`;
   // Only sections that work today; later issues add theirs here.
@@ -35,6 +37,7 @@ export default async function WorkspaceLayout({
       badge: openEscalations || undefined,
     },
     { href: `${base}/identities`, label: "Identities", icon: "identities" as const },
+    { href: `${base}/budgets`, label: "Budgets", icon: "budgets" as const },
     { href: `${base}/namespaces`, label: "Namespaces", icon: "namespaces" as const },
     { href: `${base}/workflows`, label: "Workflow classes", icon: "workflows" as const },
     ...(can(role, "members.manage")
@@ -62,6 +65,22 @@ export default async function WorkspaceLayout({
             <UserMenu email={user.email} role={role} />
           </div>
         </header>
+        {budget.mode !== "normal" ? (
+          <div
+            role="status"
+            data-testid="guardrail-banner"
+            className={
+              budget.mode === "stopped"
+                ? "bg-red-600 px-6 py-2 text-sm text-white"
+                : "bg-amber-400 px-6 py-2 text-sm text-amber-950"
+            }
+          >
+            {budget.mode === "stopped"
+              ? `Stopped: agent calls are refused${budget.killSwitch ? " (kill switch on)" : " (daily limit reached)"}.`
+              : `Degraded: ${budget.used} of ${budget.dailyRequestLimit} requests used today; low-priority calls are shed.`}{" "}
+            {budget.killSwitch ? "" : `Resets ${budget.resetAt.toISOString().replace("T", " ").slice(0, 16)} UTC.`}
+          </div>
+        ) : null}
         <main className="flex-1 p-6">{children}</main>
       </div>
     </div>
