@@ -1,0 +1,65 @@
+/**
+ * The load generator of `npm run bench`, run as its own process so it does not
+ * share an event loop with the server it measures. Reads a JSON job on argv,
+ * prints autocannon's summary as JSON on stdout.
+ */
+import { randomBytes } from "node:crypto";
+import autocannon from "autocannon";
+
+type Job = {
+  url: string;
+  connections: number;
+  duration?: number;
+  amount?: number;
+  method: "GET" | "PUT";
+  /** PUT only: keys to rotate through (one per workspace), and the namespace. */
+  keys: string[];
+  namespace?: string;
+};
+
+const job = JSON.parse(process.argv[2]!) as Job;
+let n = 0;
+const run = randomBytes(3).toString("hex");
+
+const result = await autocannon({
+  url: job.url,
+  connections: job.connections,
+  ...(job.amount ? { amount: job.amount } : { duration: job.duration ?? 10 }),
+  method: job.method,
+  requests: [
+    {
+      setupRequest: (request) => {
+        const i = n++;
+        const key = job.keys[i % job.keys.length]!;
+        request.headers = { ...request.headers, authorization: `Bearer ${key}` };
+        if (job.method === "PUT") {
+          request.path = `/api/v1/kv/${job.namespace}/bench-${run}-${i}`;
+          request.headers["content-type"] = "application/json";
+          request.headers["idempotency-key"] = `bench-${run}-${i}`;
+          request.body = JSON.stringify({ value: { i, at: Date.now() } });
+        }
+        return request;
+      },
+    },
+  ],
+});
+
+{
+  const statuses: Record<string, number> = {};
+  for (const [k, v] of Object.entries(result as unknown as Record<string, unknown>)) {
+    const m = /^(\d)xx$/.exec(k);
+    if (m && typeof v === "number") statuses[k] = v;
+  }
+  process.stdout.write(
+    JSON.stringify({
+      requests: result.requests.total,
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors + result.timeouts + result.non2xx,
+      non2xx: result.non2xx,
+      statuses,
+      duration: result.duration,
+    }),
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * `npm run bench`: the hot path under load, measured as ratios within one run
+ * (these machines are shared and noisy). Production build, fresh database,
+ * load from separate processes (autocannon), 32 connections, 10 s per case.
+ * Prints a table and the ratios against the targets, writes bench/results.json,
+ * and stops everything it started.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { buildIfNeeded } from "./lib/build";
+import { ROOT } from "./lib/paths";
+import { freePort } from "./lib/ports";
+import { createFreshDatabase } from "./lib/test-database";
+
+type Load = { requests: number; rps: number; p50: number; p99: number; errors: number; non2xx: number; statuses: Record<string, number> };
+const log = (line: string) => console.log(`[bench] ${line}`);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = 32;
+
+const db = await createFreshDatabase("bench");
+process.env.DATABASE_URL = db.url;
+process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
+const servers: ChildProcess[] = [];
+
+async function stopAll() {
+  for (const s of servers) if (s.exitCode === null) s.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 500));
+  const { disconnectDb } = await import("@/lib/server/db");
+  await disconnectDb().catch(() => {});
+  await db.drop().catch(() => {});
+}
+process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
+
+async function startServer(port: number): Promise<void> {
+  const server = spawn(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "--port", String(port)], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn", DATABASE_POOL_SIZE: "20" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  servers.push(server);
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/api/ping`)).ok) return;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`server on ${port} did not start`);
+}
+
+function load(job: Record<string, unknown>): Promise<Load> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(ROOT, "scripts", "bench-load.ts"), JSON.stringify(job)], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load generator exited ${code}`))));
+  });
+}
+
+async function provision(slug: string, dailyRequestLimit: number | null): Promise<string> {
+  const { createWorkspace } = await import("@/lib/server/workspaces/create-workspace");
+  const { createNamespace } = await import("@/lib/server/namespaces/create-namespace");
+  const { createWorkflowClass } = await import("@/lib/server/workflow-classes/create-workflow-class");
+  const { createIdentity } = await import("@/lib/server/identities/create-identity");
+  const { issueCredential } = await import("@/lib/server/credentials/issue-credential");
+  const actor = { type: "cli" as const, id: "bench", name: "bench" };
+  const ws = await createWorkspace({ slug, actor, dailyRequestLimit });
+  await createNamespace({ workspaceId: ws.id, actor, name: "bench.data", defaultTtlSeconds: null, maxTtlSeconds: null });
+  await createWorkflowClass({ workspaceId: ws.id, actor, name: "bench", maxAttempts: 3, initialIntervalMs: 1000, backoffCoefficient: 2, maxIntervalMs: 60000, nonRetryableErrors: [], heartbeatTimeoutSeconds: 300 });
+  const identity = await createIdentity({ workspaceId: ws.id, actor, name: "bench-bot", workflowClass: "bench", grants: [{ pattern: "bench.*", access: "readwrite" }] });
+  return (await issueCredential({ workspaceId: ws.id, actor, identityId: identity.id, expiresInSeconds: 3600 })).key;
+}
+
+try {
+  buildIfNeeded(log);
+  log("provisioning workspaces, identities and keys");
+  const single = await provision("bench-one", null);
+  const spread = await Promise.all(Array.from({ length: 8 }, (_, i) => provision(`bench-spread-${i}`, null)));
+  const exact = await provision("bench-exact", 2000);
+
+  const portA = await freePort();
+  const portB = await freePort();
+  log(`starting the production server on :${portA}`);
+  await startServer(portA);
+  const base = `http://127.0.0.1:${portA}`;
+  log("warming up");
+  await load({ url: base, connections: 8, duration: 3, method: "PUT", keys: spread, namespace: "bench.data" });
+  await load({ url: `${base}/api/v1/policy`, connections: 8, duration: 2, method: "GET", keys: [single] });
+
+  const cases: { name: string; result: Load }[] = [];
+  const run = async (name: string, job: Record<string, unknown>) => {
+    log(`case: ${name} (${CONNECTIONS} connections, ${DURATION} s)`);
+    cases.push({ name, result: await load({ connections: CONNECTIONS, duration: DURATION, ...job }) });
+  };
+  await run("1 baseline GET /api/ping", { url: `${base}/api/ping`, method: "GET", keys: ["none"] });
+  await run("2 GET /api/v1/policy", { url: `${base}/api/v1/policy`, method: "GET", keys: [single] });
+  await run("3 guarded PUT, 1 workspace", { url: base, method: "PUT", keys: [single], namespace: "bench.data" });
+  await run("4 guarded PUT, 8 workspaces", { url: base, method: "PUT", keys: spread, namespace: "bench.data" });
+
+  log(`case: 5 exactness — a second server on :${portB}, limit 2,000, 3,200 writes from 64 connections`);
+  await startServer(portB);
+  const halves = await Promise.all(
+    [portA, portB].map((port) => load({ url: `http://127.0.0.1:${port}`, connections: 32, amount: 1600, method: "PUT", keys: [exact], namespace: "bench.data" })),
+  );
+  const accepted = halves.reduce((n, h) => n + (h.statuses["2xx"] ?? 0), 0);
+  const refused = halves.reduce((n, h) => n + (h.statuses["4xx"] ?? 0), 0);
+  const { getDb } = await import("@/lib/server/db");
+  const stored = await getDb().kvEntry.count({ where: { workspace: { slug: "bench-exact" } } });
+
+  const byName = (prefix: string) => cases.find((c) => c.name.startsWith(prefix))!.result;
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const ratios = {
+    "policy / baseline (target ≥ 0.8)": ratio(byName("2").rps, byName("1").rps),
+    "guarded PUT / baseline (target ≥ 0.5)": ratio(byName("3").rps, byName("1").rps),
+    "1 workspace / 8 workspaces (target ≥ 0.8)": ratio(byName("3").rps, byName("4").rps),
+  };
+  const exactness = { limit: 2000, sent: 3200, accepted, refused, stored, exact: accepted === 2000 && stored === 2000 };
+
+  console.log("");
+  console.log(`cores: ${os.cpus().length}, connections: ${CONNECTIONS}, duration: ${DURATION} s per case`);
+  console.log("case".padEnd(34), "req/s".padStart(8), "p50 ms".padStart(8), "p99 ms".padStart(8), "errors".padStart(8));
+  for (const c of cases) {
+    console.log(c.name.padEnd(34), c.result.rps.toFixed(0).padStart(8), String(c.result.p50).padStart(8), String(c.result.p99).padStart(8), String(c.result.errors).padStart(8));
+  }
+  console.log("");
+  for (const [name, value] of Object.entries(ratios)) console.log(`${name}: ${value}`);
+  console.log(`p99 of guarded PUT (target ≤ 50 ms): ${byName("3").p99} ms`);
+  console.log(`exactness: ${accepted} accepted of 3,200 across two servers (limit 2,000), ${stored} stored → ${exactness.exact ? "EXACT" : "NOT EXACT"}`);
+  mkdirSync(path.join(ROOT, "bench"), { recursive: true });
+  writeFileSync(
+    path.join(ROOT, "bench", "results.json"),
+    JSON.stringify({ at: new Date().toISOString(), cores: os.cpus().length, connections: CONNECTIONS, durationSeconds: DURATION, cases, ratios, p99GuardedPutMs: byName("3").p99, exactness }, null, 2),
+  );
+  log("wrote bench/results.json");
+} catch (error) {
+  console.error(`[bench] ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await stopAll();
+}
