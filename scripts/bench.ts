@@ -15,7 +15,15 @@ import { ROOT } from "./lib/paths";
 import { freePort } from "./lib/ports";
 import { createFreshDatabase } from "./lib/test-database";
 
-type Load = { requests: number; rps: number; p50: number; p99: number; errors: number; non2xx: number; statuses: Record<string, number> };
+type Load = {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  statuses: Record<string, number>;
+};
 const log = (line: string) => console.log(`[bench] ${line}`);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = 32;
@@ -35,11 +43,21 @@ async function stopAll() {
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
 async function startServer(port: number): Promise<void> {
-  const server = spawn(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "--port", String(port)], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn", DATABASE_POOL_SIZE: "20" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const server = spawn(
+    process.execPath,
+    [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "--port", String(port)],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        LOG_LEVEL: "warn",
+        DATABASE_POOL_SIZE: "20",
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   servers.push(server);
   for (let i = 0; i < 200; i++) {
     try {
@@ -54,13 +72,23 @@ async function startServer(port: number): Promise<void> {
 
 function load(job: Record<string, unknown>): Promise<Load> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(ROOT, "scripts", "bench-load.ts"), JSON.stringify(job)], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
+        path.join(ROOT, "scripts", "bench-load.ts"),
+        JSON.stringify(job),
+      ],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load generator exited ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load generator exited ${code}`)),
+    );
   });
 }
 
@@ -72,9 +100,31 @@ async function provision(slug: string, dailyRequestLimit: number | null): Promis
   const { issueCredential } = await import("@/lib/server/credentials/issue-credential");
   const actor = { type: "cli" as const, id: "bench", name: "bench" };
   const ws = await createWorkspace({ slug, actor, dailyRequestLimit });
-  await createNamespace({ workspaceId: ws.id, actor, name: "bench.data", defaultTtlSeconds: null, maxTtlSeconds: null });
-  await createWorkflowClass({ workspaceId: ws.id, actor, name: "bench", maxAttempts: 3, initialIntervalMs: 1000, backoffCoefficient: 2, maxIntervalMs: 60000, nonRetryableErrors: [], heartbeatTimeoutSeconds: 300 });
-  const identity = await createIdentity({ workspaceId: ws.id, actor, name: "bench-bot", workflowClass: "bench", grants: [{ pattern: "bench.*", access: "readwrite" }] });
+  await createNamespace({
+    workspaceId: ws.id,
+    actor,
+    name: "bench.data",
+    defaultTtlSeconds: null,
+    maxTtlSeconds: null,
+  });
+  await createWorkflowClass({
+    workspaceId: ws.id,
+    actor,
+    name: "bench",
+    maxAttempts: 3,
+    initialIntervalMs: 1000,
+    backoffCoefficient: 2,
+    maxIntervalMs: 60000,
+    nonRetryableErrors: [],
+    heartbeatTimeoutSeconds: 300,
+  });
+  const identity = await createIdentity({
+    workspaceId: ws.id,
+    actor,
+    name: "bench-bot",
+    workflowClass: "bench",
+    grants: [{ pattern: "bench.*", access: "readwrite" }],
+  });
   return (await issueCredential({ workspaceId: ws.id, actor, identityId: identity.id, expiresInSeconds: 3600 })).key;
 }
 
@@ -107,7 +157,16 @@ try {
   log(`case: 5 exactness — a second server on :${portB}, limit 2,000, 3,200 writes from 64 connections`);
   await startServer(portB);
   const halves = await Promise.all(
-    [portA, portB].map((port) => load({ url: `http://127.0.0.1:${port}`, connections: 32, amount: 1600, method: "PUT", keys: [exact], namespace: "bench.data" })),
+    [portA, portB].map((port) =>
+      load({
+        url: `http://127.0.0.1:${port}`,
+        connections: 32,
+        amount: 1600,
+        method: "PUT",
+        keys: [exact],
+        namespace: "bench.data",
+      }),
+    ),
   );
   const accepted = halves.reduce((n, h) => n + (h.statuses["2xx"] ?? 0), 0);
   const refused = halves.reduce((n, h) => n + (h.statuses["4xx"] ?? 0), 0);
@@ -127,16 +186,37 @@ try {
   console.log(`cores: ${os.cpus().length}, connections: ${CONNECTIONS}, duration: ${DURATION} s per case`);
   console.log("case".padEnd(34), "req/s".padStart(8), "p50 ms".padStart(8), "p99 ms".padStart(8), "errors".padStart(8));
   for (const c of cases) {
-    console.log(c.name.padEnd(34), c.result.rps.toFixed(0).padStart(8), String(c.result.p50).padStart(8), String(c.result.p99).padStart(8), String(c.result.errors).padStart(8));
+    console.log(
+      c.name.padEnd(34),
+      c.result.rps.toFixed(0).padStart(8),
+      String(c.result.p50).padStart(8),
+      String(c.result.p99).padStart(8),
+      String(c.result.errors).padStart(8),
+    );
   }
   console.log("");
   for (const [name, value] of Object.entries(ratios)) console.log(`${name}: ${value}`);
   console.log(`p99 of guarded PUT (target ≤ 50 ms): ${byName("3").p99} ms`);
-  console.log(`exactness: ${accepted} accepted of 3,200 across two servers (limit 2,000), ${stored} stored → ${exactness.exact ? "EXACT" : "NOT EXACT"}`);
+  console.log(
+    `exactness: ${accepted} accepted of 3,200 across two servers (limit 2,000), ${stored} stored → ${exactness.exact ? "EXACT" : "NOT EXACT"}`,
+  );
   mkdirSync(path.join(ROOT, "bench"), { recursive: true });
   writeFileSync(
     path.join(ROOT, "bench", "results.json"),
-    JSON.stringify({ at: new Date().toISOString(), cores: os.cpus().length, connections: CONNECTIONS, durationSeconds: DURATION, cases, ratios, p99GuardedPutMs: byName("3").p99, exactness }, null, 2),
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        cores: os.cpus().length,
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+        cases,
+        ratios,
+        p99GuardedPutMs: byName("3").p99,
+        exactness,
+      },
+      null,
+      2,
+    ),
   );
   log("wrote bench/results.json");
 } catch (error) {

@@ -76,7 +76,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
 
       const bearer = parseBearer(request.headers.get("authorization"));
       if (!bearer.ok) throw new AppError("unauthorized", bearer.message);
-      principal = await loadPrincipal(hashKey(bearer.key));
+      principal = await loadPrincipal(hashKey(bearer.key), now);
       if (!principal) throw new AppError("unauthorized", "unknown API key");
       const check = checkCredential({ ...principal.credential, identityStatus: principal.identity.status }, now);
       if (!check.ok) throw new AppError("unauthorized", check.message, { reason: check.reason });
@@ -170,7 +170,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       const failure = appError ?? new AppError("internal", "internal error");
       // Refused calls do not count: give back what this call was charged.
       await charge?.refund();
-      if (principal && (!usage || charge)) usage = await readUsage(principal, now).catch(() => usage);
+      if (principal && (!usage || charge)) usage = await readUsage(principal, now, { fresh: true }).catch(() => usage);
       const outcome = auditOutcome(failure.code);
       if (outcome) {
         await auditRefusal({

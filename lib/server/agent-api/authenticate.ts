@@ -33,6 +33,8 @@ export type AgentPrincipal = {
     killSwitch: boolean;
   };
   grants: Grant[];
+  /** Today's counters as read with the key (the day in the workspace's time zone). */
+  usageSnapshot: { day: string; requests: number; writes: number };
 };
 
 type Row = {
@@ -61,6 +63,9 @@ type Row = {
   stop_message: string | null;
   kill_switch: boolean;
   grants: { pattern: string; access: AccessLevel }[];
+  usage_day: string;
+  requests_used: bigint;
+  writes_used: bigint;
 };
 
 /**
@@ -68,7 +73,8 @@ type Row = {
  * revocation or a disabled identity therefore takes effect on the very next
  * request.
  */
-export async function loadPrincipal(keyHash: string): Promise<AgentPrincipal | null> {
+export async function loadPrincipal(keyHash: string, now: Date = new Date()): Promise<AgentPrincipal | null> {
+  // Today's usage comes along in the same round trip (the day in the workspace's time zone).
   const rows = await getDb().$queryRaw<Row[]>`
     SELECT c.id AS credential_id, c.prefix, c.expires_at, c.revoked_at, c.daily_write_ceiling, c.last_used_at,
            i.id AS identity_id, i.name AS identity_name, i.status::text AS identity_status,
@@ -76,11 +82,15 @@ export async function loadPrincipal(keyHash: string): Promise<AgentPrincipal | n
            wc.max_interval_ms, wc.non_retryable_errors, wc.heartbeat_timeout_seconds,
            w.id AS workspace_id, w.slug, w.time_zone, w.daily_request_limit, w.degrade_at_percent, w.stop_message, w.kill_switch,
            COALESCE((SELECT json_agg(json_build_object('pattern', g.pattern, 'access', g.access::text) ORDER BY g.pattern)
-                       FROM identity_grant g WHERE g.identity_id = i.id), '[]'::json) AS grants
+                       FROM identity_grant g WHERE g.identity_id = i.id), '[]'::json) AS grants,
+           to_char(d.day, 'YYYY-MM-DD') AS usage_day,
+           (SELECT COALESCE(sum(u.used), 0) FROM usage_slot u WHERE u.scope_id = w.id AND u.day = d.day) AS requests_used,
+           (SELECT COALESCE(sum(u.used), 0) FROM usage_slot u WHERE u.scope_id = c.id AND u.day = d.day) AS writes_used
     FROM credential c
     JOIN identity i ON i.id = c.identity_id
     JOIN workflow_class wc ON wc.id = i.workflow_class_id
     JOIN workspace w ON w.id = c.workspace_id
+    CROSS JOIN LATERAL (SELECT (${now}::timestamptz AT TIME ZONE w.time_zone)::date AS day) d
     WHERE c.key_hash = ${keyHash}`;
   const r = rows[0];
   if (!r) return null;
@@ -114,6 +124,7 @@ export async function loadPrincipal(keyHash: string): Promise<AgentPrincipal | n
       killSwitch: r.kill_switch,
     },
     grants: r.grants,
+    usageSnapshot: { day: r.usage_day, requests: Number(r.requests_used), writes: Number(r.writes_used) },
   };
 }
 

@@ -36,12 +36,14 @@ export async function runIdempotent<R>(input: {
   const { identityId, key, fingerprint, now } = input;
   const expiresAt = new Date(now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000);
   return getDb().$transaction(async (tx) => {
-    // An expired record no longer holds the key: the request starts afresh.
-    await tx.$executeRaw`DELETE FROM idempotency_record WHERE identity_id = ${identityId} AND key = ${key} AND expires_at <= ${now}`;
+    // One statement claims the key — new, or expired (an expired record no longer holds it).
     const claimed = await tx.$queryRaw<{ key: string }[]>`
-      INSERT INTO idempotency_record (identity_id, key, fingerprint, response_status, response_body, expires_at)
-      VALUES (${identityId}, ${key}, ${fingerprint}, 0, '', ${expiresAt})
-      ON CONFLICT (identity_id, key) DO NOTHING
+      INSERT INTO idempotency_record (identity_id, key, fingerprint, response_status, response_body, created_at, expires_at)
+      VALUES (${identityId}, ${key}, ${fingerprint}, 0, '', ${now}, ${expiresAt})
+      ON CONFLICT (identity_id, key) DO UPDATE
+        SET fingerprint = EXCLUDED.fingerprint, response_status = 0, response_body = '', response_headers = '{}',
+            created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+        WHERE idempotency_record.expires_at <= ${now}
       RETURNING key`;
     if (claimed.length === 0) {
       const existing = await tx.idempotencyRecord.findUnique({

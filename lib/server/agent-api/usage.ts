@@ -49,9 +49,13 @@ function view(p: AgentPrincipal, requestsUsed: number, writesUsed: number, reset
 }
 
 /** Today's figures without counting (GET /policy). */
-export async function readUsage(p: AgentPrincipal, now: Date): Promise<Usage> {
+export async function readUsage(p: AgentPrincipal, now: Date, options: { fresh?: boolean } = {}): Promise<Usage> {
   const day = localDay(now, p.workspace.timeZone);
-  const [requests, writes] = await Promise.all([usageOf(p.workspace.id, day), usageOf(p.credential.id, day)]);
+  // The snapshot read with the key serves GET /policy; after counting, read the counters again.
+  const snapshot = !options.fresh && p.usageSnapshot.day === day ? p.usageSnapshot : null;
+  const [requests, writes] = snapshot
+    ? [snapshot.requests, snapshot.writes]
+    : await Promise.all([usageOf(p.workspace.id, day), usageOf(p.credential.id, day)]);
   return view(p, requests, writes, nextDailyReset(now, p.workspace.timeZone));
 }
 
@@ -114,7 +118,7 @@ export async function chargeCall(
     refunds.push(() => refund(p.credential.id, day, write.slot));
     writesUsed = write.total;
   } else {
-    writesUsed = await usageOf(p.credential.id, day);
+    writesUsed = p.usageSnapshot.day === day ? p.usageSnapshot.writes : await usageOf(p.credential.id, day);
   }
   const usage = view(p, request.total, writesUsed, resetAt);
   if (usage.mode !== "normal") await noteModeChange(p, day, usage.mode, input.now);
