@@ -2,6 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { isAppError } from "@/lib/core/errors";
+import type { z } from "zod";
+import type { Actor } from "@/lib/server/audit";
 import { workspaceAction } from "@/lib/server/action";
 import {
   acknowledgeEscalation,
@@ -13,97 +15,64 @@ import {
 } from "@/lib/server/escalations/escalation-actions";
 import { bulkSchema, escalationActionSchema, reassignSchema, resolveSchema } from "@/lib/validations/escalations";
 
-const options = (name: string, schema: typeof escalationActionSchema) => ({
-  name,
-  schema,
-  permission: "escalations.work" as const,
-});
+type Base = { workspaceId: string; escalationId: string; actor: Actor; note: string };
 
 function refresh(slug: string) {
   revalidatePath(`/w/${slug}`, "layout");
 }
 
-export const acknowledgeAction = workspaceAction(
-  options("escalation.acknowledge", escalationActionSchema),
-  async (input, ctx) => {
-    await acknowledgeEscalation({
-      workspaceId: ctx.workspace.id,
-      escalationId: input.escalationId,
-      actor: ctx.actor,
-      note: input.note,
-    });
+/** One escalation action: validate, check `escalations.work` on the server, run, refresh, say what happened. */
+function escalationAction<I extends { workspace: string; escalationId: string; note: string }>(
+  name: string,
+  schema: z.ZodType<I>,
+  run: (base: Base, input: I) => Promise<unknown>,
+  message: string,
+) {
+  return workspaceAction({ name, schema, permission: "escalations.work" }, async (input, ctx) => {
+    await run(
+      { workspaceId: ctx.workspace.id, escalationId: input.escalationId, actor: ctx.actor, note: input.note },
+      input,
+    );
     refresh(ctx.workspace.slug);
-    return { message: "Acknowledged and assigned to you." };
-  },
-);
-
-export const reassignAction = workspaceAction(
-  { name: "escalation.reassign", schema: reassignSchema, permission: "escalations.work" },
-  async (input, ctx) => {
-    await reassignEscalation({
-      workspaceId: ctx.workspace.id,
-      escalationId: input.escalationId,
-      actor: ctx.actor,
-      note: input.note,
-      assigneeUserId: input.assigneeUserId,
-    });
-    refresh(ctx.workspace.slug);
-    return { message: "Reassigned." };
-  },
-);
-
-export const addNoteAction = workspaceAction(options("escalation.note", escalationActionSchema), async (input, ctx) => {
-  await addEscalationNote({
-    workspaceId: ctx.workspace.id,
-    escalationId: input.escalationId,
-    actor: ctx.actor,
-    note: input.note,
+    return { message };
   });
-  refresh(ctx.workspace.slug);
-  return { message: "Note added." };
-});
+}
 
-export const redriveAction = workspaceAction(
-  options("escalation.redrive", escalationActionSchema),
-  async (input, ctx) => {
-    await redriveEscalation({
-      workspaceId: ctx.workspace.id,
-      escalationId: input.escalationId,
-      actor: ctx.actor,
-      note: input.note,
-    });
-    refresh(ctx.workspace.slug);
-    return { message: "Redriven: the task is due now and will resume from its checkpoint." };
-  },
+export const acknowledgeAction = escalationAction(
+  "escalation.acknowledge",
+  escalationActionSchema,
+  acknowledgeEscalation,
+  "Acknowledged and assigned to you.",
 );
-
-export const resolveAction = workspaceAction(
-  { name: "escalation.resolve", schema: resolveSchema, permission: "escalations.work" },
-  async (input, ctx) => {
-    await resolveEscalation({
-      workspaceId: ctx.workspace.id,
-      escalationId: input.escalationId,
-      actor: ctx.actor,
-      note: input.note,
-      output: input.output,
-    });
-    refresh(ctx.workspace.slug);
-    return { message: "Resolved: the task is committed with your output." };
-  },
+export const reassignAction = escalationAction(
+  "escalation.reassign",
+  reassignSchema,
+  (base, input) => reassignEscalation({ ...base, assigneeUserId: input.assigneeUserId }),
+  "Reassigned.",
 );
-
-export const cancelAction = workspaceAction(
-  options("escalation.cancel", escalationActionSchema),
-  async (input, ctx) => {
-    await cancelEscalation({
-      workspaceId: ctx.workspace.id,
-      escalationId: input.escalationId,
-      actor: ctx.actor,
-      note: input.note,
-    });
-    refresh(ctx.workspace.slug);
-    return { message: "Cancelled: the task will not run again." };
-  },
+export const addNoteAction = escalationAction(
+  "escalation.note",
+  escalationActionSchema,
+  addEscalationNote,
+  "Note added.",
+);
+export const redriveAction = escalationAction(
+  "escalation.redrive",
+  escalationActionSchema,
+  redriveEscalation,
+  "Redriven: the task is due now and will resume from its checkpoint.",
+);
+export const resolveAction = escalationAction(
+  "escalation.resolve",
+  resolveSchema,
+  (base, input) => resolveEscalation({ ...base, output: input.output }),
+  "Resolved: the task is committed with your output.",
+);
+export const cancelAction = escalationAction(
+  "escalation.cancel",
+  escalationActionSchema,
+  cancelEscalation,
+  "Cancelled: the task will not run again.",
 );
 
 /** Bulk redrive / cancel: each escalation in its own transaction, so one refusal does not undo the others. */
