@@ -1,4 +1,5 @@
 import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
 
 export type TimelineEvent = {
   seq: number;
@@ -100,5 +101,34 @@ export function TaskTimeline({ events }: { events: TimelineEvent[] }) {
         </section>
       ))}
     </div>
+  );
+}
+
+/** The task's input and latest checkpoint, as the task and escalation pages show them. */
+export function TaskDataCards({
+  input,
+  checkpoint,
+}: {
+  input: unknown;
+  checkpoint: { step: string | null; key: string; value: unknown; version: number } | null;
+}) {
+  return (
+    <>
+      <Card>
+        <h2 className="mb-2 text-base font-semibold">Input</h2>
+        <Json value={input} />
+      </Card>
+      <Card>
+        <h2 className="mb-2 text-base font-semibold">
+          Latest checkpoint{checkpoint?.step ? ` (after ${checkpoint.step})` : ""}
+        </h2>
+        <Json value={checkpoint?.value} testId="task-checkpoint" />
+        {checkpoint ? (
+          <p className="mt-2 text-xs text-zinc-500">
+            KV {checkpoint.key}, version {checkpoint.version}
+          </p>
+        ) : null}
+      </Card>
+    </>
   );
 }

@@ -14,20 +14,7 @@ export const TASK_STATUSES = [
 ] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-/** Events agents send (API.md), operators send (escalation queue), and the system sends (heartbeat timeout). */
-export const TASK_EVENT_TYPES = [
-  "started",
-  "heartbeat",
-  "step_completed",
-  "step_failed",
-  "committed",
-  "escalate",
-  "timeout",
-  "redrive",
-  "resolve",
-  "cancel",
-] as const;
-export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
+/** Events agents send (API.md). */
 export const AGENT_EVENT_TYPES = [
   "started",
   "heartbeat",
@@ -36,6 +23,9 @@ export const AGENT_EVENT_TYPES = [
   "committed",
   "escalate",
 ] as const;
+/** All events: the agents', the system's (heartbeat timeout) and the operators' (escalation queue). */
+export const TASK_EVENT_TYPES = [...AGENT_EVENT_TYPES, "timeout", "redrive", "resolve", "cancel"] as const;
+export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 
 /** `fail` means: retry_scheduled or dead_lettered, decided by the retry policy. */
 type Target = TaskStatus | "fail";

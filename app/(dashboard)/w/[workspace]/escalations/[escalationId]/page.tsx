@@ -8,7 +8,7 @@ import { getTask } from "@/lib/server/tasks/get-task";
 import { EscalationActions } from "@/components/escalations/escalation-actions";
 import { LastError } from "@/components/tasks/last-error";
 import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
-import { Json, TaskTimeline } from "@/components/tasks/task-timeline";
+import { TaskDataCards, TaskTimeline } from "@/components/tasks/task-timeline";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
@@ -102,16 +102,7 @@ export default async function EscalationPage({
       <LastError error={task.lastError} />
       {escalation.resolution ? <Alert tone="success">Resolution: {escalation.resolution}</Alert> : null}
       <div className="grid gap-6 lg:grid-cols-2">
-        <Card>
-          <h2 className="mb-2 text-base font-semibold">Input</h2>
-          <Json value={task.input} />
-        </Card>
-        <Card>
-          <h2 className="mb-2 text-base font-semibold">
-            Latest checkpoint{checkpoint?.step ? ` (after ${checkpoint.step})` : ""}
-          </h2>
-          <Json value={checkpoint?.value} testId="task-checkpoint" />
-        </Card>
+        <TaskDataCards input={task.input} checkpoint={checkpoint} />
       </div>
       {can(role, "escalations.work") ? (
         <Card>

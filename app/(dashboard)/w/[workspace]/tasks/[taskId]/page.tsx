@@ -8,7 +8,7 @@ import { getTask } from "@/lib/server/tasks/get-task";
 import { TaskAttemptsChart } from "@/components/charts/task-attempts-chart";
 import { LastError } from "@/components/tasks/last-error";
 import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
-import { Json, TaskTimeline } from "@/components/tasks/task-timeline";
+import { Json, TaskDataCards, TaskTimeline } from "@/components/tasks/task-timeline";
 import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
@@ -64,21 +64,7 @@ export default async function TaskPage({ params }: { params: Promise<{ workspace
       {task.retryAt ? <Alert tone="info">Next attempt due at {task.retryAt.toISOString()}.</Alert> : null}
       <LastError error={task.lastError} />
       <div className="grid gap-6 lg:grid-cols-3">
-        <Card>
-          <h2 className="mb-2 text-base font-semibold">Input</h2>
-          <Json value={task.input} />
-        </Card>
-        <Card>
-          <h2 className="mb-2 text-base font-semibold">
-            Latest checkpoint{checkpoint?.step ? ` (after ${checkpoint.step})` : ""}
-          </h2>
-          <Json value={checkpoint?.value} testId="task-checkpoint" />
-          {checkpoint ? (
-            <p className="mt-2 text-xs text-zinc-500">
-              KV {checkpoint.key}, version {checkpoint.version}
-            </p>
-          ) : null}
-        </Card>
+        <TaskDataCards input={task.input} checkpoint={checkpoint} />
         <Card>
           <h2 className="mb-2 text-base font-semibold">Output</h2>
           <Json value={task.output} />
