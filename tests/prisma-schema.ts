@@ -32,6 +32,20 @@ export function parsePrismaSchema(text: string): Schema {
     for (const raw of body!.split("\n")) {
       const line = raw.trim();
       if (!line || line.startsWith("@@")) continue;
+      // `Unsupported("xid8")?`: a database type the client does not model; compared by its name.
+      const unsupported = /^(\w+)\s+Unsupported\("(\w+)"\)(\?)?\s*(.*)$/.exec(line);
+      if (unsupported) {
+        const [, fieldName, dbType, optional, attributes] = unsupported;
+        fields.push({
+          name: fieldName!,
+          column: /@map\("([^"]+)"\)/.exec(attributes!)?.[1] ?? fieldName!,
+          type: "Unsupported",
+          list: false,
+          optional: Boolean(optional),
+          native: dbType!,
+        });
+        continue;
+      }
       const match = /^(\w+)\s+(\w+)(\[\])?(\?)?\s*(.*)$/.exec(line);
       if (!match) continue;
       const [, fieldName, type, list, optional, attributes] = match;
@@ -59,6 +73,8 @@ export function expectedColumnType(
   if (enums.has(field.type)) return { dataType: "USER-DEFINED", udt: enums.get(field.type)! };
   const native = field.native;
   switch (field.type) {
+    case "Unsupported":
+      return { dataType: native! };
     case "String":
       if (native?.startsWith("VarChar")) return { dataType: "character varying" };
       if (native === "Uuid") return { dataType: "uuid" };

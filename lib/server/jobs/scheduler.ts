@@ -2,11 +2,13 @@ import "server-only";
 import { logger } from "../logger";
 import { deliverDueWebhooks, notifyOverdueEscalations } from "./deliver-webhooks";
 import { failSilentTasks } from "./heartbeat-timeouts";
+import { sealPendingEvents } from "../audit-trail/seal-events";
 import { sweepExpired } from "./sweep-expired";
 
 const SWEEP_INTERVAL_MS = 30_000;
 const HEARTBEAT_CHECK_MS = 5_000;
 const WEBHOOK_INTERVAL_MS = 2_000;
+const AUDIT_SEAL_INTERVAL_MS = 1_000;
 
 /**
  * Background jobs of one app instance. Every instance runs them; each job
@@ -38,7 +40,15 @@ export function startBackgroundJobs(): () => void {
       .catch((error: unknown) => logger.warn({ err: error, job: "webhooks" }, "webhook delivery failed; will retry"));
   }, WEBHOOK_INTERVAL_MS);
   notifications.unref();
+  // The audit chainer: seals committed events into their workspace's hash chain shortly after commit.
+  const sealing = setInterval(() => {
+    sealPendingEvents().catch((error: unknown) =>
+      logger.warn({ err: error, job: "audit-chainer" }, "audit sealing failed; will retry"),
+    );
+  }, AUDIT_SEAL_INTERVAL_MS);
+  sealing.unref();
   return () => {
+    clearInterval(sealing);
     clearInterval(timer);
     clearInterval(heartbeats);
     clearInterval(notifications);
