@@ -10,7 +10,13 @@ const needsDb = argv.length > 0 && argv[0] !== "help" && argv[0] !== "--help";
 const db = needsDb ? await resolveDatabase(() => {}) : null;
 if (db) process.env.DATABASE_URL = db.url;
 try {
-  const result = await runAdminCli(argv);
+  // Streamed output (audit export) goes straight to stdout, waiting for it to drain: memory stays flat.
+  const write = (chunk: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (process.stdout.write(chunk)) resolve();
+      else process.stdout.once("drain", resolve).once("error", reject);
+    });
+  const result = await runAdminCli(argv, undefined, write);
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);
   code = result.code;

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseCsv, type ExportRow } from "@/lib/core/audit-export";
 import { auditFilterSchema, type AuditFilter } from "@/lib/validations/audit";
 import { seedWorkspace, testActor } from "@/tests/fixtures";
-import { writeAudit, type AuditEntry } from "../audit";
+import type { AuditEntry } from "../audit";
 import { getDb } from "../db";
 import { exportAudit } from "./export-audit";
 import { searchAudit } from "./search-audit";

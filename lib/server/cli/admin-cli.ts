@@ -32,6 +32,9 @@ import {
 } from "../escalations/escalation-actions";
 import { createWorkspace } from "../workspaces/create-workspace";
 import { updateWorkspace } from "../workspaces/update-workspace";
+import { auditFilterSchema } from "@/lib/validations/audit";
+import { exportAudit } from "../audit-trail/export-audit";
+import { verifyWorkspaceChain } from "../audit-trail/verify-chain";
 
 /**
  * The admin CLI (API.md "Admin CLI"): each command prints one JSON document on
@@ -43,6 +46,11 @@ export type CliResult = { code: number; stdout: string; stderr: string };
 type Options = NonNullable<ParseArgsConfig["options"]>;
 type Values = Record<string, string | boolean | string[] | undefined>;
 type Command = { usage: string; options: Options; run: (values: Values, actor: Actor) => Promise<unknown> };
+
+/** A command whose output is a stream of text (audit export), not one JSON document. */
+class Streamed {
+  constructor(readonly chunks: AsyncGenerator<string>) {}
+}
 
 const settingsOptions: Options = {
   name: { type: "string" },
@@ -146,6 +154,51 @@ function escalationCommand(verb: "acknowledge" | "redrive" | "resolve" | "cancel
 }
 
 const COMMANDS: Record<string, Command> = {
+  "audit verify": {
+    usage: "audit verify --workspace acme   → { ok, events } or { ok: false, firstBadEvent }",
+    options: { workspace: { type: "string" } },
+    run: async (values) => verifyWorkspaceChain(await workspaceId(values.workspace)),
+  },
+  "audit export": {
+    usage:
+      "audit export --workspace acme [--format ndjson|csv] [--since ISO] [--until ISO] [--actor …] [--action …] [--namespace …] [--target …] [--correlation …] [--outcome …] [--q …]   (streams to stdout)",
+    options: {
+      workspace: { type: "string" },
+      format: { type: "string" },
+      since: { type: "string" },
+      until: { type: "string" },
+      actor: { type: "string" },
+      "actor-type": { type: "string" },
+      action: { type: "string" },
+      namespace: { type: "string" },
+      target: { type: "string" },
+      correlation: { type: "string" },
+      outcome: { type: "string" },
+      q: { type: "string" },
+    },
+    run: async (values, actor) => {
+      const format = (values.format as string | undefined) ?? "ndjson";
+      if (format !== "ndjson" && format !== "csv")
+        throw new AppError("validation_failed", `--format must be ndjson or csv, got "${format}"`);
+      const filter = parse(
+        auditFilterSchema,
+        dropUndefined({
+          from: values.since,
+          to: values.until,
+          actor: values.actor,
+          actorType: values["actor-type"],
+          action: values.action,
+          namespace: values.namespace,
+          target: values.target,
+          correlation: values.correlation,
+          outcome: values.outcome,
+          q: values.q,
+        }),
+      );
+      const id = await workspaceId(values.workspace);
+      return new Streamed(await exportAudit({ workspaceId: id, filter, format, actor }));
+    },
+  },
   "namespace create": {
     usage:
       "namespace create --workspace acme --name billing.runs [--default-ttl SECONDS] [--max-ttl SECONDS] [--description …]",
@@ -413,7 +466,16 @@ function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
 }
 
-export async function runAdminCli(argv: string[], actor: Actor = cliActor()): Promise<CliResult> {
+/**
+ * Runs one command. `write`, when given, receives streamed output (audit
+ * export) as it is produced, with backpressure; otherwise it is collected
+ * into `stdout`.
+ */
+export async function runAdminCli(
+  argv: string[],
+  actor: Actor = cliActor(),
+  write?: (chunk: string) => Promise<void>,
+): Promise<CliResult> {
   if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help") {
     return {
       code: argv.length === 0 ? 2 : 0,
@@ -435,6 +497,14 @@ export async function runAdminCli(argv: string[], actor: Actor = cliActor()): Pr
     });
     if (positionals.length) throw new AppError("validation_failed", `unexpected argument "${positionals[0]}"`);
     const result = await command.run(values as Values, actor);
+    if (result instanceof Streamed) {
+      let stdout = "";
+      for await (const chunk of result.chunks) {
+        if (write) await write(chunk);
+        else stdout += chunk;
+      }
+      return { code: 0, stdout, stderr: "" };
+    }
     return { code: 0, stdout: `${toJson(result)}\n`, stderr: "" };
   } catch (error) {
     if (process.env.BASEKV_CLI_DEBUG) console.error(error);
