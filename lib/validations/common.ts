@@ -34,3 +34,9 @@ export const timeZoneSchema = z.string().refine((tz) => {
     return false;
   }
 }, "Unknown time zone (use an IANA name such as UTC or Europe/Paris).");
+
+/**
+ * Any JSON value. One shared instance, so the OpenAPI document names it once
+ * (`#/components/schemas/JsonValue`) instead of inlining a recursive schema.
+ */
+export const jsonValueSchema = z.json();

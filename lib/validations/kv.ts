@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { jsonValueSchema } from "./common";
 
 /** PUT /api/v1/kv/{namespace}/{key} body. */
 export const putKvBodySchema = z
   .object({
-    value: z.json(),
+    value: jsonValueSchema,
     ttlSeconds: z
       .number()
       .int()

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { AGENT_EVENT_TYPES } from "@/lib/core/tasks";
+import { jsonValueSchema } from "./common";
 
 export const createTaskBodySchema = z
   .object({
     namespace: z.string().min(1).max(128),
-    input: z.json().optional(),
+    input: jsonValueSchema.optional(),
     correlationId: z
       .string()
       .min(1)
@@ -26,8 +27,8 @@ export const taskEventBodySchema = z
   .object({
     type: z.enum(AGENT_EVENT_TYPES),
     step: z.string().min(1).max(200).optional(),
-    output: z.json().optional(),
-    checkpoint: z.json().optional(),
+    output: jsonValueSchema.optional(),
+    checkpoint: jsonValueSchema.optional(),
     error: taskErrorSchema.optional(),
     reason: z.string().min(1).max(500).optional(),
   })

@@ -1,4 +1,5 @@
 import "server-only";
+import type { PolicyResponse } from "@/lib/validations/agent-api";
 import type { AgentContext, AgentResult } from "./agent-route";
 
 /** GET /api/v1/policy — what this key may do now (API.md). */
@@ -24,6 +25,6 @@ export async function getPolicy(ctx: AgentContext): Promise<AgentResult> {
         nonRetryableErrors: c.nonRetryableErrors,
       },
       credential: { id: p.credential.id, expiresAt: p.credential.expiresAt.toISOString() },
-    },
+    } satisfies PolicyResponse,
   };
 }

@@ -1,0 +1,224 @@
+import { z } from "zod";
+import type { ErrorCode } from "@/lib/core/errors";
+import { ACCESS_LEVELS } from "@/lib/core/grants";
+import { TASK_STATUSES } from "@/lib/core/tasks";
+import { jsonValueSchema } from "./common";
+
+/**
+ * What the agent API answers (API.md), as zod schemas. The OpenAPI document
+ * is generated from these and from the request schemas the routes parse
+ * (kv.ts, tasks.ts); the handlers' bodies are checked against them — by type
+ * where a handler is typed (`satisfies`), and at run time by the integration
+ * and end-to-end suites, which validate every response against the document.
+ * Objects are strict so that a field added to a handler but not here fails.
+ */
+
+const isoTime = z.iso.datetime().describe("ISO-8601 UTC time");
+const seq = z.number().int().min(0);
+
+// ——— errors ———
+
+/** The codes API.md lists; their statuses come from ERROR_STATUS (lib/core/errors.ts). */
+export const AGENT_ERROR_CODES = [
+  "invalid_request",
+  "unauthorized",
+  "forbidden_namespace",
+  "not_found",
+  "invalid_transition",
+  "idempotency_in_progress",
+  "version_conflict",
+  "payload_too_large",
+  "validation_failed",
+  "idempotency_key_reused",
+  "ttl_exceeds_policy",
+  "budget_exhausted",
+  "write_ceiling_reached",
+  "degraded_low_priority",
+  "internal",
+] as const satisfies readonly ErrorCode[];
+export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
+
+/** When each code is answered (API.md, "Errors"); shown in the document and the reference page. */
+export const ERROR_DESCRIPTIONS: Record<AgentErrorCode, string> = {
+  invalid_request: "Malformed JSON, a bad header, a bad path or query parameter.",
+  unauthorized: "Missing, malformed, unknown, expired or revoked key, or a disabled identity.",
+  forbidden_namespace: "No grant for this namespace at this access level (reveals nothing about the namespace).",
+  not_found: "No such namespace, key or task (or it expired).",
+  invalid_transition: "The task's state machine refuses this event (`details.from`, `details.event`).",
+  idempotency_in_progress: "A request with the same Idempotency-Key is still running.",
+  version_conflict: "If-Match / If-None-Match failed (`details.currentVersion`, null if absent).",
+  payload_too_large: "A value above 256 KiB, or a body above 1 MiB.",
+  validation_failed: "The body fails the schema (`details.issues`).",
+  idempotency_key_reused: "The same Idempotency-Key with a different request.",
+  ttl_exceeds_policy: "The requested TTL is above the namespace's maximum.",
+  budget_exhausted:
+    "The workspace's daily request limit is reached, or the kill switch is on (`message` is the admin's stop message; `details.resetAt`).",
+  write_ceiling_reached: "This credential's daily write ceiling is reached.",
+  degraded_low_priority: "The workspace is degraded and the call carried `X-Priority: low`.",
+  internal: "Anything else; no internals leak.",
+};
+
+export function errorEnvelopeSchema(codes: readonly AgentErrorCode[] = AGENT_ERROR_CODES) {
+  return z.strictObject({
+    error: z.strictObject({
+      code: z.enum(codes as [AgentErrorCode, ...AgentErrorCode[]]),
+      message: z.string(),
+      requestId: z.string().describe("The response's X-Request-Id"),
+      details: z.record(z.string(), jsonValueSchema),
+    }),
+  });
+}
+export type ErrorEnvelope = z.infer<ReturnType<typeof errorEnvelopeSchema>>;
+
+// ——— GET /policy ———
+
+const limitSchema = z.strictObject({
+  limit: z.number().int().nullable().describe("null when unlimited"),
+  used: z.number().int().min(0),
+  remaining: z.number().int().min(0).nullable().describe("null when unlimited"),
+  resetAt: isoTime,
+});
+
+export const guardrailModeSchema = z.enum(["normal", "degraded", "stopped"]);
+
+export const policyResponseSchema = z.strictObject({
+  identity: z.strictObject({ id: z.string(), name: z.string(), workflowClass: z.string() }),
+  workspace: z.strictObject({ id: z.string(), slug: z.string() }),
+  grants: z.array(z.strictObject({ namespace: z.string(), access: z.enum(ACCESS_LEVELS) })),
+  mode: guardrailModeSchema,
+  message: z.string().nullable().describe("The admin's stop message when stopped"),
+  limits: z.strictObject({ requests: limitSchema, writes: limitSchema }),
+  retryPolicy: z.strictObject({
+    maxAttempts: z.number().int().min(1),
+    initialIntervalMs: z.number().int().min(1),
+    backoffCoefficient: z.number().min(1),
+    maxIntervalMs: z.number().int().min(1),
+    nonRetryableErrors: z.array(z.string()),
+  }),
+  credential: z.strictObject({ id: z.string(), expiresAt: isoTime }),
+});
+export type PolicyResponse = z.infer<typeof policyResponseSchema>;
+
+// ——— KV ———
+
+export const kvEntryResponseSchema = z.strictObject({
+  namespace: z.string(),
+  key: z.string(),
+  value: jsonValueSchema,
+  version: z.number().int().min(1),
+  expiresAt: isoTime.nullable(),
+  updatedAt: isoTime,
+});
+export type KvEntryResponse = z.infer<typeof kvEntryResponseSchema>;
+
+export const kvPutResponseSchema = z.strictObject({
+  namespace: z.string(),
+  key: z.string(),
+  version: z.number().int().min(1),
+  expiresAt: isoTime.nullable(),
+});
+export type KvPutResponse = z.infer<typeof kvPutResponseSchema>;
+
+export const kvDeleteResponseSchema = z.strictObject({
+  namespace: z.string(),
+  key: z.string(),
+  deleted: z.literal(true),
+  version: z.number().int().min(1).describe("The last version"),
+});
+export type KvDeleteResponse = z.infer<typeof kvDeleteResponseSchema>;
+
+export const kvListResponseSchema = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      key: z.string(),
+      version: z.number().int().min(1),
+      expiresAt: isoTime.nullable(),
+      updatedAt: isoTime,
+    }),
+  ),
+  nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last"),
+});
+export type KvListResponse = z.infer<typeof kvListResponseSchema>;
+
+// ——— tasks ———
+
+export const taskStatusSchema = z.enum(TASK_STATUSES);
+
+export const taskEventResponseSchema = z.strictObject({
+  seq: seq.describe("1, 2, 3… gapless per task"),
+  type: z
+    .string()
+    .describe("accepted, started, step_completed, step_failed, committed, escalate, timeout, redrive, resolve, cancel"),
+  from: taskStatusSchema.nullable(),
+  to: taskStatusSchema,
+  step: z.string().nullable(),
+  attempt: z.number().int().min(0),
+  actor: z.strictObject({
+    type: z.enum(["user", "identity", "cli", "system"]),
+    id: z.string().nullable(),
+    name: z.string().nullable(),
+  }),
+  at: isoTime,
+  data: jsonValueSchema,
+});
+
+export const taskResponseSchema = z.strictObject({
+  id: z.string(),
+  workflowClass: z.string(),
+  namespace: z.string(),
+  status: taskStatusSchema,
+  attempt: z.number().int().min(0),
+  correlationId: z.string(),
+  retryAt: isoTime.nullable(),
+  input: jsonValueSchema,
+  output: jsonValueSchema,
+  lastError: z.strictObject({ type: z.string(), message: z.string(), retryable: z.boolean().optional() }).nullable(),
+  checkpoint: z
+    .strictObject({ step: z.string().nullable(), key: z.string(), value: jsonValueSchema, version: z.number().int() })
+    .nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type TaskResponse = z.infer<typeof taskResponseSchema>;
+
+export const taskWithEventsResponseSchema = taskResponseSchema.extend({ events: z.array(taskEventResponseSchema) });
+export type TaskWithEventsResponse = z.infer<typeof taskWithEventsResponseSchema>;
+
+export const taskListResponseSchema = z.strictObject({
+  items: z.array(taskResponseSchema),
+  nextCursor: z.string().nullable(),
+});
+export type TaskListResponse = z.infer<typeof taskListResponseSchema>;
+
+// ——— outside /api/v1 ———
+
+export const healthResponseSchema = z.strictObject({
+  status: z.enum(["ok", "error"]),
+  database: z.enum(["ok", "down"]),
+});
+
+// ——— headers and query parameters (the wrapper and handlers parse these by hand; same limits) ———
+
+const printable = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[\x20-\x7e]+$/);
+
+export const requestHeaderSchemas = {
+  idempotencyKey: printable(255),
+  correlationId: printable(128),
+  reason: z.string().max(500),
+  priority: z.enum(["low", "normal"]),
+  ifMatch: z.string().regex(/^(?:"[0-9]+"|[0-9]+)$/),
+  ifNoneMatch: z.literal("*"),
+};
+
+export const queryParameterSchemas = {
+  limit: z.number().int().min(1).max(1000).default(100),
+  prefix: z.string().max(512),
+  cursor: z.string(),
+  taskStatus: taskStatusSchema,
+  due: z.enum(["true", "false"]),
+};
