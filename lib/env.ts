@@ -16,6 +16,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** Where people reach the dashboard; used for links in notifications. Default http://localhost:PORT. */
   BASEKV_PUBLIC_URL: z.string().url().optional(),
+  /** Bearer token for GET /api/metrics; unset = the endpoint answers 404. */
+  METRICS_TOKEN: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -1,5 +1,6 @@
 import "server-only";
 import { logger } from "../logger";
+import { recordJobFailure, recordJobSuccess } from "../metrics";
 import { deliverDueWebhooks, notifyOverdueEscalations } from "./deliver-webhooks";
 import { failSilentTasks } from "./heartbeat-timeouts";
 import { sealPendingEvents } from "../audit-trail/seal-events";
@@ -10,6 +11,20 @@ const HEARTBEAT_CHECK_MS = 5_000;
 const WEBHOOK_INTERVAL_MS = 2_000;
 const AUDIT_SEAL_INTERVAL_MS = 1_000;
 
+/** Records each run's outcome for /api/metrics (last success per job, so lag can be alerted on). */
+function track<T>(job: string, run: Promise<T>): Promise<T> {
+  return run.then(
+    (result) => {
+      recordJobSuccess(job);
+      return result;
+    },
+    (error: unknown) => {
+      recordJobFailure(job);
+      throw error;
+    },
+  );
+}
+
 /**
  * Background jobs of one app instance. Every instance runs them; each job
  * takes a PostgreSQL advisory lock so that only one instance does the work at
@@ -17,7 +32,7 @@ const AUDIT_SEAL_INTERVAL_MS = 1_000;
  */
 export function startBackgroundJobs(): () => void {
   const timer = setInterval(() => {
-    sweepExpired()
+    track("ttl-sweeper", sweepExpired())
       .then((r) => {
         if (r.kvEntries || r.idempotencyRecords) logger.info({ job: "ttl-sweeper", ...r }, "purged expired rows");
       })
@@ -25,7 +40,7 @@ export function startBackgroundJobs(): () => void {
   }, SWEEP_INTERVAL_MS);
   timer.unref();
   const heartbeats = setInterval(() => {
-    failSilentTasks()
+    track("heartbeat-monitor", failSilentTasks())
       .then((r) => {
         if (r.failed.length) logger.info({ job: "heartbeat-monitor", tasks: r.failed }, "failed silent tasks");
       })
@@ -35,14 +50,15 @@ export function startBackgroundJobs(): () => void {
   }, HEARTBEAT_CHECK_MS);
   heartbeats.unref();
   const notifications = setInterval(() => {
-    notifyOverdueEscalations()
-      .then(() => deliverDueWebhooks())
-      .catch((error: unknown) => logger.warn({ err: error, job: "webhooks" }, "webhook delivery failed; will retry"));
+    track(
+      "webhooks",
+      notifyOverdueEscalations().then(() => deliverDueWebhooks()),
+    ).catch((error: unknown) => logger.warn({ err: error, job: "webhooks" }, "webhook delivery failed; will retry"));
   }, WEBHOOK_INTERVAL_MS);
   notifications.unref();
   // The audit chainer: seals committed events into their workspace's hash chain shortly after commit.
   const sealing = setInterval(() => {
-    sealPendingEvents().catch((error: unknown) =>
+    track("audit-chainer", sealPendingEvents()).catch((error: unknown) =>
       logger.warn({ err: error, job: "audit-chainer" }, "audit sealing failed; will retry"),
     );
   }, AUDIT_SEAL_INTERVAL_MS);
