@@ -237,8 +237,10 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 /** GET /api/metrics: 404 when METRICS_TOKEN is unset, 401 without the right bearer token. */
-export async function metricsResponse(request: Request): Promise<Response> {
-  const token = env().METRICS_TOKEN;
+export async function metricsResponse(
+  request: Request,
+  { token }: { token: string | undefined } = { token: env().METRICS_TOKEN },
+): Promise<Response> {
   const noStore = { "Cache-Control": "no-store" };
   if (!token)
     return new Response("Not Found\n", { status: 404, headers: { ...noStore, "Content-Type": "text/plain" } });
