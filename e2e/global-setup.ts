@@ -11,6 +11,8 @@ import { createFreshDatabase } from "../scripts/lib/test-database";
 
 export const STATE_DIR = path.join(process.cwd(), "e2e", ".state");
 export const LOGIN_FILE = path.join(STATE_DIR, "login.json");
+/** The e2e server's METRICS_TOKEN (GET /api/metrics); not a secret. */
+export const METRICS_TOKEN = "e2e-metrics-token-0123456789";
 
 export default async function globalSetup() {
   const port = Number(process.env.E2E_PORT ?? 3100);
@@ -25,6 +27,7 @@ export default async function globalSetup() {
     AUTH_SECRET: randomBytes(32).toString("base64url"),
     BASEKV_DATA_DIR: path.join(STATE_DIR, "data"),
     BASEKV_QUIET_SERVER: "1",
+    METRICS_TOKEN,
   };
   delete env.ADMIN_EMAIL;
   delete env.ADMIN_PASSWORD;

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { admin, seedAgentWorkspace } from "../helpers";
 
 test("a daily limit holds exactly under concurrent requests to the running server", async ({ request }) => {

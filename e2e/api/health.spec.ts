@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { freePort } from "../../scripts/lib/ports";
 
 test("GET /api/health answers 200 with the database ok", async ({ request }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { seedAgentWorkspace } from "../helpers";
 
 /** The concurrency claims of the state layer, against the running server with real parallel requests. */

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { admin, seedAgentWorkspace } from "../helpers";
 
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { seedAgentWorkspace } from "../helpers";
 
 test("an agent runs a task over HTTP: start, checkpoint, fail, retry, commit — with a gapless timeline", async ({
