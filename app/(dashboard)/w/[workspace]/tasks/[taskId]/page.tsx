@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { isAppError } from "@/lib/core/errors";
+import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
 import { getDb } from "@/lib/server/db";
 import { getTask } from "@/lib/server/tasks/get-task";
@@ -17,7 +18,7 @@ export const metadata: Metadata = { title: "Task" };
 
 export default async function TaskPage({ params }: { params: Promise<{ workspace: string; taskId: string }> }) {
   const { workspace: slug, taskId } = await params;
-  const { workspace } = await requireRole(slug);
+  const { workspace, role } = await requireRole(slug);
   const db = getDb();
   const found = await getTask(db, { taskId, workspaceId: workspace.id, now: new Date() }).catch((error: unknown) => {
     if (isAppError(error) && error.code === "not_found") return null;
@@ -51,6 +52,14 @@ export default async function TaskPage({ params }: { params: Promise<{ workspace
             <span>
               attempt {task.attempt} / {task.maxAttempts}
             </span>
+            {can(role, "audit.read") ? (
+              <Link
+                href={`/w/${workspace.slug}/audit?${new URLSearchParams({ target: task.id })}`}
+                className="text-indigo-600 hover:underline"
+              >
+                Audit trail of this task →
+              </Link>
+            ) : null}
           </div>
         }
       />

@@ -107,9 +107,19 @@ export default async function EntryPage({
         </Card>
       )}
       <Card>
-        <h2 className="mb-3 text-base font-semibold" id="history">
-          History of this key
-        </h2>
+        <div className="mb-3 flex flex-wrap items-baseline justify-between gap-2">
+          <h2 className="text-base font-semibold" id="history">
+            History of this key
+          </h2>
+          {can(role, "audit.read") ? (
+            <Link
+              href={`/w/${workspace.slug}/audit?${new URLSearchParams({ namespace: namespace.name, target: key })}`}
+              className="text-sm text-indigo-600 hover:underline"
+            >
+              Who changed this key and why →
+            </Link>
+          ) : null}
+        </div>
         {history.length === 0 ? (
           <p className="text-sm text-zinc-500">No recorded changes.</p>
         ) : (

@@ -1,0 +1,35 @@
+"use server";
+
+import { z } from "zod";
+import { workspaceAction } from "@/lib/server/action";
+import { writeAudit } from "@/lib/server/audit";
+import { verifyWorkspaceChain, type VerifyResult } from "@/lib/server/audit-trail/verify-chain";
+import { getDb } from "@/lib/server/db";
+import { workspaceSlugSchema } from "@/lib/validations/common";
+
+/**
+ * "Verify integrity": seals what is committed, walks the workspace's chain and
+ * reports ok with the count, or the first event that does not verify. Who
+ * verified, when, and what they saw is itself recorded.
+ */
+export const verifyAuditChainAction = workspaceAction(
+  { name: "audit.verify", schema: z.object({ workspace: workspaceSlugSchema }), permission: "audit.read" },
+  async (_input, ctx) => {
+    const result: VerifyResult = await verifyWorkspaceChain(ctx.workspace.id);
+    await writeAudit(getDb(), {
+      workspaceId: ctx.workspace.id,
+      actor: ctx.actor,
+      action: "audit.verified",
+      details: { ...result },
+    });
+    const pending = result.pending ? ` (${result.pending} events still being written are not sealed yet)` : "";
+    return {
+      message: result.ok
+        ? `Integrity verified: ${result.events} events, chain intact${pending}.`
+        : `Integrity check failed at event ${result.firstBadEvent.id}${
+            result.firstBadEvent.seq ? ` (#${result.firstBadEvent.seq} in the chain)` : ""
+          }: ${result.firstBadEvent.problem.replaceAll("_", " ")}. ${result.events} events before it verify.`,
+      data: result,
+    };
+  },
+);

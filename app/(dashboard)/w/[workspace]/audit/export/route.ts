@@ -1,0 +1,42 @@
+import { format as formatDate } from "date-fns";
+import { isAppError } from "@/lib/core/errors";
+import { authorizeAction } from "@/lib/server/action";
+import { exportAudit, toByteStream } from "@/lib/server/audit-trail/export-audit";
+import { auditFilterSchema } from "@/lib/validations/audit";
+
+const STATUS: Record<string, number> = { unauthorized: 401, forbidden: 403, not_found: 404 };
+
+/**
+ * GET /w/{workspace}/audit/export?format=ndjson|csv&<search filters>: the
+ * search as a download, streamed page by page. Auditors and admins only,
+ * checked here on the server (a refusal is audited); the export is audited.
+ */
+export async function GET(request: Request, { params }: { params: Promise<{ workspace: string }> }) {
+  const { workspace: slug } = await params;
+  const query = Object.fromEntries(new URL(request.url).searchParams);
+  const format = query.format === "csv" ? "csv" : query.format === "ndjson" || !query.format ? "ndjson" : null;
+  const filter = auditFilterSchema.safeParse(query);
+  if (!format || !filter.success) {
+    return Response.json(
+      { error: "Bad export request: format must be ndjson or csv; check the filters." },
+      { status: 400 },
+    );
+  }
+  try {
+    const ctx = await authorizeAction("audit.export", slug, "audit.export");
+    const chunks = await exportAudit({ workspaceId: ctx.workspace.id, filter: filter.data, format, actor: ctx.actor });
+    const name = `audit-${ctx.workspace.slug}-${formatDate(new Date(), "yyyyMMdd-HHmmss")}.${format}`;
+    return new Response(toByteStream(chunks), {
+      headers: {
+        "Content-Type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+        "Content-Disposition": `attachment; filename="${name}"`,
+        "Cache-Control": "no-store",
+      },
+    });
+  } catch (error) {
+    if (isAppError(error) && STATUS[error.code]) {
+      return Response.json({ error: error.message }, { status: STATUS[error.code] });
+    }
+    throw error;
+  }
+}
