@@ -217,6 +217,11 @@ export async function runTask(
     const next = await runSteps(client, running, steps, options, emit);
     if (next.kind === "result") return next.result;
     current = next.task;
+    // Without waitForRetry, a failure of this run ends it, even if the retry happens to be due already.
+    if (next.kind === "failed" && !waitForRetry && current.status === "retry_scheduled") {
+      emit({ type: "finished", status: "retry_scheduled" });
+      return { status: "retry_scheduled", task: current, retryAt: current.retryAt ?? new Date().toISOString() };
+    }
   }
 }
 
@@ -249,7 +254,11 @@ async function runSteps(
   steps: readonly Step[],
   options: RunTaskOptions,
   emit: (event: RunEvent) => void,
-): Promise<{ kind: "result"; result: RunTaskResult } | { kind: "moved"; task: WithMeta<TaskSummary> }> {
+): Promise<
+  | { kind: "result"; result: RunTaskResult }
+  | { kind: "moved"; task: WithMeta<TaskSummary> }
+  | { kind: "failed"; task: WithMeta<TaskSummary> }
+> {
   const taskId = running.id;
   const signal = options.signal;
   const call = { signal };
@@ -318,7 +327,7 @@ async function runSteps(
     }
     emit({ type: "step_failed", step: step.name, error, status: after.status });
     // retry_scheduled or dead_lettered: the caller's loop goes by the status.
-    return { kind: "moved", task: after };
+    return { kind: "failed", task: after };
   }
 
   const output = options.output ? options.output(state.results) : state.results;
