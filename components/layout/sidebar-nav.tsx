@@ -1,11 +1,23 @@
 "use client";
 
-import { Bot, Database, Gauge, LayoutDashboard, ListChecks, ScrollText, Siren, Users, Workflow } from "lucide-react";
+import {
+  Bot,
+  BookOpen,
+  Database,
+  Gauge,
+  LayoutDashboard,
+  ListChecks,
+  ScrollText,
+  Siren,
+  Users,
+  Workflow,
+} from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/lib/utils";
 
 const ICONS = {
+  api: BookOpen,
   audit: ScrollText,
   budgets: Gauge,
   escalations: Siren,

@@ -40,6 +40,7 @@ export default async function WorkspaceLayout({
     { href: `${base}/budgets`, label: "Budgets", icon: "budgets" as const },
     { href: `${base}/namespaces`, label: "Namespaces", icon: "namespaces" as const },
     { href: `${base}/workflows`, label: "Workflow classes", icon: "workflows" as const },
+    { href: `${base}/api`, label: "API reference", icon: "api" as const },
     ...(can(role, "audit.read") ? [{ href: `${base}/audit`, label: "Audit trail", icon: "audit" as const }] : []),
     ...(can(role, "members.manage")
       ? [{ href: `${base}/settings/members`, label: "Members", icon: "members" as const }]
