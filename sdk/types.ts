@@ -1,15 +1,24 @@
 /**
- * The agent API's shapes as the SDK sees them (../shared/API.md).
- *
- * Request bodies are inferred from the very zod schemas the server parses
- * (lib/validations), through `import type` only, so the SDK bundles nothing of
- * zod. Response types are written out here to the letter of API.md; once
- * lib/validations carries response schemas (they are being added for the
- * OpenAPI document) these should become `z.infer` of them too.
+ * The agent API's shapes as the SDK sees them (../shared/API.md), inferred
+ * from the very zod schemas the server parses requests with and documents its
+ * responses with (lib/validations: kv.ts, tasks.ts, agent-api.ts — the source
+ * of the OpenAPI document). `import type` only: the SDK bundles nothing of zod.
  */
 import type { z } from "zod";
-import type { ErrorCode } from "@/lib/core/errors";
 import type { TaskStatus as CoreTaskStatus, TaskEventType as CoreTaskEventType } from "@/lib/core/tasks";
+import type {
+  AgentErrorCode,
+  guardrailModeSchema,
+  kvDeleteResponseSchema,
+  kvEntryResponseSchema,
+  kvListResponseSchema,
+  kvPutResponseSchema,
+  policyResponseSchema,
+  taskEventResponseSchema,
+  taskListResponseSchema,
+  taskResponseSchema,
+  taskWithEventsResponseSchema,
+} from "@/lib/validations/agent-api";
 import type { putKvBodySchema } from "@/lib/validations/kv";
 import type { createTaskBodySchema, taskErrorSchema, taskEventBodySchema } from "@/lib/validations/tasks";
 
@@ -23,25 +32,8 @@ export type TaskEventError = z.input<typeof taskErrorSchema>;
 export type AgentEventType = TaskEventBody["type"];
 
 // ——— errors ———
-/** A code the agent API answers with (API.md "Errors"); each one is checked to exist in lib/core/errors.ts. */
-export type ApiErrorCode = Extract<
-  ErrorCode,
-  | "invalid_request"
-  | "unauthorized"
-  | "forbidden_namespace"
-  | "not_found"
-  | "invalid_transition"
-  | "idempotency_in_progress"
-  | "version_conflict"
-  | "payload_too_large"
-  | "validation_failed"
-  | "idempotency_key_reused"
-  | "ttl_exceeds_policy"
-  | "budget_exhausted"
-  | "write_ceiling_reached"
-  | "degraded_low_priority"
-  | "internal"
->;
+/** A code the agent API answers with (API.md "Errors"; lib/validations/agent-api.ts, checked against lib/core/errors.ts). */
+export type ApiErrorCode = AgentErrorCode;
 /** The SDK's own: the request never got an answer, or the answer was not the API's JSON. */
 export type ClientErrorCode = "network_error" | "invalid_response";
 export type BaseKVErrorCode = ApiErrorCode | ClientErrorCode;
@@ -51,7 +43,7 @@ export type ErrorEnvelope = {
 };
 
 // ——— guardrail headers ———
-export type GuardrailMode = "normal" | "degraded" | "stopped";
+export type GuardrailMode = z.infer<typeof guardrailModeSchema>;
 
 /** What the standard response headers said (API.md "Headers on every authenticated response"). */
 export type Guardrail = {
@@ -84,71 +76,26 @@ export type ResponseMeta = {
 /** Every result carries `$meta` as a non-enumerable property: JSON and equality see only the API's body. */
 export type WithMeta<T> = T & { readonly $meta: ResponseMeta };
 
-// ——— policy ———
-export type Access = "read" | "write" | "readwrite";
-export type Limit = { limit: number | null; used: number; remaining: number | null; resetAt: string };
-export type Policy = {
-  identity: { id: string; name: string; workflowClass: string };
-  workspace: { id: string; slug: string };
-  grants: { namespace: string; access: Access }[];
-  mode: GuardrailMode;
-  message: string | null;
-  limits: { requests: Limit; writes: Limit };
-  retryPolicy: {
-    maxAttempts: number;
-    initialIntervalMs: number;
-    backoffCoefficient: number;
-    maxIntervalMs: number;
-    nonRetryableErrors: string[];
-  };
-  credential: { id: string; expiresAt: string };
-};
+// ——— responses ———
+export type Policy = z.infer<typeof policyResponseSchema>;
+export type Access = Policy["grants"][number]["access"];
+export type Limit = Policy["limits"]["requests"];
 
-// ——— KV ———
-export type KvEntry<V = Json> = {
-  namespace: string;
-  key: string;
-  value: V;
-  version: number;
-  expiresAt: string | null;
-  updatedAt: string;
-};
-export type KvPutResult = { namespace: string; key: string; version: number; expiresAt: string | null };
-export type KvDeleteResult = { namespace: string; key: string; deleted: true; version: number };
-export type KvListItem = { key: string; version: number; expiresAt: string | null; updatedAt: string };
-export type KvListPage = { items: KvListItem[]; nextCursor: string | null };
+/** `GET /kv/{namespace}/{key}`; `V` narrows the value's type for the caller (unchecked). */
+export type KvEntry<V = Json> = Omit<z.infer<typeof kvEntryResponseSchema>, "value"> & { value: V };
+export type KvPutResult = z.infer<typeof kvPutResponseSchema>;
+export type KvDeleteResult = z.infer<typeof kvDeleteResponseSchema>;
+export type KvListPage = z.infer<typeof kvListResponseSchema>;
+export type KvListItem = KvListPage["items"][number];
 
-// ——— tasks ———
 export type TaskStatus = CoreTaskStatus;
 /** Event types as recorded (agents', the system's, and operators' — `redriven`, `resolved`, `cancelled`). */
 export type RecordedEventType = CoreTaskEventType | "redriven" | "resolved" | "cancelled";
-export type TaskCheckpoint = { step: string | null; key: string; value: Json; version: number };
-export type TaskEvent = {
-  seq: number;
-  type: RecordedEventType;
-  from: TaskStatus | null;
-  to: TaskStatus;
-  step: string | null;
-  attempt: number;
-  actor: { type: string; id: string | null; name: string | null };
-  at: string;
-  data: Record<string, unknown>;
-};
-export type TaskSummary = {
-  id: string;
-  workflowClass: string;
-  namespace: string;
-  status: TaskStatus;
-  attempt: number;
-  correlationId: string;
-  retryAt: string | null;
-  input: Json | null;
-  output: Json | null;
-  lastError: { type: string; message: string } | null;
-  checkpoint: TaskCheckpoint | null;
-  createdAt: string;
-  updatedAt: string;
-};
+/** One event of `GET /tasks/{id}`; `type` is typed as what the server records. */
+export type TaskEvent = Omit<z.infer<typeof taskEventResponseSchema>, "type"> & { type: RecordedEventType };
+/** A task as `POST /tasks`, `POST /tasks/{id}/events` and `GET /tasks` return it (no events). */
+export type TaskSummary = z.infer<typeof taskResponseSchema>;
+export type TaskCheckpoint = NonNullable<TaskSummary["checkpoint"]>;
 /** `GET /tasks/{id}`: the task with its events. */
-export type Task = TaskSummary & { events: TaskEvent[] };
-export type TaskListPage = { items: TaskSummary[]; nextCursor: string | null };
+export type Task = Omit<z.infer<typeof taskWithEventsResponseSchema>, "events"> & { events: TaskEvent[] };
+export type TaskListPage = z.infer<typeof taskListResponseSchema>;
