@@ -5,6 +5,8 @@ import { redirect } from "next/navigation";
 import { AppError } from "@/lib/core/errors";
 import { signIn, signOut } from "@/lib/server/auth/config";
 import { getCurrentUser } from "@/lib/server/auth/session";
+import { writeAudit } from "@/lib/server/audit";
+import { getDb } from "@/lib/server/db";
 import { changePassword } from "@/lib/server/users/change-password";
 import type { ActionState } from "@/lib/action-state";
 import { changePasswordSchema, signInSchema } from "@/lib/validations/auth";
@@ -42,6 +44,15 @@ export async function signInAction(_prev: ActionState | undefined, formData: For
 }
 
 export async function signOutAction(): Promise<void> {
+  const user = await getCurrentUser();
+  if (user) {
+    await writeAudit(getDb(), {
+      workspaceId: null,
+      actor: { type: "user", id: user.id, name: user.email },
+      action: "auth.signed_out",
+      target: user.email,
+    });
+  }
   await signOut({ redirectTo: "/login" });
 }
 

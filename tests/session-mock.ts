@@ -12,6 +12,11 @@ export async function auth() {
   return session.userId ? { user: { id: session.userId } } : null;
 }
 
+/** Auth.js's sign-out clears the session cookie; here, the mocked session. */
+export async function signOut(): Promise<void> {
+  session.userId = null;
+}
+
 export function form(fields: Record<string, string>): FormData {
   const data = new FormData();
   for (const [k, v] of Object.entries(fields)) data.set(k, v);

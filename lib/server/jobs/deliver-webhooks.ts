@@ -7,6 +7,7 @@ import {
   signatureHeader,
 } from "@/lib/core/webhooks";
 import { publicUrl } from "@/lib/env";
+import { systemActor, writeAudit } from "../audit";
 import { getDb } from "../db";
 import { open } from "../secret-box";
 
@@ -48,7 +49,7 @@ export async function deliverDueWebhooks(
                 cause: true,
                 reason: true,
                 taskId: true,
-                workspace: { select: { slug: true } },
+                workspace: { select: { id: true, slug: true } },
                 task: { select: { workflowClass: { select: { name: true, webhookSecretEncrypted: true } } } },
               },
             },
@@ -110,6 +111,20 @@ export async function deliverDueWebhooks(
           });
           result.retried++;
         }
+        // Each attempt is in the trail with the escalation, in the transaction that records it.
+        await writeAudit(tx, {
+          workspaceId: e.workspace.id,
+          actor: systemActor("webhook-delivery"),
+          action: !error
+            ? "escalation.notification_delivered"
+            : attempts >= MAX_DELIVERY_ATTEMPTS
+              ? "escalation.notification_failed"
+              : "escalation.notification_retry_scheduled",
+          outcome: error ? "error" : "success",
+          target: e.id,
+          reason: error,
+          details: { deliveryId: delivery.id, tier: delivery.tier, attempts, statusCode },
+        });
       }
     },
     { maxWait: 10_000, timeout: 120_000 },
@@ -124,8 +139,8 @@ export async function deliverDueWebhooks(
 export async function notifyOverdueEscalations(now: Date = new Date()): Promise<string[]> {
   const db = getDb();
   return db.$transaction(async (tx) => {
-    const overdue = await tx.$queryRaw<{ id: string; url: string }[]>`
-      SELECT e.id, COALESCE(c.webhook_url_tier2, c.webhook_url) AS url
+    const overdue = await tx.$queryRaw<{ id: string; url: string; workspace_id: string }[]>`
+      SELECT e.id, e.workspace_id, COALESCE(c.webhook_url_tier2, c.webhook_url) AS url
       FROM escalation e JOIN task t ON t.id = e.task_id JOIN workflow_class c ON c.id = t.workflow_class_id
       WHERE e.status = 'open' AND e.overdue_notified_at IS NULL AND c.ack_deadline_seconds IS NOT NULL
         AND e.created_at <= ${now}::timestamptz - make_interval(secs => c.ack_deadline_seconds)
@@ -135,6 +150,14 @@ export async function notifyOverdueEscalations(now: Date = new Date()): Promise<
       await tx.escalation.update({ where: { id: e.id }, data: { overdueNotifiedAt: now } });
       if (e.url)
         await tx.webhookDelivery.create({ data: { escalationId: e.id, tier: 2, url: e.url, nextAttemptAt: now } });
+      await writeAudit(tx, {
+        workspaceId: e.workspace_id,
+        actor: systemActor("webhook-delivery"),
+        action: "escalation.overdue",
+        target: e.id,
+        reason: "not acknowledged within the class's acknowledgement deadline",
+        details: { secondTierNotification: Boolean(e.url) },
+      });
     }
     return overdue.map((e) => e.id);
   });
