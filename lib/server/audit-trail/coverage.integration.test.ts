@@ -82,12 +82,13 @@ async function buildWorld() {
   const escalation = async () => (await deadLetterTask(agent)).escalation.id;
   return {
     ...agent,
+    agent,
     slug,
     namespace,
     auditor: { id: auditor.userId, password: auditorPassword },
-    member,
-    credential,
-    escalation,
+    newMember: member,
+    newCredential: credential,
+    newEscalation: escalation,
   };
 }
 
@@ -125,36 +126,36 @@ const ACTION_CASES: Record<string, { form: (w: World) => Promise<Record<string, 
     form: async (w) => ({ workspace: w.slug, on: "false", reason: note }),
   },
   "app/(dashboard)/w/[workspace]/budgets/actions.ts#writeCeilingAction": {
-    form: async (w) => ({ workspace: w.slug, credentialId: await w.credential(), ceiling: "100", reason: note }),
+    form: async (w) => ({ workspace: w.slug, credentialId: await w.newCredential(), ceiling: "100", reason: note }),
   },
   "app/(dashboard)/w/[workspace]/escalations/actions.ts#acknowledgeAction": {
-    form: async (w) => ({ workspace: w.slug, escalationId: await w.escalation(), note }),
+    form: async (w) => ({ workspace: w.slug, escalationId: await w.newEscalation(), note }),
   },
   "app/(dashboard)/w/[workspace]/escalations/actions.ts#reassignAction": {
     form: async (w) => ({
       workspace: w.slug,
-      escalationId: await w.escalation(),
+      escalationId: await w.newEscalation(),
       note,
       assigneeUserId: w.members.admin!.id,
     }),
   },
   "app/(dashboard)/w/[workspace]/escalations/actions.ts#addNoteAction": {
-    form: async (w) => ({ workspace: w.slug, escalationId: await w.escalation(), note }),
+    form: async (w) => ({ workspace: w.slug, escalationId: await w.newEscalation(), note }),
   },
   "app/(dashboard)/w/[workspace]/escalations/actions.ts#redriveAction": {
-    form: async (w) => ({ workspace: w.slug, escalationId: await w.escalation(), note }),
+    form: async (w) => ({ workspace: w.slug, escalationId: await w.newEscalation(), note }),
   },
   "app/(dashboard)/w/[workspace]/escalations/actions.ts#resolveAction": {
-    form: async (w) => ({ workspace: w.slug, escalationId: await w.escalation(), note, output: '{"ok":true}' }),
+    form: async (w) => ({ workspace: w.slug, escalationId: await w.newEscalation(), note, output: '{"ok":true}' }),
   },
   "app/(dashboard)/w/[workspace]/escalations/actions.ts#cancelAction": {
-    form: async (w) => ({ workspace: w.slug, escalationId: await w.escalation(), note }),
+    form: async (w) => ({ workspace: w.slug, escalationId: await w.newEscalation(), note }),
   },
   "app/(dashboard)/w/[workspace]/escalations/actions.ts#bulkAction": {
     form: async (w) => ({
       workspace: w.slug,
       action: "cancel",
-      ids: `${await w.escalation()},${await w.escalation()}`,
+      ids: `${await w.newEscalation()},${await w.newEscalation()}`,
       note,
     }),
   },
@@ -185,10 +186,10 @@ const ACTION_CASES: Record<string, { form: (w: World) => Promise<Record<string, 
     form: async (w) => ({ workspace: w.slug, identityId: w.identity.id, expiresInSeconds: "3600" }),
   },
   "app/(dashboard)/w/[workspace]/identities/actions.ts#revokeCredentialAction": {
-    form: async (w) => ({ workspace: w.slug, credentialId: await w.credential(), reason: note }),
+    form: async (w) => ({ workspace: w.slug, credentialId: await w.newCredential(), reason: note }),
   },
   "app/(dashboard)/w/[workspace]/identities/actions.ts#rotateCredentialAction": {
-    form: async (w) => ({ workspace: w.slug, credentialId: await w.credential(), overlapSeconds: "60", reason: note }),
+    form: async (w) => ({ workspace: w.slug, credentialId: await w.newCredential(), overlapSeconds: "60", reason: note }),
   },
   "app/(dashboard)/w/[workspace]/namespaces/actions.ts#createNamespaceAction": {
     form: async (w) => ({ workspace: w.slug, name: `cov.${unique("ns").replace("-", "_")}` }),
@@ -209,10 +210,10 @@ const ACTION_CASES: Record<string, { form: (w: World) => Promise<Record<string, 
     form: async (w) => ({ workspace: w.slug, email: `${unique("new")}@example.test`, role: "viewer" }),
   },
   "app/(dashboard)/w/[workspace]/settings/members/actions.ts#changeMemberRoleAction": {
-    form: async (w) => ({ workspace: w.slug, userId: await w.member("viewer"), role: "operator", reason: note }),
+    form: async (w) => ({ workspace: w.slug, userId: await w.newMember("viewer"), role: "operator", reason: note }),
   },
   "app/(dashboard)/w/[workspace]/settings/members/actions.ts#removeMemberAction": {
-    form: async (w) => ({ workspace: w.slug, userId: await w.member("viewer"), reason: note }),
+    form: async (w) => ({ workspace: w.slug, userId: await w.newMember("viewer"), reason: note }),
   },
   "app/(dashboard)/w/[workspace]/workflows/actions.ts#createWorkflowClassAction": {
     form: async (w) => ({ workspace: w.slug, name: unique("cls"), ...policy }),
@@ -500,21 +501,21 @@ describe("every admin CLI command that changes something writes its audit event"
     },
     "identity enable": async (w) => ["identity", "enable", "--workspace", w.slug, "--name", w.identity.name],
     "key create": async (w) => ["key", "create", "--workspace", w.slug, "--identity", w.identity.name],
-    "key rotate": async (w) => ["key", "rotate", "--id", await w.credential()],
-    "key revoke": async (w) => ["key", "revoke", "--id", await w.credential()],
-    "escalation acknowledge": async (w) => ["escalation", "acknowledge", "--id", await w.escalation(), "--note", note],
-    "escalation redrive": async (w) => ["escalation", "redrive", "--id", await w.escalation(), "--note", note],
+    "key rotate": async (w) => ["key", "rotate", "--id", await w.newCredential()],
+    "key revoke": async (w) => ["key", "revoke", "--id", await w.newCredential()],
+    "escalation acknowledge": async (w) => ["escalation", "acknowledge", "--id", await w.newEscalation(), "--note", note],
+    "escalation redrive": async (w) => ["escalation", "redrive", "--id", await w.newEscalation(), "--note", note],
     "escalation resolve": async (w) => [
       "escalation",
       "resolve",
       "--id",
-      await w.escalation(),
+      await w.newEscalation(),
       "--note",
       note,
       "--output",
       "{}",
     ],
-    "escalation cancel": async (w) => ["escalation", "cancel", "--id", await w.escalation(), "--note", note],
+    "escalation cancel": async (w) => ["escalation", "cancel", "--id", await w.newEscalation(), "--note", note],
     "audit export": async (w) => ["audit", "export", "--workspace", w.slug, "--since", "2999-01-01"],
   };
 
@@ -563,7 +564,7 @@ describe("every background job that changes something writes its audit event", (
     },
     "lib/server/jobs/heartbeat-timeouts.ts#failSilentTasks": async (w) => {
       const { failSilentTasks } = await import("../jobs/heartbeat-timeouts");
-      const { taskId } = await deadLetterTask(w); // a task of this workspace; make another one silent
+      const { taskId } = await deadLetterTask(w.agent); // a task of this workspace; make another one silent
       const task = await getDb().task.findUniqueOrThrow({ where: { id: taskId } });
       await getDb().$executeRaw`
         UPDATE task SET status = 'running', heartbeat_at = now() - interval '1 day' WHERE id = ${task.id}`;
@@ -577,7 +578,7 @@ describe("every background job that changes something writes its audit event", (
     },
     "lib/server/jobs/deliver-webhooks.ts#deliverDueWebhooks": async (w) => {
       const { deliverDueWebhooks } = await import("../jobs/deliver-webhooks");
-      const escalationId = await w.escalation();
+      const escalationId = await w.newEscalation();
       await getDb().webhookDelivery.create({
         data: { escalationId, tier: 1, url: "http://127.0.0.1:9/refused", nextAttemptAt: new Date(0) },
       });
@@ -588,7 +589,7 @@ describe("every background job that changes something writes its audit event", (
     },
     "lib/server/jobs/deliver-webhooks.ts#notifyOverdueEscalations": async (w) => {
       const { notifyOverdueEscalations } = await import("../jobs/deliver-webhooks");
-      const escalationId = await w.escalation();
+      const escalationId = await w.newEscalation();
       await getDb().$executeRaw`UPDATE workflow_class SET ack_deadline_seconds = 60 WHERE id = ${w.workflowClass.id}`;
       await getDb()
         .$executeRaw`UPDATE escalation SET created_at = now() - interval '1 hour' WHERE id = ${escalationId}`;
