@@ -27,6 +27,9 @@ type Load = {
 const log = (line: string) => console.log(`[bench] ${line}`);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = 32;
+/** `BENCH_ONLY=1,3` runs only those cases (for iterating on one; the full run is what README reports). */
+const ONLY = process.env.BENCH_ONLY?.split(",");
+const EMPTY: Load = { requests: 0, rps: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, statuses: {} };
 
 const db = await createFreshDatabase("bench");
 process.env.DATABASE_URL = db.url;
@@ -45,7 +48,14 @@ process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
 async function startServer(port: number): Promise<void> {
   const server = spawn(
     process.execPath,
-    [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "--port", String(port)],
+    [
+      // BENCH_PROFILE=dir writes a V8 CPU profile of each server there (to see where a case spends its time).
+      ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      path.join(ROOT, "node_modules", "next", "dist", "bin", "next"),
+      "start",
+      "--port",
+      String(port),
+    ],
     {
       cwd: ROOT,
       env: {
@@ -146,6 +156,7 @@ try {
 
   const cases: { name: string; result: Load }[] = [];
   const run = async (name: string, job: Record<string, unknown>) => {
+    if (ONLY && !ONLY.includes(name.slice(0, 1))) return;
     log(`case: ${name} (${CONNECTIONS} connections, ${DURATION} s)`);
     cases.push({ name, result: await load({ connections: CONNECTIONS, duration: DURATION, ...job }) });
   };
@@ -154,10 +165,11 @@ try {
   await run("3 guarded PUT, 1 workspace", { url: base, method: "PUT", keys: [single], namespace: "bench.data" });
   await run("4 guarded PUT, 8 workspaces", { url: base, method: "PUT", keys: spread, namespace: "bench.data" });
 
-  log(`case: 5 exactness — a second server on :${portB}, limit 2,000, 3,200 writes from 64 connections`);
-  await startServer(portB);
+  const skipExact = ONLY && !ONLY.includes("5");
+  if (!skipExact) log(`case: 5 exactness — a second server on :${portB}, limit 2,000, 3,200 writes from 64 connections`);
+  if (!skipExact) await startServer(portB);
   const halves = await Promise.all(
-    [portA, portB].map((port) =>
+    (skipExact ? [] : [portA, portB]).map((port) =>
       load({
         url: `http://127.0.0.1:${port}`,
         connections: 32,
@@ -173,8 +185,8 @@ try {
   const { getDb } = await import("@/lib/server/db");
   const stored = await getDb().kvEntry.count({ where: { workspace: { slug: "bench-exact" } } });
 
-  const byName = (prefix: string) => cases.find((c) => c.name.startsWith(prefix))!.result;
-  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const byName = (prefix: string) => cases.find((c) => c.name.startsWith(prefix))?.result ?? EMPTY;
+  const ratio = (a: number, b: number) => (a && b ? Math.round((a / b) * 100) / 100 : null);
   const ratios = {
     "policy / baseline (target ≥ 0.8)": ratio(byName("2").rps, byName("1").rps),
     "guarded PUT / baseline (target ≥ 0.5)": ratio(byName("3").rps, byName("1").rps),

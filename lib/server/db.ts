@@ -1,20 +1,15 @@
 import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient, type Prisma } from "@/lib/generated/prisma/client";
-import { env } from "@/lib/env";
+import { closePool, getPool } from "./pg";
 
 export type Db = PrismaClient;
 /** A client or an open transaction: services that write take this. */
 export type Tx = Prisma.TransactionClient;
 
 function createClient(): PrismaClient {
-  const adapter = new PrismaPg({
-    connectionString: env().DATABASE_URL,
-    max: env().DATABASE_POOL_SIZE,
-    // Fail fast when the database is unreachable, instead of queueing forever.
-    connectionTimeoutMillis: 5_000,
-  });
-  return new PrismaClient({ adapter });
+  // One pool per process, shared with the hot path's plain SQL (lib/server/pg.ts).
+  return new PrismaClient({ adapter: new PrismaPg(getPool()) });
 }
 
 // One client per process; Next's dev server re-evaluates modules, so keep it on globalThis.
@@ -28,4 +23,5 @@ export function getDb(): PrismaClient {
 export async function disconnectDb(): Promise<void> {
   await globalForDb.basekvDb?.$disconnect();
   globalForDb.basekvDb = undefined;
+  await closePool();
 }

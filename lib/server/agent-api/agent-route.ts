@@ -10,13 +10,16 @@ import { requestFingerprint } from "@/lib/core/idempotency";
 import { getDb, type Tx } from "../db";
 import { logger } from "../logger";
 import { loadPrincipal, touchLastUsed, type AgentPrincipal } from "./authenticate";
-import { AGENT_TX_OPTIONS, runIdempotent } from "./idempotency";
+import { poolSql, pgTransaction, prismaSql, type Sql } from "../pg";
+import { AGENT_TX_OPTIONS, runIdempotent, type Transaction } from "./idempotency";
 import { chargeCall, readUsage, type Charge, type Usage } from "./usage";
 
 export type AgentContext = {
   request: Request;
   /** The transaction of a mutating call (its audit event and idempotency record commit with it); the client otherwise. */
   tx: Tx;
+  /** Plain SQL on the same transaction (`plainSql` routes use only this; `tx` is then not transactional). */
+  sql: Sql;
   /** The raw request body of a mutating call ("" otherwise). */
   bodyText: string;
   principal: AgentPrincipal;
@@ -41,6 +44,12 @@ type Options = {
   counted?: boolean;
   /** POST/PUT/DELETE: runs in a transaction, honours Idempotency-Key. */
   mutating?: boolean;
+  /**
+   * The hot path: the handler uses only `ctx.sql`, on a plain `pg` transaction
+   * (no ORM), and decides every refusal before its first write — so a refusal
+   * needs no savepoint.
+   */
+  plainSql?: boolean;
 };
 
 /** Bodies above this are refused before parsing (values themselves are limited to 256 KiB). */
@@ -94,6 +103,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       const ctx: AgentContext = {
         request,
         tx: getDb(),
+        sql: poolSql(),
         bodyText,
         principal: p,
         actor: identityActor(p),
@@ -122,8 +132,15 @@ export function agentRoute<P extends Record<string, string | string[]>>(
         const result = await handler(ctx, params);
         return json(result.status ?? 200, result.body, { ...headersOut, ...result.headers });
       }
+      const transaction: Transaction<AgentContext> = options.plainSql
+        ? (fn) => pgTransaction((sql) => fn({ ...ctx, sql }, sql))
+        : (fn) =>
+            getDb().$transaction((tx) => {
+              const sql = prismaSql(tx);
+              return fn({ ...ctx, tx, sql }, sql);
+            }, AGENT_TX_OPTIONS);
       if (!headers.idempotencyKey) {
-        const result = await getDb().$transaction((tx) => handler({ ...ctx, tx }, params), AGENT_TX_OPTIONS);
+        const result = await transaction((c) => handler(c, params));
         return json(result.status ?? 200, result.body, { ...headersOut, ...result.headers });
       }
 
@@ -139,7 +156,9 @@ export function agentRoute<P extends Record<string, string | string[]>>(
           ifNoneMatch: request.headers.get("if-none-match"),
         }),
         now,
-        execute: (tx) => handler({ ...ctx, tx }, params),
+        transaction,
+        refusesBeforeWriting: Boolean(options.plainSql),
+        execute: (c) => handler(c, params),
         toStored: (o) =>
           "result" in o
             ? {

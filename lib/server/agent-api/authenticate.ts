@@ -1,6 +1,6 @@
 import "server-only";
 import type { AccessLevel, Grant } from "@/lib/core/grants";
-import { getDb } from "../db";
+import { poolSql } from "../pg";
 import { logger } from "../logger";
 
 export type AgentPrincipal = {
@@ -64,8 +64,8 @@ type Row = {
   kill_switch: boolean;
   grants: { pattern: string; access: AccessLevel }[];
   usage_day: string;
-  requests_used: bigint;
-  writes_used: bigint;
+  requests_used: string;
+  writes_used: string;
 };
 
 /**
@@ -73,25 +73,31 @@ type Row = {
  * revocation or a disabled identity therefore takes effect on the very next
  * request.
  */
+const LOAD_PRINCIPAL = `
+  SELECT c.id AS credential_id, c.prefix, c.expires_at, c.revoked_at, c.daily_write_ceiling, c.last_used_at,
+         i.id AS identity_id, i.name AS identity_name, i.status::text AS identity_status,
+         wc.id AS class_id, wc.name AS class_name, wc.max_attempts, wc.initial_interval_ms, wc.backoff_coefficient,
+         wc.max_interval_ms, wc.non_retryable_errors, wc.heartbeat_timeout_seconds,
+         w.id AS workspace_id, w.slug, w.time_zone, w.daily_request_limit, w.degrade_at_percent, w.stop_message, w.kill_switch,
+         COALESCE((SELECT json_agg(json_build_object('pattern', g.pattern, 'access', g.access::text) ORDER BY g.pattern)
+                     FROM identity_grant g WHERE g.identity_id = i.id), '[]'::json) AS grants,
+         to_char(d.day, 'YYYY-MM-DD') AS usage_day,
+         (SELECT COALESCE(sum(u.used), 0) FROM usage_slot u WHERE u.scope_id = w.id AND u.day = d.day) AS requests_used,
+         (SELECT COALESCE(sum(u.used), 0) FROM usage_slot u WHERE u.scope_id = c.id AND u.day = d.day) AS writes_used
+  FROM credential c
+  JOIN identity i ON i.id = c.identity_id
+  JOIN workflow_class wc ON wc.id = i.workflow_class_id
+  JOIN workspace w ON w.id = c.workspace_id
+  CROSS JOIN LATERAL (SELECT ($2::timestamptz AT TIME ZONE w.time_zone)::date AS day) d
+  WHERE c.key_hash = $1`;
+
+/**
+ * Everything a call needs about its key, in one round trip and uncached: a
+ * revocation or a disabled identity therefore takes effect on the very next
+ * request. Today's usage comes along (the day in the workspace's time zone).
+ */
 export async function loadPrincipal(keyHash: string, now: Date = new Date()): Promise<AgentPrincipal | null> {
-  // Today's usage comes along in the same round trip (the day in the workspace's time zone).
-  const rows = await getDb().$queryRaw<Row[]>`
-    SELECT c.id AS credential_id, c.prefix, c.expires_at, c.revoked_at, c.daily_write_ceiling, c.last_used_at,
-           i.id AS identity_id, i.name AS identity_name, i.status::text AS identity_status,
-           wc.id AS class_id, wc.name AS class_name, wc.max_attempts, wc.initial_interval_ms, wc.backoff_coefficient,
-           wc.max_interval_ms, wc.non_retryable_errors, wc.heartbeat_timeout_seconds,
-           w.id AS workspace_id, w.slug, w.time_zone, w.daily_request_limit, w.degrade_at_percent, w.stop_message, w.kill_switch,
-           COALESCE((SELECT json_agg(json_build_object('pattern', g.pattern, 'access', g.access::text) ORDER BY g.pattern)
-                       FROM identity_grant g WHERE g.identity_id = i.id), '[]'::json) AS grants,
-           to_char(d.day, 'YYYY-MM-DD') AS usage_day,
-           (SELECT COALESCE(sum(u.used), 0) FROM usage_slot u WHERE u.scope_id = w.id AND u.day = d.day) AS requests_used,
-           (SELECT COALESCE(sum(u.used), 0) FROM usage_slot u WHERE u.scope_id = c.id AND u.day = d.day) AS writes_used
-    FROM credential c
-    JOIN identity i ON i.id = c.identity_id
-    JOIN workflow_class wc ON wc.id = i.workflow_class_id
-    JOIN workspace w ON w.id = c.workspace_id
-    CROSS JOIN LATERAL (SELECT (${now}::timestamptz AT TIME ZONE w.time_zone)::date AS day) d
-    WHERE c.key_hash = ${keyHash}`;
+  const rows = await poolSql().query<Row>(LOAD_PRINCIPAL, [keyHash, now]);
   const r = rows[0];
   if (!r) return null;
   return {
@@ -138,9 +144,13 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export function touchLastUsed(principal: AgentPrincipal, now: Date): void {
   const last = principal.credential.lastUsedAt?.getTime() ?? 0;
   if (now.getTime() - last < LAST_USED_RESOLUTION_MS) return;
-  getDb().$executeRaw`UPDATE credential SET last_used_at = ${now}
-                 WHERE id = ${principal.credential.id}
-                   AND (last_used_at IS NULL OR last_used_at < ${new Date(now.getTime() - LAST_USED_RESOLUTION_MS)})`.catch(
-    (error: unknown) => logger.warn({ err: error, credentialId: principal.credential.id }, "could not record last use"),
-  );
+  poolSql()
+    .query(
+      `UPDATE credential SET last_used_at = $2
+       WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)`,
+      [principal.credential.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)],
+    )
+    .catch((error: unknown) =>
+      logger.warn({ err: error, credentialId: principal.credential.id }, "could not record last use"),
+    );
 }

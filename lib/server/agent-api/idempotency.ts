@@ -1,7 +1,7 @@
 import "server-only";
 import { AppError, isAppError } from "@/lib/core/errors";
 import { IDEMPOTENCY_RETENTION_SECONDS } from "@/lib/core/idempotency";
-import { getDb, type Tx } from "../db";
+import type { Sql } from "../pg";
 
 /** `body` is the JSON text exactly as first sent. */
 export type StoredResponse = { status: number; body: string; headers: Record<string, string> };
@@ -14,42 +14,61 @@ export type IdempotentOutcome<R> =
 /** Agent transactions may wait for a pool connection or for a concurrent duplicate to finish. */
 export const AGENT_TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
 
+/** Opens the mutation's transaction and hands `fn` the handler's connection `C` and plain SQL on the same transaction. */
+export type Transaction<C> = <T>(fn: (connection: C, sql: Sql) => Promise<T>) => Promise<T>;
+
+const CLAIM = `
+  INSERT INTO idempotency_record (identity_id, key, fingerprint, response_status, response_body, created_at, expires_at)
+  VALUES ($1, $2, $3, 0, '', $4, $5)
+  ON CONFLICT (identity_id, key) DO UPDATE
+    SET fingerprint = EXCLUDED.fingerprint, response_status = 0, response_body = '', response_headers = '{}',
+        created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+    WHERE idempotency_record.expires_at <= $4
+  RETURNING key`;
+
+const EXISTING = `
+  SELECT fingerprint, response_status, response_body, response_headers
+  FROM idempotency_record WHERE identity_id = $1 AND key = $2`;
+
+const STORE = `
+  UPDATE idempotency_record SET response_status = $3, response_body = $4, response_headers = $5::jsonb
+  WHERE identity_id = $1 AND key = $2`;
+
 /**
  * Stripe-style idempotency in one transaction:
  *
  * 1. insert the record for (identity, key) — a concurrent duplicate's insert
  *    blocks on the unique index until the first transaction ends, then finds
  *    the committed record and replays it: a duplicate never executes twice;
- * 2. run the handler inside a savepoint: a refusal it decides (4xx) rolls back
- *    its changes but its response is still stored, as Stripe does;
+ * 2. run the handler (inside a savepoint unless it refuses before writing):
+ *    a refusal it decides (4xx) rolls back its changes but its response is
+ *    still stored, as Stripe does;
  * 3. store the response in the same transaction as the mutation, so both
  *    commit together or not at all. A 5xx rolls everything back: not stored.
  */
-export async function runIdempotent<R>(input: {
+export async function runIdempotent<R, C>(input: {
   identityId: string;
   key: string;
   fingerprint: string;
   now: Date;
-  execute: (tx: Tx) => Promise<R>;
+  transaction: Transaction<C>;
+  /** The handler decides every refusal before its first write (one conditional statement): no savepoint needed. */
+  refusesBeforeWriting: boolean;
+  execute: (connection: C) => Promise<R>;
   toStored: (outcome: { result: R } | { error: AppError }) => StoredResponse;
 }): Promise<IdempotentOutcome<R>> {
   const { identityId, key, fingerprint, now } = input;
   const expiresAt = new Date(now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000);
-  return getDb().$transaction(async (tx) => {
+  return input.transaction(async (connection, sql) => {
     // One statement claims the key — new, or expired (an expired record no longer holds it).
-    const claimed = await tx.$queryRaw<{ key: string }[]>`
-      INSERT INTO idempotency_record (identity_id, key, fingerprint, response_status, response_body, created_at, expires_at)
-      VALUES (${identityId}, ${key}, ${fingerprint}, 0, '', ${now}, ${expiresAt})
-      ON CONFLICT (identity_id, key) DO UPDATE
-        SET fingerprint = EXCLUDED.fingerprint, response_status = 0, response_body = '', response_headers = '{}',
-            created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-        WHERE idempotency_record.expires_at <= ${now}
-      RETURNING key`;
+    const claimed = await sql.query<{ key: string }>(CLAIM, [identityId, key, fingerprint, now, expiresAt]);
     if (claimed.length === 0) {
-      const existing = await tx.idempotencyRecord.findUnique({
-        where: { identityId_key: { identityId, key } },
-        select: { fingerprint: true, responseStatus: true, responseBody: true, responseHeaders: true },
-      });
+      const [existing] = await sql.query<{
+        fingerprint: string;
+        response_status: number;
+        response_body: string;
+        response_headers: Record<string, string>;
+      }>(EXISTING, [identityId, key]);
       if (!existing)
         throw new AppError(
           "idempotency_in_progress",
@@ -63,33 +82,27 @@ export async function runIdempotent<R>(input: {
       return {
         kind: "replayed" as const,
         response: {
-          status: existing.responseStatus,
-          body: existing.responseBody,
-          headers: existing.responseHeaders as Record<string, string>,
+          status: existing.response_status,
+          body: existing.response_body,
+          headers: existing.response_headers,
         },
       };
     }
 
-    await tx.$executeRaw`SAVEPOINT idempotent_handler`;
+    const savepoint = !input.refusesBeforeWriting;
+    if (savepoint) await sql.query("SAVEPOINT idempotent_handler");
     let outcome: IdempotentOutcome<R>;
     try {
-      outcome = { kind: "executed", result: await input.execute(tx) };
+      outcome = { kind: "executed", result: await input.execute(connection) };
     } catch (error) {
       if (!isAppError(error) || error.status >= 500) throw error;
-      await tx.$executeRaw`ROLLBACK TO SAVEPOINT idempotent_handler`;
+      if (savepoint) await sql.query("ROLLBACK TO SAVEPOINT idempotent_handler");
       outcome = { kind: "refused", error };
     }
     const stored = input.toStored(
       outcome.kind === "executed" ? { result: outcome.result } : { error: (outcome as { error: AppError }).error },
     );
-    await tx.idempotencyRecord.update({
-      where: { identityId_key: { identityId, key } },
-      data: {
-        responseStatus: stored.status,
-        responseBody: stored.body,
-        responseHeaders: stored.headers,
-      },
-    });
+    await sql.query(STORE, [identityId, key, stored.status, stored.body, JSON.stringify(stored.headers)]);
     return outcome;
-  }, AGENT_TX_OPTIONS);
+  });
 }

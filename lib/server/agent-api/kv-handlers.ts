@@ -71,7 +71,7 @@ function entryHeaders(version: number) {
 export async function getKvHandler(ctx: AgentContext): Promise<AgentResult> {
   const { namespace, key } = kvPath(ctx.request, true);
   ctx.requireGrant(namespace, "read");
-  const entry = await getKvEntry(ctx.tx, { workspaceId: ctx.principal.workspace.id, namespace, key, now: ctx.now });
+  const entry = await getKvEntry(ctx.sql, { workspaceId: ctx.principal.workspace.id, namespace, key, now: ctx.now });
   return {
     body: { ...entry, expiresAt: entry.expiresAt?.toISOString() ?? null, updatedAt: entry.updatedAt.toISOString() },
     headers: entryHeaders(entry.version),
@@ -107,7 +107,7 @@ export async function putKvHandler(ctx: AgentContext): Promise<AgentResult> {
       issues: [{ path: ["value"], message: valueCheck.message }],
     });
 
-  const result = await putKvEntry(ctx.tx, {
+  const result = await putKvEntry(ctx.sql, {
     workspaceId: ctx.principal.workspace.id,
     namespace,
     key,
@@ -135,7 +135,7 @@ export async function putKvHandler(ctx: AgentContext): Promise<AgentResult> {
 export async function deleteKvHandler(ctx: AgentContext): Promise<AgentResult> {
   const { namespace, key } = kvPath(ctx.request, true);
   ctx.requireGrant(namespace, "write");
-  const result = await deleteKvEntry(ctx.tx, {
+  const result = await deleteKvEntry(ctx.sql, {
     workspaceId: ctx.principal.workspace.id,
     namespace,
     key,
@@ -161,7 +161,7 @@ export async function listKvHandler(ctx: AgentContext): Promise<AgentResult> {
   const cursorParam = params.get("cursor");
   const after = cursorParam ? decodeCursor(cursorParam) : null;
   if (cursorParam && after === null) throw new AppError("invalid_request", "cursor is not one this API returned");
-  const page = await listKvEntries(ctx.tx, {
+  const page = await listKvEntries(ctx.sql, {
     workspaceId: ctx.principal.workspace.id,
     namespace,
     prefix,

@@ -3,7 +3,7 @@ import { CREDENTIAL_SLOTS, decideMode, remaining, slotCaps, WORKSPACE_SLOTS, typ
 import { localDay, nextDailyReset } from "@/lib/core/calendar";
 import { AppError } from "@/lib/core/errors";
 import { systemActor, writeAudit } from "../audit";
-import { consume, refund, usageOf } from "../budgets/counters";
+import { refund, take, usageOf } from "../budgets/counters";
 import { getDb } from "../db";
 import { logger } from "../logger";
 import type { AgentPrincipal } from "./authenticate";
@@ -80,17 +80,28 @@ export async function chargeCall(
       killSwitch: true,
     });
   }
-  const request = await consume(w.id, day, slotCaps(w.dailyRequestLimit, WORKSPACE_SLOTS));
-  if (!request) {
+  const taken = await take({
+    day,
+    workspace: { id: w.id, caps: slotCaps(w.dailyRequestLimit, WORKSPACE_SLOTS) },
+    credential: input.writes
+      ? { id: p.credential.id, caps: slotCaps(p.credential.dailyWriteCeiling, CREDENTIAL_SLOTS) }
+      : null,
+  });
+  if (taken.refused === "requests") {
     await noteModeChange(p, day, "stopped", input.now);
     throw new AppError("budget_exhausted", w.stopMessage ?? DEFAULT_STOP_MESSAGE, retryAfter);
   }
-  const refunds: (() => Promise<void>)[] = [() => refund(w.id, day, request.slot)];
-  const giveBack = async () => {
-    await Promise.all(
-      refunds.map((r) => r().catch((error: unknown) => logger.warn({ err: error }, "budget refund failed"))),
-    );
-  };
+  if (taken.refused === "writes") {
+    throw new AppError("write_ceiling_reached", "This key has reached its daily write ceiling.", {
+      ...retryAfter,
+      limit: p.credential.dailyWriteCeiling,
+    });
+  }
+  const request = taken.workspace;
+  const units = [{ scopeId: w.id, slot: request.slot }];
+  if (taken.credential) units.push({ scopeId: p.credential.id, slot: taken.credential.slot });
+  const giveBack = () =>
+    refund(day, units).catch((error: unknown) => logger.warn({ err: error }, "budget refund failed"));
   const before = decideMode({
     limit: w.dailyRequestLimit,
     used: request.total - 1,
@@ -105,21 +116,9 @@ export async function chargeCall(
       retryAfter,
     );
   }
-  let writesUsed = 0;
-  if (input.writes) {
-    const write = await consume(p.credential.id, day, slotCaps(p.credential.dailyWriteCeiling, CREDENTIAL_SLOTS));
-    if (!write) {
-      await giveBack();
-      throw new AppError("write_ceiling_reached", "This key has reached its daily write ceiling.", {
-        ...retryAfter,
-        limit: p.credential.dailyWriteCeiling,
-      });
-    }
-    refunds.push(() => refund(p.credential.id, day, write.slot));
-    writesUsed = write.total;
-  } else {
-    writesUsed = p.usageSnapshot.day === day ? p.usageSnapshot.writes : await usageOf(p.credential.id, day);
-  }
+  const writesUsed =
+    taken.credential?.total ??
+    (p.usageSnapshot.day === day ? p.usageSnapshot.writes : await usageOf(p.credential.id, day));
   const usage = view(p, request.total, writesUsed, resetAt);
   if (usage.mode !== "normal") await noteModeChange(p, day, usage.mode, input.now);
   return { usage, refund: giveBack };

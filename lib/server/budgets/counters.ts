@@ -1,61 +1,79 @@
 import "server-only";
 import { randomInt } from "node:crypto";
-import { getDb } from "../db";
+import { poolSql } from "../pg";
 
-export type Consumed = { slot: number; total: number };
+export type Taken =
+  | { refused: null; workspace: { slot: number; total: number }; credential: { slot: number; total: number } | null }
+  | { refused: "requests"; workspace: null; credential: null }
+  | { refused: "writes"; workspace: null; credential: null };
+
+type TakeRow = {
+  refused: "requests" | "writes" | null;
+  workspace_slot: number | null;
+  workspace_total: string | null;
+  credential_slot: number | null;
+  credential_total: string | null;
+};
 
 /**
- * Takes one unit of a scope's budget for `day`, or returns null when every
- * slot is at its cap. Each attempt is one short statement outside the
- * request's transaction (the row lock lasts a statement, not a request); a
- * slot that filled up between choosing and locking is simply retried with
- * another. `total` is the scope's usage including this call (other in-flight
- * increments may not be visible yet).
+ * One call's budget in one statement (the `budget_take` function of the
+ * 20261125230000 migration): a unit of the workspace's daily requests and,
+ * for a write, a unit of the key's daily writes — both or neither. Each unit
+ * is an increment of a counter slot still below its cap, so accepted calls
+ * never exceed a limit and concurrent calls update different rows; the row
+ * locks last this statement, not the request. Totals include this call (other
+ * in-flight increments may not be visible yet).
  */
-export async function consume(scopeId: string, day: string, caps: number[]): Promise<Consumed | null> {
-  const db = getDb();
-  const slots = caps.length;
-  for (let attempt = 0; attempt <= slots; attempt++) {
-    const start = randomInt(slots);
-    const rows = await db.$queryRaw<{ slot: number; total: bigint }[]>`
-      UPDATE usage_slot SET used = used + 1
-      WHERE scope_id = ${scopeId} AND day = ${day}::date AND used < cap
-        AND slot = (SELECT slot FROM usage_slot
-                    WHERE scope_id = ${scopeId} AND day = ${day}::date AND used < cap
-                    ORDER BY (slot - ${start} + ${slots}) % ${slots} LIMIT 1)
-      RETURNING slot, (SELECT COALESCE(sum(used), 0) FROM usage_slot WHERE scope_id = ${scopeId} AND day = ${day}::date) + 1 AS total`;
-    if (rows[0]) return { slot: rows[0].slot, total: Number(rows[0].total) };
-    const state = await db.$queryRaw<{ n: bigint; free: bigint }[]>`
-      SELECT count(*) AS n, count(*) FILTER (WHERE used < cap) AS free FROM usage_slot WHERE scope_id = ${scopeId} AND day = ${day}::date`;
-    if (Number(state[0]?.n ?? 0) === 0) {
-      // First call of the day for this scope: lay out its slots (concurrent first calls agree).
-      await db.$executeRaw`
-        INSERT INTO usage_slot (scope_id, day, slot, cap)
-        SELECT ${scopeId}, ${day}::date, s.slot - 1, s.cap FROM unnest(${caps}::int[]) WITH ORDINALITY AS s(cap, slot)
-        ON CONFLICT DO NOTHING`;
-      continue;
-    }
-    if (Number(state[0]?.free ?? 0) === 0) return null;
-  }
-  return null;
+export async function take(input: {
+  day: string;
+  workspace: { id: string; caps: number[] };
+  credential: { id: string; caps: number[] } | null;
+}): Promise<Taken> {
+  const [row] = await poolSql().query<TakeRow>(
+    `SELECT * FROM budget_take($1::date, $2, $3::int[], $4, $5::int[], $6)`,
+    [
+      input.day,
+      input.workspace.id,
+      input.workspace.caps,
+      input.credential?.id ?? null,
+      input.credential?.caps ?? null,
+      randomInt(input.workspace.caps.length),
+    ],
+  );
+  if (!row || row.refused === "requests") return { refused: "requests", workspace: null, credential: null };
+  if (row.refused === "writes") return { refused: "writes", workspace: null, credential: null };
+  return {
+    refused: null,
+    workspace: { slot: row.workspace_slot!, total: Number(row.workspace_total) },
+    credential:
+      row.credential_slot === null ? null : { slot: row.credential_slot, total: Number(row.credential_total) },
+  };
 }
 
-/** Gives a unit back: the call was refused after counting, or was an idempotent replay. */
-export async function refund(scopeId: string, day: string, slot: number): Promise<void> {
-  await getDb()
-    .$executeRaw`UPDATE usage_slot SET used = used - 1 WHERE scope_id = ${scopeId} AND day = ${day}::date AND slot = ${slot} AND used > 0`;
+/** Gives units back (one per slot listed): the call was refused after counting, or was an idempotent replay. */
+export async function refund(day: string, units: { scopeId: string; slot: number }[]): Promise<void> {
+  await poolSql().query(
+    `UPDATE usage_slot u SET used = u.used - 1
+     FROM unnest($2::text[], $3::int[]) AS r(scope_id, slot)
+     WHERE u.scope_id = r.scope_id AND u.day = $1::date AND u.slot = r.slot AND u.used > 0`,
+    [day, units.map((u) => u.scopeId), units.map((u) => u.slot)],
+  );
 }
 
 export async function usageOf(scopeId: string, day: string): Promise<number> {
-  const rows = await getDb().$queryRaw<{ used: bigint }[]>`
-    SELECT COALESCE(sum(used), 0) AS used FROM usage_slot WHERE scope_id = ${scopeId} AND day = ${day}::date`;
+  const rows = await poolSql().query<{ used: string }>(
+    `SELECT COALESCE(sum(used), 0) AS used FROM usage_slot WHERE scope_id = $1 AND day = $2::date`,
+    [scopeId, day],
+  );
   return Number(rows[0]?.used ?? 0);
 }
 
 /** A new limit applies to the rest of today at once: today's caps are laid out again. */
 export async function resizeToday(scopeId: string, day: string, caps: number[]): Promise<void> {
-  await getDb().$executeRaw`
-    UPDATE usage_slot u SET cap = s.cap
-    FROM unnest(${caps}::int[]) WITH ORDINALITY AS s(cap, slot)
-    WHERE u.scope_id = ${scopeId} AND u.day = ${day}::date AND u.slot = s.slot - 1`;
+  await poolSql().query(
+    `UPDATE usage_slot u SET cap = s.cap
+     FROM unnest($3::int[]) WITH ORDINALITY AS s(cap, slot)
+     WHERE u.scope_id = $1 AND u.day = $2::date AND u.slot = s.slot - 1`,
+    [scopeId, day, caps],
+  );
 }

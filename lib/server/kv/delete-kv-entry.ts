@@ -1,14 +1,15 @@
 import "server-only";
 import { AppError } from "@/lib/core/errors";
 import type { Precondition } from "@/lib/core/kv";
-import { writeAudit, type Actor } from "../audit";
-import type { Tx } from "../db";
+import type { Actor } from "../audit";
+import { writeAuditSql } from "../audit-sql";
+import type { Sql } from "../pg";
 import { currentVersion } from "./put-kv-entry";
 import { resolveNamespace } from "./resolve-namespace";
 
 /** Deletes a live entry (optionally only at a given version); absent or expired → 404. */
 export async function deleteKvEntry(
-  tx: Tx,
+  sql: Sql,
   input: {
     workspaceId: string;
     namespace: string;
@@ -21,20 +22,22 @@ export async function deleteKvEntry(
     now: Date;
   },
 ): Promise<{ namespace: string; key: string; deleted: true; version: number }> {
-  const ns = await resolveNamespace(tx, input.workspaceId, input.namespace);
+  const ns = await resolveNamespace(sql, input.workspaceId, input.namespace);
   const { now } = input;
   const wanted = input.precondition.kind === "match" ? input.precondition.version : null;
   const rows =
     input.precondition.kind === "absent"
       ? []
-      : await tx.$queryRaw<{ version: number }[]>`
-          DELETE FROM kv_entry
-          WHERE namespace_id = ${ns.id} AND key = ${input.key} AND (expires_at IS NULL OR expires_at > ${now})
-            AND (${wanted}::int IS NULL OR version = ${wanted}::int)
-          RETURNING version`;
+      : await sql.query<{ version: number }>(
+          `DELETE FROM kv_entry
+           WHERE namespace_id = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > $3)
+             AND ($4::int IS NULL OR version = $4::int)
+           RETURNING version`,
+          [ns.id, input.key, now, wanted],
+        );
   const row = rows[0];
   if (!row) {
-    const current = await currentVersion(tx, ns.id, input.key, now);
+    const current = await currentVersion(sql, ns.id, input.key, now);
     if (current === null)
       throw new AppError("not_found", "no such key (or it has expired)", { namespace: ns.name, key: input.key });
     throw new AppError("version_conflict", "the key's version does not match the precondition", {
@@ -43,7 +46,7 @@ export async function deleteKvEntry(
       currentVersion: current,
     });
   }
-  await writeAudit(tx, {
+  await writeAuditSql(sql, {
     workspaceId: input.workspaceId,
     actor: input.actor,
     action: "kv.delete",

@@ -1,6 +1,6 @@
 import "server-only";
 import { encodeCursor } from "@/lib/core/kv";
-import type { Tx } from "../db";
+import type { Sql } from "../pg";
 import { resolveNamespace } from "./resolve-namespace";
 
 export type KvListItem = {
@@ -14,28 +14,28 @@ export type KvListItem = {
 
 /** Live entries ordered by key (byte order), keyset-paginated by the last key. */
 export async function listKvEntries(
-  tx: Tx,
+  sql: Sql,
   input: { workspaceId: string; namespace: string; prefix: string; after: string | null; limit: number; now: Date },
 ): Promise<{ items: KvListItem[]; nextCursor: string | null }> {
-  const ns = await resolveNamespace(tx, input.workspaceId, input.namespace);
-  const rows = await tx.$queryRaw<
-    {
-      key: string;
-      version: number;
-      expires_at: Date | null;
-      updated_at: Date;
-      updated_by_name: string | null;
-      updated_by_type: string;
-    }[]
-  >`
-    SELECT key, version, expires_at, updated_at, updated_by_name, updated_by_type::text
-    FROM kv_entry
-    WHERE namespace_id = ${ns.id}
-      AND key >= ${input.prefix} AND starts_with(key, ${input.prefix})
-      AND (${input.after}::text IS NULL OR key > ${input.after}::text COLLATE "C")
-      AND (expires_at IS NULL OR expires_at > ${input.now})
-    ORDER BY key
-    LIMIT ${input.limit + 1}`;
+  const ns = await resolveNamespace(sql, input.workspaceId, input.namespace);
+  const rows = await sql.query<{
+    key: string;
+    version: number;
+    expires_at: Date | null;
+    updated_at: Date;
+    updated_by_name: string | null;
+    updated_by_type: string;
+  }>(
+    `SELECT key, version, expires_at, updated_at, updated_by_name, updated_by_type::text
+     FROM kv_entry
+     WHERE namespace_id = $1
+       AND key >= $2 AND starts_with(key, $2)
+       AND ($3::text IS NULL OR key > $3::text COLLATE "C")
+       AND (expires_at IS NULL OR expires_at > $4)
+     ORDER BY key
+     LIMIT $5`,
+    [ns.id, input.prefix, input.after, input.now, input.limit + 1],
+  );
   const page = rows.slice(0, input.limit);
   return {
     items: page.map((r) => ({

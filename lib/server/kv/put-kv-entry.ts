@@ -2,13 +2,35 @@ import "server-only";
 import { AppError } from "@/lib/core/errors";
 import { canonicalJson, sha256Hex } from "@/lib/core/idempotency";
 import { decideTtl, type Precondition } from "@/lib/core/kv";
-import { writeAudit, type Actor } from "../audit";
-import type { Tx } from "../db";
+import type { Actor } from "../audit";
+import { writeAuditSql } from "../audit-sql";
+import type { Sql } from "../pg";
 import { resolveNamespace } from "./resolve-namespace";
 
 export type PutResult = { namespace: string; key: string; version: number; expiresAt: Date | null; created: boolean };
 
 type Row = { version: number; expires_at: Date | null };
+
+// $1 namespace, $2 key, $3 now, $4 value, $5 expires at, $6–$8 actor, $9 reason; then $10 the version If-Match names.
+const UPDATE_IF_VERSION = `
+  UPDATE kv_entry SET value = $4::jsonb, version = version + 1, expires_at = $5, updated_at = $3,
+         updated_by_type = $6::actor_type, updated_by_id = $7, updated_by_name = $8, update_reason = $9
+  WHERE namespace_id = $1 AND key = $2 AND version = $10::int AND (expires_at IS NULL OR expires_at > $3)
+  RETURNING version, expires_at`;
+
+// Without If-None-Match ($11 false) an existing live entry is updated; with it, only an absent (or expired) one is written.
+const UPSERT = `
+  INSERT INTO kv_entry (namespace_id, key, workspace_id, value, version, expires_at, created_at, updated_at,
+                        updated_by_type, updated_by_id, updated_by_name, update_reason)
+  VALUES ($1, $2, $10, $4::jsonb, 1, $5, $3, $3, $6::actor_type, $7, $8, $9)
+  ON CONFLICT (namespace_id, key) DO UPDATE SET
+    value = EXCLUDED.value,
+    version = CASE WHEN kv_entry.expires_at IS NOT NULL AND kv_entry.expires_at <= $3 THEN 1 ELSE kv_entry.version + 1 END,
+    created_at = CASE WHEN kv_entry.expires_at IS NOT NULL AND kv_entry.expires_at <= $3 THEN $3 ELSE kv_entry.created_at END,
+    expires_at = EXCLUDED.expires_at, updated_at = EXCLUDED.updated_at, updated_by_type = EXCLUDED.updated_by_type,
+    updated_by_id = EXCLUDED.updated_by_id, updated_by_name = EXCLUDED.updated_by_name, update_reason = EXCLUDED.update_reason
+  WHERE NOT $11::boolean OR (kv_entry.expires_at IS NOT NULL AND kv_entry.expires_at <= $3)
+  RETURNING version, expires_at`;
 
 /**
  * One conditional statement per precondition, so concurrent writers are
@@ -17,7 +39,7 @@ type Row = { version: number; expires_at: Date | null };
  * again at version 1. The audit event commits with the write.
  */
 export async function putKvEntry(
-  tx: Tx,
+  sql: Sql,
   input: {
     workspaceId: string;
     namespace: string;
@@ -32,7 +54,7 @@ export async function putKvEntry(
     now: Date;
   },
 ): Promise<PutResult> {
-  const ns = await resolveNamespace(tx, input.workspaceId, input.namespace);
+  const ns = await resolveNamespace(sql, input.workspaceId, input.namespace);
   const ttl = decideTtl(input.ttlSeconds, ns);
   if (!ttl.ok)
     throw new AppError("ttl_exceeds_policy", ttl.message, { namespace: ns.name, maxTtlSeconds: ttl.maxTtlSeconds });
@@ -40,35 +62,15 @@ export async function putKvEntry(
   const value = JSON.stringify(input.value);
   const { now, actor } = input;
 
-  let rows: Row[];
-  if (input.precondition.kind === "match") {
-    rows = await tx.$queryRaw<Row[]>`
-      UPDATE kv_entry SET value = ${value}::jsonb, version = version + 1, expires_at = ${expiresAt}, updated_at = ${now},
-             updated_by_type = ${actor.type}::actor_type, updated_by_id = ${actor.id}, updated_by_name = ${actor.name}, update_reason = ${input.reason}
-      WHERE namespace_id = ${ns.id} AND key = ${input.key} AND version = ${input.precondition.version}
-        AND (expires_at IS NULL OR expires_at > ${now})
-      RETURNING version, expires_at`;
-  } else {
-    // Without If-None-Match an existing live entry is updated; with it, only an absent (or expired) one is written.
-    const onlyIfAbsent = input.precondition.kind === "absent";
-    rows = await tx.$queryRaw<Row[]>`
-      INSERT INTO kv_entry (namespace_id, key, workspace_id, value, version, expires_at, created_at, updated_at,
-                            updated_by_type, updated_by_id, updated_by_name, update_reason)
-      VALUES (${ns.id}, ${input.key}, ${input.workspaceId}, ${value}::jsonb, 1, ${expiresAt}, ${now}, ${now},
-              ${actor.type}::actor_type, ${actor.id}, ${actor.name}, ${input.reason})
-      ON CONFLICT (namespace_id, key) DO UPDATE SET
-        value = EXCLUDED.value,
-        version = CASE WHEN kv_entry.expires_at IS NOT NULL AND kv_entry.expires_at <= ${now} THEN 1 ELSE kv_entry.version + 1 END,
-        created_at = CASE WHEN kv_entry.expires_at IS NOT NULL AND kv_entry.expires_at <= ${now} THEN ${now} ELSE kv_entry.created_at END,
-        expires_at = EXCLUDED.expires_at, updated_at = EXCLUDED.updated_at, updated_by_type = EXCLUDED.updated_by_type,
-        updated_by_id = EXCLUDED.updated_by_id, updated_by_name = EXCLUDED.updated_by_name, update_reason = EXCLUDED.update_reason
-      WHERE NOT ${onlyIfAbsent} OR (kv_entry.expires_at IS NOT NULL AND kv_entry.expires_at <= ${now})
-      RETURNING version, expires_at`;
-  }
+  const values = [ns.id, input.key, now, value, expiresAt, actor.type, actor.id, actor.name, input.reason];
+  const rows =
+    input.precondition.kind === "match"
+      ? await sql.query<Row>(UPDATE_IF_VERSION, [...values, input.precondition.version])
+      : await sql.query<Row>(UPSERT, [...values, input.workspaceId, input.precondition.kind === "absent"]);
 
   const row = rows[0];
   if (!row) {
-    const current = await currentVersion(tx, ns.id, input.key, now);
+    const current = await currentVersion(sql, ns.id, input.key, now);
     throw new AppError(
       "version_conflict",
       input.precondition.kind === "absent"
@@ -78,7 +80,7 @@ export async function putKvEntry(
     );
   }
   const created = row.version === 1;
-  await writeAudit(tx, {
+  await writeAuditSql(sql, {
     workspaceId: input.workspaceId,
     actor,
     action: "kv.put",
@@ -100,10 +102,10 @@ export async function putKvEntry(
   return { namespace: ns.name, key: input.key, version: row.version, expiresAt: row.expires_at, created };
 }
 
-export async function currentVersion(tx: Tx, namespaceId: string, key: string, now: Date): Promise<number | null> {
-  const live = await tx.kvEntry.findFirst({
-    where: { namespaceId, key, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-    select: { version: true },
-  });
+export async function currentVersion(sql: Sql, namespaceId: string, key: string, now: Date): Promise<number | null> {
+  const [live] = await sql.query<{ version: number }>(
+    `SELECT version FROM kv_entry WHERE namespace_id = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > $3)`,
+    [namespaceId, key, now],
+  );
   return live?.version ?? null;
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { AppError } from "@/lib/core/errors";
-import type { Tx } from "../db";
+import type { Sql } from "../pg";
 
 export type NamespacePolicy = {
   id: string;
@@ -9,12 +9,13 @@ export type NamespacePolicy = {
   maxTtlSeconds: number | null;
 };
 
+const RESOLVE = `
+  SELECT id, name, default_ttl_seconds AS "defaultTtlSeconds", max_ttl_seconds AS "maxTtlSeconds"
+  FROM namespace WHERE workspace_id = $1 AND name = $2`;
+
 /** After the grant check: a namespace the workspace does not have is 404 (API.md). */
-export async function resolveNamespace(tx: Tx, workspaceId: string, name: string): Promise<NamespacePolicy> {
-  const namespace = await tx.namespace.findUnique({
-    where: { workspaceId_name: { workspaceId, name } },
-    select: { id: true, name: true, defaultTtlSeconds: true, maxTtlSeconds: true },
-  });
+export async function resolveNamespace(sql: Sql, workspaceId: string, name: string): Promise<NamespacePolicy> {
+  const [namespace] = await sql.query<NamespacePolicy>(RESOLVE, [workspaceId, name]);
   if (!namespace)
     throw new AppError("not_found", `namespace "${name}" does not exist in this workspace`, { namespace: name });
   return namespace;

@@ -5,6 +5,7 @@ import { writeAudit, type Actor } from "../audit";
 import type { Tx } from "../db";
 import { resolveNamespace } from "../kv/resolve-namespace";
 import { taskSelect, type TaskRow } from "./task-view";
+import { prismaSql } from "../pg";
 
 /** A new task of the caller's workflow class, `accepted`, with its first event (seq 1). */
 export async function createTask(
@@ -21,7 +22,7 @@ export async function createTask(
     now: Date;
   },
 ): Promise<TaskRow> {
-  const ns = await resolveNamespace(tx, input.workspaceId, input.namespace);
+  const ns = await resolveNamespace(prismaSql(tx), input.workspaceId, input.namespace);
   const id = newId("task");
   const task = await tx.task.create({
     data: {

@@ -7,6 +7,7 @@ import { writeAudit, type Actor } from "../audit";
 import type { Tx } from "../db";
 import { putKvEntry } from "../kv/put-kv-entry";
 import { checkpointKey, taskSelect, type TaskRow } from "./task-view";
+import { prismaSql } from "../pg";
 
 /** Operators' decisions are recorded as what happened: `redriven`, `resolved`, `cancelled`. */
 const RECORDED_AS: Partial<Record<TaskEventType, string>> = {
@@ -92,7 +93,7 @@ export async function recordTaskEvent(
       ? { type: "timeout", message: "no heartbeat within the class's heartbeat timeout" }
       : event.error;
   if (event.type === "step_completed" && event.checkpoint !== undefined) {
-    await putKvEntry(tx, {
+    await putKvEntry(prismaSql(tx), {
       workspaceId: input.workspaceId,
       namespace: task.namespace.name,
       key: checkpointKey(task.id),

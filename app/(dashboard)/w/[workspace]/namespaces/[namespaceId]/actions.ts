@@ -1,5 +1,6 @@
 "use server";
 
+import { prismaSql } from "@/lib/server/pg";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { workspaceAction } from "@/lib/server/action";
@@ -24,7 +25,7 @@ export const deleteEntryAction = workspaceAction(
     });
     if (!ns) throw new AppError("not_found", "No such namespace in this workspace.");
     const result = await getDb().$transaction((tx) =>
-      deleteKvEntry(tx, {
+      deleteKvEntry(prismaSql(tx), {
         workspaceId: ctx.workspace.id,
         namespace: ns.name,
         key: input.key,

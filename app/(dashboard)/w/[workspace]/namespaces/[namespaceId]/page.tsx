@@ -1,10 +1,10 @@
+import { poolSql } from "@/lib/server/pg";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { decodeCursor } from "@/lib/core/kv";
 import { formatSeconds } from "@/lib/format";
 import { requireRole } from "@/lib/server/auth/session";
-import { getDb } from "@/lib/server/db";
 import { getNamespaceById } from "@/lib/server/kv/browse";
 import { listKvEntries } from "@/lib/server/kv/list-kv-entries";
 import { Expiry } from "@/components/kv/expiry";
@@ -30,7 +30,7 @@ export default async function KeyBrowserPage({
   const namespace = await getNamespaceById(workspace.id, namespaceId);
   if (!namespace) notFound();
   const after = cursor ? decodeCursor(cursor) : null;
-  const page = await listKvEntries(getDb(), {
+  const page = await listKvEntries(poolSql(), {
     workspaceId: workspace.id,
     namespace: namespace.name,
     prefix: prefix.slice(0, 512),

@@ -4,5 +4,5 @@ import { deleteKvHandler, getKvHandler, putKvHandler } from "@/lib/server/agent-
 export const dynamic = "force-dynamic";
 
 export const GET = agentRoute({ action: "kv.read" }, getKvHandler);
-export const PUT = agentRoute({ action: "kv.put", mutating: true }, putKvHandler);
-export const DELETE = agentRoute({ action: "kv.delete", mutating: true }, deleteKvHandler);
+export const PUT = agentRoute({ action: "kv.put", mutating: true, plainSql: true }, putKvHandler);
+export const DELETE = agentRoute({ action: "kv.delete", mutating: true, plainSql: true }, deleteKvHandler);
