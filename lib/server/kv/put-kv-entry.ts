@@ -3,7 +3,7 @@ import { AppError } from "@/lib/core/errors";
 import { canonicalJson, sha256Hex } from "@/lib/core/idempotency";
 import { decideTtl, type Precondition } from "@/lib/core/kv";
 import type { Actor } from "../audit";
-import { writeAuditSql } from "../audit-sql";
+import { auditInsertSelect, auditParams } from "../audit-sql";
 import type { Sql } from "../pg";
 import { resolveNamespace } from "./resolve-namespace";
 
@@ -18,7 +18,7 @@ const UPDATE_IF_VERSION = `
   WHERE namespace_id = $1 AND key = $2 AND version = $10::int AND (expires_at IS NULL OR expires_at > $3)
   RETURNING version, expires_at`;
 
-// Without If-None-Match ($11 false) an existing live entry is updated; with it, only an absent (or expired) one is written.
+// Then $10 the workspace, $11 If-None-Match: without it an existing live entry is updated; with it, only an absent (or expired) one is written.
 const UPSERT = `
   INSERT INTO kv_entry (namespace_id, key, workspace_id, value, version, expires_at, created_at, updated_at,
                         updated_by_type, updated_by_id, updated_by_name, update_reason)
@@ -32,11 +32,20 @@ const UPSERT = `
   WHERE NOT $11::boolean OR (kv_entry.expires_at IS NOT NULL AND kv_entry.expires_at <= $3)
   RETURNING version, expires_at`;
 
+// The write and its audit event in one statement: the event records the versions the write produced.
+const WRITTEN = `jsonb_build_object(
+  'versionBefore', CASE WHEN w.version = 1 THEN NULL ELSE w.version - 1 END, 'versionAfter', w.version,
+  'expiresAt', to_char(w.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+const audited = (write: string, auditFrom: number) =>
+  `WITH w AS (${write}), a AS (${auditInsertSelect(auditFrom, "w", WRITTEN)}) SELECT version, expires_at FROM w`;
+const UPDATE_IF_VERSION_AUDITED = audited(UPDATE_IF_VERSION, 11);
+const UPSERT_AUDITED = audited(UPSERT, 12);
+
 /**
  * One conditional statement per precondition, so concurrent writers are
  * decided by PostgreSQL's row lock: of 50 writers with the same If-Match,
  * exactly one matches. An expired entry counts as absent: writing it starts
- * again at version 1. The audit event commits with the write.
+ * again at version 1. The audit event is written by the same statement.
  */
 export async function putKvEntry(
   sql: Sql,
@@ -62,11 +71,32 @@ export async function putKvEntry(
   const value = JSON.stringify(input.value);
   const { now, actor } = input;
 
+  const audit = auditParams({
+    workspaceId: input.workspaceId,
+    actor,
+    action: "kv.put",
+    namespace: ns.name,
+    target: input.key,
+    reason: input.reason,
+    correlationId: input.correlationId,
+    requestId: input.requestId,
+    // A hash of the value identifies it without storing it (versions and expiry are added by the statement).
+    details: {
+      valueSha256: sha256Hex(canonicalJson(input.value)),
+      valueBytes: Buffer.byteLength(value),
+      precondition: input.precondition,
+    },
+  });
   const values = [ns.id, input.key, now, value, expiresAt, actor.type, actor.id, actor.name, input.reason];
   const rows =
     input.precondition.kind === "match"
-      ? await sql.query<Row>(UPDATE_IF_VERSION, [...values, input.precondition.version])
-      : await sql.query<Row>(UPSERT, [...values, input.workspaceId, input.precondition.kind === "absent"]);
+      ? await sql.query<Row>(UPDATE_IF_VERSION_AUDITED, [...values, input.precondition.version, ...audit])
+      : await sql.query<Row>(UPSERT_AUDITED, [
+          ...values,
+          input.workspaceId,
+          input.precondition.kind === "absent",
+          ...audit,
+        ]);
 
   const row = rows[0];
   if (!row) {
@@ -80,25 +110,6 @@ export async function putKvEntry(
     );
   }
   const created = row.version === 1;
-  await writeAuditSql(sql, {
-    workspaceId: input.workspaceId,
-    actor,
-    action: "kv.put",
-    namespace: ns.name,
-    target: input.key,
-    reason: input.reason,
-    correlationId: input.correlationId,
-    requestId: input.requestId,
-    // A hash of the value identifies it without storing it.
-    details: {
-      versionBefore: created ? null : row.version - 1,
-      versionAfter: row.version,
-      valueSha256: sha256Hex(canonicalJson(input.value)),
-      valueBytes: Buffer.byteLength(value),
-      expiresAt: row.expires_at,
-      precondition: input.precondition,
-    },
-  });
   return { namespace: ns.name, key: input.key, version: row.version, expiresAt: row.expires_at, created };
 }
 

@@ -16,7 +16,10 @@ const RESOLVE = `
 /** After the grant check: a namespace the workspace does not have is 404 (API.md). */
 export async function resolveNamespace(sql: Sql, workspaceId: string, name: string): Promise<NamespacePolicy> {
   const [namespace] = await sql.query<NamespacePolicy>(RESOLVE, [workspaceId, name]);
-  if (!namespace)
-    throw new AppError("not_found", `namespace "${name}" does not exist in this workspace`, { namespace: name });
+  if (!namespace) throw namespaceNotFound(name);
   return namespace;
+}
+
+export function namespaceNotFound(name: string): AppError {
+  return new AppError("not_found", `namespace "${name}" does not exist in this workspace`, { namespace: name });
 }
