@@ -31,6 +31,10 @@ const CONNECTIONS = 32;
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const EMPTY: Load = { requests: 0, rps: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, statuses: {} };
 
+// `npm run bench -- --only audit`: only the audit module (scripts/bench-audit.ts), on a database of its own.
+if (process.argv.slice(2).join(" ") === "--only audit")
+  process.exit(await (await import("./bench-audit")).runAuditBenchAlone());
+
 const db = await createFreshDatabase("bench");
 process.env.DATABASE_URL = db.url;
 process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
@@ -231,6 +235,7 @@ try {
     ),
   );
   log("wrote bench/results.json");
+  if (!ONLY) await (await import("./bench-audit")).benchAudit(); // audit search and export at 1M events
 } catch (error) {
   console.error(`[bench] ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
