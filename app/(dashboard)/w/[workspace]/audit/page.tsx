@@ -67,20 +67,18 @@ export default async function AuditPage({
         description="Every change and every refusal, by people, agents, the CLI and the system — append-only and sealed in a hash chain per workspace."
         actions={
           <div className="flex flex-wrap items-start gap-2">
-            {can(role, "audit.export") ? (
-              <>
-                <a href={exportHref("ndjson")} download>
-                  <Button variant="secondary" tabIndex={-1}>
-                    Export NDJSON
-                  </Button>
-                </a>
-                <a href={exportHref("csv")} download>
-                  <Button variant="secondary" tabIndex={-1}>
-                    Export CSV
-                  </Button>
-                </a>
-              </>
-            ) : null}
+            {can(role, "audit.export")
+              ? (["ndjson", "csv"] as const).map((fmt) => (
+                  <a
+                    key={fmt}
+                    href={exportHref(fmt)}
+                    download
+                    className="inline-flex h-10 items-center rounded-md border border-zinc-300 bg-white px-4 text-sm font-medium text-zinc-900 hover:bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 dark:hover:bg-zinc-800"
+                  >
+                    Export {fmt.toUpperCase()}
+                  </a>
+                ))
+              : null}
             <VerifyButton workspace={workspace.slug} action={verifyAuditChainAction} />
           </div>
         }
