@@ -103,3 +103,39 @@ describe("admin CLI: audit", () => {
     expect(lines.length).toBe(await getDb().auditEvent.count({ where: { workspaceId: workspace.id } }));
   });
 });
+
+describe("offline verification of an export", () => {
+  it("passes on an untouched export and names an edited line", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const workspace = await seeded();
+    const { sealPendingEvents } = await import("./seal-events");
+    await sealPendingEvents({ wait: true });
+    const exported = await runAdminCli(["audit", "export", "--workspace", workspace.slug]);
+    const dir = mkdtempSync(path.join(tmpdir(), "audit-export-"));
+    const file = path.join(dir, "export.ndjson");
+    writeFileSync(file, exported.stdout);
+    const verify = (f: string) =>
+      spawnSync(process.execPath, ["scripts/verify-audit-export.mjs", f], { encoding: "utf8" });
+    const ok = verify(file);
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true });
+    expect(JSON.parse(ok.stdout).events).toBeGreaterThanOrEqual(4);
+
+    const lines = exported.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as ExportRow);
+    const victim = lines.find((l) => l.reason === "with, comma" && l.chainSeq !== null)!;
+    const forged = lines.map((l) => (l.id === victim.id ? { ...l, reason: "with, a forged comma" } : l));
+    const forgedFile = path.join(dir, "forged.ndjson");
+    writeFileSync(forgedFile, forged.map((l) => JSON.stringify(l)).join("\n"));
+    const bad = verify(forgedFile);
+    expect(bad.status).toBe(1);
+    expect(JSON.parse(bad.stdout)).toEqual({
+      ok: false,
+      firstBadEvent: { id: victim.id, seq: victim.chainSeq, problem: "hash_mismatch" },
+    });
+  });
+});
