@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildIfNeeded } from "./lib/build";
@@ -84,6 +84,38 @@ async function startServer(port: number): Promise<void> {
   throw new Error(`server on ${port} did not start`);
 }
 
+/**
+ * CPU time (app process, PostgreSQL processes) in clock ticks, from /proc: CPU
+ * per request is steadier than throughput on a shared machine, and shows which
+ * side a case spends its time on.
+ */
+type Ticks = { app: number; db: number };
+type CpuPerRequest = { appMs: number; dbMs: number } | null;
+function cpuTicks(appPid: number): Ticks | null {
+  try {
+    const ticks = (pid: string) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return Number(fields[11]) + Number(fields[12]); // utime + stime
+    };
+    let db = 0;
+    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") db += ticks(pid);
+      } catch {
+        // gone
+      }
+    }
+    return { app: ticks(String(appPid)), db };
+  } catch {
+    return null; // not Linux
+  }
+}
+function cpuPerRequest(before: Ticks | null, after: Ticks | null, requests: number): CpuPerRequest {
+  if (!before || !after || requests === 0) return null;
+  const ms = (t: number) => Math.round(((t * 10) / requests) * 1000) / 1000; // 100 ticks per second
+  return { appMs: ms(after.app - before.app), dbMs: ms(after.db - before.db) };
+}
+
 function load(job: Record<string, unknown>): Promise<Load> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -158,11 +190,13 @@ try {
   await load({ url: base, connections: 8, duration: 3, method: "PUT", keys: spread, namespace: "bench.data" });
   await load({ url: `${base}/api/v1/policy`, connections: 8, duration: 2, method: "GET", keys: [single] });
 
-  const cases: { name: string; result: Load }[] = [];
+  const cases: { name: string; result: Load; cpu: CpuPerRequest }[] = [];
   const run = async (name: string, job: Record<string, unknown>) => {
     if (ONLY && !ONLY.includes(name.slice(0, 1))) return;
     log(`case: ${name} (${CONNECTIONS} connections, ${DURATION} s)`);
-    cases.push({ name, result: await load({ connections: CONNECTIONS, duration: DURATION, ...job }) });
+    const before = cpuTicks(servers[0]!.pid!);
+    const result = await load({ connections: CONNECTIONS, duration: DURATION, ...job });
+    cases.push({ name, result, cpu: cpuPerRequest(before, cpuTicks(servers[0]!.pid!), result.requests) });
   };
   await run("1 baseline GET /api/ping", { url: `${base}/api/ping`, method: "GET", keys: ["none"] });
   await run("2 GET /api/v1/policy", { url: `${base}/api/v1/policy`, method: "GET", keys: [single] });
@@ -170,7 +204,8 @@ try {
   await run("4 guarded PUT, 8 workspaces", { url: base, method: "PUT", keys: spread, namespace: "bench.data" });
 
   const skipExact = ONLY && !ONLY.includes("5");
-  if (!skipExact) log(`case: 5 exactness — a second server on :${portB}, limit 2,000, 3,200 writes from 64 connections`);
+  if (!skipExact)
+    log(`case: 5 exactness — a second server on :${portB}, limit 2,000, 3,200 writes from 64 connections`);
   if (!skipExact) await startServer(portB);
   const halves = await Promise.all(
     (skipExact ? [] : [portA, portB]).map((port) =>
@@ -200,7 +235,12 @@ try {
 
   console.log("");
   console.log(`cores: ${os.cpus().length}, connections: ${CONNECTIONS}, duration: ${DURATION} s per case`);
-  console.log("case".padEnd(34), "req/s".padStart(8), "p50 ms".padStart(8), "p99 ms".padStart(8), "errors".padStart(8));
+  console.log(
+    "case".padEnd(34),
+    ...["req/s", "p50 ms", "p99 ms", "errors", "app CPU ms/req", "db CPU ms/req"].map((h, i) =>
+      h.padStart(i < 4 ? 8 : 15),
+    ),
+  );
   for (const c of cases) {
     console.log(
       c.name.padEnd(34),
@@ -208,6 +248,8 @@ try {
       String(c.result.p50).padStart(8),
       String(c.result.p99).padStart(8),
       String(c.result.errors).padStart(8),
+      String(c.cpu?.appMs ?? "–").padStart(15),
+      String(c.cpu?.dbMs ?? "–").padStart(15),
     );
   }
   console.log("");

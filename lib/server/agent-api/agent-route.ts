@@ -6,11 +6,13 @@ import { checkCredential } from "@/lib/core/credential-policy";
 import { hashKey, parseBearer } from "@/lib/core/keys";
 import type { AuditOutcome } from "@/lib/generated/prisma/client";
 import { writeAudit, type Actor } from "../audit";
-import { requestFingerprint } from "@/lib/core/idempotency";
+import { IDEMPOTENCY_RETENTION_SECONDS, requestFingerprint } from "@/lib/core/idempotency";
 import { getDb, type Tx } from "../db";
-import { logger } from "../logger";
+import { requestLogger } from "../logger";
+import { observeAgentRequest } from "../metrics";
 import { loadPrincipal, touchLastUsed, type AgentPrincipal } from "./authenticate";
 import { poolSql, pgTransaction, prismaSql, type Sql } from "../pg";
+import type { Idempotency } from "../kv/put-kv-entry";
 import { AGENT_TX_OPTIONS, runIdempotent, type Transaction } from "./idempotency";
 import { chargeCall, readUsage, type Charge, type Usage } from "./usage";
 
@@ -29,13 +31,18 @@ export type AgentContext = {
   reason: string | null;
   priority: "low" | "normal";
   idempotencyKey: string | null;
+  /** A mutating call's Idempotency-Key with the request's fingerprint and the record's expiry. */
+  idempotency: Idempotency | null;
   usage: Usage;
   now: Date;
   /** Throws 403 forbidden_namespace (audited by the wrapper) unless a grant allows it. */
   requireGrant: (namespace: string, operation: Operation) => void;
 };
 
-export type AgentResult = { status?: number; body: unknown; headers?: Record<string, string> };
+/** `rawBody`: JSON text already rendered (the hot path's stored response), sent as is. */
+export type AgentResult = { status?: number; headers?: Record<string, string> } & (
+  { body: unknown; rawBody?: undefined } | { rawBody: string; body?: undefined }
+);
 
 type Options = {
   /** Audit action for refusals of this route, e.g. `policy.read`, `kv.write`. */
@@ -50,6 +57,12 @@ type Options = {
    * needs no savepoint.
    */
   plainSql?: boolean;
+  /**
+   * Tried first, on autocommit `ctx.sql`: the whole call in one statement
+   * (claim, write, audit, stored response). A result is the answer; null —
+   * it wrote nothing (a replay, a refusal) — falls through to the handler.
+   */
+  attempt?: (ctx: AgentContext) => Promise<AgentResult | null>;
 };
 
 /** Bodies above this are refused before parsing (values themselves are limited to 256 KiB). */
@@ -69,7 +82,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
   handler: (ctx: AgentContext, params: P) => Promise<AgentResult>,
 ) {
   const counted = options.counted ?? true;
-  return async function route(request: Request, routeParams: RouteParams): Promise<Response> {
+  const handle = async (request: Request, routeParams: RouteParams): Promise<Response> => {
     const now = new Date();
     const requestId = newId("req");
     let correlationId = newId("corr");
@@ -100,6 +113,15 @@ export function agentRoute<P extends Record<string, string | string[]>>(
 
       const p = principal;
       const bodyText = options.mutating ? await readBodyText(request, MAX_BODY_BYTES) : "";
+      const idempotency =
+        options.mutating && headers.idempotencyKey
+          ? {
+              identityId: p.identity.id,
+              key: headers.idempotencyKey,
+              fingerprint: fingerprintOf(request, bodyText),
+              expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000),
+            }
+          : null;
       const ctx: AgentContext = {
         request,
         tx: getDb(),
@@ -112,6 +134,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
         reason,
         priority: headers.priority,
         idempotencyKey: headers.idempotencyKey,
+        idempotency,
         usage,
         now,
         requireGrant: (namespace, operation) => {
@@ -128,9 +151,10 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       const params = (await routeParams.params) as P;
       const headersOut = standardHeaders(requestId, correlationId, usage);
 
-      if (!options.mutating) {
-        const result = await handler(ctx, params);
-        return json(result.status ?? 200, result.body, { ...headersOut, ...result.headers });
+      if (!options.mutating) return respond(await handler(ctx, params), headersOut);
+      if (options.attempt) {
+        const result = await options.attempt(ctx);
+        if (result) return respond(result, headersOut);
       }
       const transaction: Transaction<AgentContext> = options.plainSql
         ? (fn) => pgTransaction((sql) => fn({ ...ctx, sql }, sql))
@@ -139,22 +163,12 @@ export function agentRoute<P extends Record<string, string | string[]>>(
               const sql = prismaSql(tx);
               return fn({ ...ctx, tx, sql }, sql);
             }, AGENT_TX_OPTIONS);
-      if (!headers.idempotencyKey) {
-        const result = await transaction((c) => handler(c, params));
-        return json(result.status ?? 200, result.body, { ...headersOut, ...result.headers });
-      }
+      if (!idempotency) return respond(await transaction((c) => handler(c, params)), headersOut);
 
-      const url = new URL(request.url);
       const outcome = await runIdempotent({
         identityId: p.identity.id,
-        key: headers.idempotencyKey,
-        fingerprint: requestFingerprint({
-          method: request.method,
-          path: url.pathname + url.search,
-          body: bodyText,
-          ifMatch: request.headers.get("if-match"),
-          ifNoneMatch: request.headers.get("if-none-match"),
-        }),
+        key: idempotency.key,
+        fingerprint: idempotency.fingerprint,
         now,
         transaction,
         refusesBeforeWriting: Boolean(options.plainSql),
@@ -163,7 +177,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
           "result" in o
             ? {
                 status: o.result.status ?? 200,
-                body: JSON.stringify(o.result.body),
+                body: resultText(o.result),
                 headers: { "X-Request-Id": requestId, ...o.result.headers },
               }
             : {
@@ -182,10 +196,11 @@ export function agentRoute<P extends Record<string, string | string[]>>(
           "Idempotent-Replayed": "true",
         });
       }
-      return json(outcome.result.status ?? 200, outcome.result.body, { ...headersOut, ...outcome.result.headers });
+      return respond(outcome.result, headersOut);
     } catch (error) {
       const appError = isAppError(error) ? error : null;
-      if (!appError) logger.error({ err: error, requestId, path: new URL(request.url).pathname }, "agent route failed");
+      const log = requestLogger(requestId, correlationId);
+      if (!appError) log.error({ err: error, path: new URL(request.url).pathname }, "agent route failed");
       const failure = appError ?? new AppError("internal", "internal error");
       // Refused calls do not count: give back what this call was charged.
       await charge?.refund();
@@ -201,9 +216,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
           reason,
           error: failure,
           outcome,
-        }).catch((auditError: unknown) =>
-          logger.error({ err: auditError, requestId }, "could not audit a refused agent call"),
-        );
+        }).catch((auditError: unknown) => log.error({ err: auditError }, "could not audit a refused agent call"));
       }
       const headers = principal
         ? standardHeaders(requestId, correlationId, usage)
@@ -218,6 +231,17 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       }
       return errorResponse(failure, requestId, headers);
     }
+  };
+  return async function route(request: Request, routeParams: RouteParams): Promise<Response> {
+    const started = performance.now();
+    const response = await handle(request, routeParams);
+    observeAgentRequest({
+      route: new URL(request.url).pathname,
+      method: request.method,
+      status: response.status,
+      durationMs: performance.now() - started,
+    });
+    return response;
   };
 }
 
@@ -339,6 +363,25 @@ async function auditRefusal(input: {
       method: input.request.method,
       credential: principal ? { id: principal.credential.id, prefix: principal.credential.prefix } : null,
     },
+  });
+}
+
+function resultText(result: AgentResult): string {
+  return result.rawBody ?? JSON.stringify(result.body);
+}
+
+function respond(result: AgentResult, headers: Record<string, string>): Response {
+  return rawJson(result.status ?? 200, resultText(result), { ...headers, ...result.headers });
+}
+
+function fingerprintOf(request: Request, body: string): string {
+  const url = new URL(request.url);
+  return requestFingerprint({
+    method: request.method,
+    path: url.pathname + url.search,
+    body,
+    ifMatch: request.headers.get("if-match"),
+    ifNoneMatch: request.headers.get("if-none-match"),
   });
 }
 

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { deleteKvEntry } from "../kv/delete-kv-entry";
 import { getKvEntry } from "../kv/get-kv-entry";
 import { listKvEntries } from "../kv/list-kv-entries";
-import { putKvEntry } from "../kv/put-kv-entry";
+import { putKvEntry, putKvEntryOnce } from "../kv/put-kv-entry";
 import type { AgentContext, AgentResult } from "./agent-route";
 
 const PREFIX = "/api/v1/kv/";
@@ -78,7 +78,7 @@ export async function getKvHandler(ctx: AgentContext): Promise<AgentResult> {
   };
 }
 
-export async function putKvHandler(ctx: AgentContext): Promise<AgentResult> {
+function putInput(ctx: AgentContext) {
   const { namespace, key } = kvPath(ctx.request, true);
   ctx.requireGrant(namespace, "write");
   const precondition = preconditions(ctx.request);
@@ -106,8 +106,7 @@ export async function putKvHandler(ctx: AgentContext): Promise<AgentResult> {
     throw new AppError("validation_failed", valueCheck.message, {
       issues: [{ path: ["value"], message: valueCheck.message }],
     });
-
-  const result = await putKvEntry(ctx.sql, {
+  return {
     workspaceId: ctx.principal.workspace.id,
     namespace,
     key,
@@ -119,7 +118,11 @@ export async function putKvHandler(ctx: AgentContext): Promise<AgentResult> {
     correlationId: ctx.correlationId,
     requestId: ctx.requestId,
     now: ctx.now,
-  });
+  };
+}
+
+export async function putKvHandler(ctx: AgentContext): Promise<AgentResult> {
+  const result = await putKvEntry(ctx.sql, putInput(ctx));
   return {
     status: result.created ? 201 : 200,
     body: {
@@ -130,6 +133,22 @@ export async function putKvHandler(ctx: AgentContext): Promise<AgentResult> {
     },
     headers: entryHeaders(result.version),
   };
+}
+
+/**
+ * The PUT as one statement (claim, write, audit, stored response); null when
+ * it wrote nothing — a replay or a refusal, which the general path answers.
+ */
+export async function putKvAttempt(ctx: AgentContext): Promise<AgentResult | null> {
+  let input: ReturnType<typeof putInput>;
+  try {
+    input = putInput(ctx);
+  } catch {
+    return null; // a malformed request: the general path refuses it (and stores the refusal under its key)
+  }
+  const outcome = await putKvEntryOnce(ctx.sql, input, ctx.idempotency);
+  if (!outcome.written) return null;
+  return { status: outcome.version === 1 ? 201 : 200, rawBody: outcome.body, headers: entryHeaders(outcome.version) };
 }
 
 export async function deleteKvHandler(ctx: AgentContext): Promise<AgentResult> {
