@@ -24,6 +24,8 @@ export function checkKey(key: string): Check {
     return { ok: false, message: `keys are 1–${MAX_KEY_BYTES} bytes of UTF-8 (got ${bytes})` };
   if (key.includes("\u0000")) return { ok: false, message: "keys may not contain NUL" };
   if (LONE_SURROGATE.test(key)) return { ok: false, message: "keys must be valid UTF-8" };
+  // URLs treat "." and ".." (even percent-encoded) as dot segments: such a key could never be read back.
+  if (key === "." || key === "..") return { ok: false, message: 'keys may not be "." or ".."' };
   return { ok: true };
 }
 

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { checkKey, decideTtl, decodeCursor, encodeCursor, MAX_KEY_BYTES } from "./kv";
+
+describe("checkKey", () => {
+  it("accepts any UTF-8 of 1–512 bytes, including '/' and dots inside a key", () => {
+    for (const key of ["a", "runs/2026-11-25", "é".repeat(256), "...", ".hidden", "a..b"]) {
+      expect(checkKey(key)).toEqual({ ok: true });
+    }
+  });
+
+  it("refuses empty, oversized, NUL, lone surrogates, and the dot segments URLs cannot carry", () => {
+    for (const key of ["", "x".repeat(MAX_KEY_BYTES + 1), "a\u0000b", "\ud800", ".", ".."]) {
+      expect(checkKey(key).ok).toBe(false);
+    }
+  });
+});
+
+describe("decideTtl", () => {
+  it("applies the namespace default and refuses above its maximum", () => {
+    expect(decideTtl(undefined, { defaultTtlSeconds: 60, maxTtlSeconds: 100 })).toEqual({ ok: true, ttlSeconds: 60 });
+    expect(decideTtl(100, { defaultTtlSeconds: 60, maxTtlSeconds: 100 })).toEqual({ ok: true, ttlSeconds: 100 });
+    expect(decideTtl(101, { defaultTtlSeconds: null, maxTtlSeconds: 100 })).toMatchObject({ ok: false });
+    expect(decideTtl(undefined, { defaultTtlSeconds: null, maxTtlSeconds: null })).toEqual({
+      ok: true,
+      ttlSeconds: null,
+    });
+  });
+});
+
+describe("cursors", () => {
+  it("round-trip a key and refuse what the API did not issue", () => {
+    expect(decodeCursor(encodeCursor("runs/é"))).toBe("runs/é");
+    expect(decodeCursor("not a cursor!")).toBeNull();
+  });
+});
