@@ -6,7 +6,7 @@
  * single row serializes all of a workspace's traffic.
  */
 export const WORKSPACE_SLOTS = 16;
-export const CREDENTIAL_SLOTS = 4;
+export const CREDENTIAL_SLOTS = 16;
 /** Unlimited budgets are still counted (for history), against caps that are never reached. */
 export const UNLIMITED = 2_000_000_000;
 

@@ -68,12 +68,16 @@ export async function usageOf(scopeId: string, day: string): Promise<number> {
   return Number(rows[0]?.used ?? 0);
 }
 
-/** A new limit applies to the rest of today at once: today's caps are laid out again. */
+/**
+ * A new limit applies to the rest of today at once: today's caps are laid out
+ * again (slots missing — none used yet today, or a change in the slot count —
+ * are added).
+ */
 export async function resizeToday(scopeId: string, day: string, caps: number[]): Promise<void> {
   await poolSql().query(
-    `UPDATE usage_slot u SET cap = s.cap
-     FROM unnest($3::int[]) WITH ORDINALITY AS s(cap, slot)
-     WHERE u.scope_id = $1 AND u.day = $2::date AND u.slot = s.slot - 1`,
+    `INSERT INTO usage_slot (scope_id, day, slot, cap)
+     SELECT $1, $2::date, s.slot - 1, s.cap FROM unnest($3::int[]) WITH ORDINALITY AS s(cap, slot)
+     ON CONFLICT (scope_id, day, slot) DO UPDATE SET cap = EXCLUDED.cap`,
     [scopeId, day, caps],
   );
 }
