@@ -13,6 +13,7 @@ import { getDb } from "../db";
 import { createIdentity } from "../identities/create-identity";
 import { createUser } from "../users/create-user";
 import { verifySignIn } from "../auth/verify-sign-in";
+import { MAX_DELIVERY_ATTEMPTS } from "@/lib/core/webhooks";
 
 /**
  * Auditability, enforced: this test finds every server action ("use server"
@@ -189,7 +190,12 @@ const ACTION_CASES: Record<string, { form: (w: World) => Promise<Record<string, 
     form: async (w) => ({ workspace: w.slug, credentialId: await w.newCredential(), reason: note }),
   },
   "app/(dashboard)/w/[workspace]/identities/actions.ts#rotateCredentialAction": {
-    form: async (w) => ({ workspace: w.slug, credentialId: await w.newCredential(), overlapSeconds: "60", reason: note }),
+    form: async (w) => ({
+      workspace: w.slug,
+      credentialId: await w.newCredential(),
+      overlapSeconds: "60",
+      reason: note,
+    }),
   },
   "app/(dashboard)/w/[workspace]/namespaces/actions.ts#createNamespaceAction": {
     form: async (w) => ({ workspace: w.slug, name: `cov.${unique("ns").replace("-", "_")}` }),
@@ -222,12 +228,22 @@ const ACTION_CASES: Record<string, { form: (w: World) => Promise<Record<string, 
     form: async (w) => ({ workspace: w.slug, classId: w.workflowClass.id, ...policy, maxAttempts: "4", reason: note }),
   },
   "app/(dashboard)/w/[workspace]/workflows/actions.ts#setNotificationsAction": {
-    form: async (w) => ({
-      workspace: w.slug,
-      classId: w.workflowClass.id,
-      webhookUrl: "http://127.0.0.1:9/hook",
-      reason: note,
-    }),
+    // A class of its own: the shared class's escalations must not queue deliveries that other test files' jobs would pick up.
+    form: async (w) => {
+      const { createWorkflowClass } = await import("../workflow-classes/create-workflow-class");
+      const wc = await createWorkflowClass({
+        workspaceId: w.workspace.id,
+        actor: testActor,
+        name: unique("notified"),
+        maxAttempts: 3,
+        initialIntervalMs: 1000,
+        backoffCoefficient: 2,
+        maxIntervalMs: 60000,
+        nonRetryableErrors: [],
+        heartbeatTimeoutSeconds: 300,
+      });
+      return { workspace: w.slug, classId: wc.id, webhookUrl: "http://127.0.0.1:9/hook", reason: note };
+    },
   },
 };
 
@@ -503,7 +519,14 @@ describe("every admin CLI command that changes something writes its audit event"
     "key create": async (w) => ["key", "create", "--workspace", w.slug, "--identity", w.identity.name],
     "key rotate": async (w) => ["key", "rotate", "--id", await w.newCredential()],
     "key revoke": async (w) => ["key", "revoke", "--id", await w.newCredential()],
-    "escalation acknowledge": async (w) => ["escalation", "acknowledge", "--id", await w.newEscalation(), "--note", note],
+    "escalation acknowledge": async (w) => [
+      "escalation",
+      "acknowledge",
+      "--id",
+      await w.newEscalation(),
+      "--note",
+      note,
+    ],
     "escalation redrive": async (w) => ["escalation", "redrive", "--id", await w.newEscalation(), "--note", note],
     "escalation resolve": async (w) => [
       "escalation",
@@ -579,13 +602,17 @@ describe("every background job that changes something writes its audit event", (
     "lib/server/jobs/deliver-webhooks.ts#deliverDueWebhooks": async (w) => {
       const { deliverDueWebhooks } = await import("../jobs/deliver-webhooks");
       const escalationId = await w.newEscalation();
+      // On its last attempt, so that it ends here (failed) instead of lingering for other test files' job runs.
       await getDb().webhookDelivery.create({
-        data: { escalationId, tier: 1, url: "http://127.0.0.1:9/refused", nextAttemptAt: new Date(0) },
+        data: {
+          escalationId,
+          tier: 1,
+          url: "http://127.0.0.1:9/refused",
+          nextAttemptAt: new Date(),
+          attempts: MAX_DELIVERY_ATTEMPTS - 1,
+        },
       });
-      await until(
-        () => deliverDueWebhooks(),
-        audited(w.workspace.id, "escalation.notification_retry_scheduled", escalationId),
-      );
+      await until(() => deliverDueWebhooks(), audited(w.workspace.id, "escalation.notification_failed", escalationId));
     },
     "lib/server/jobs/deliver-webhooks.ts#notifyOverdueEscalations": async (w) => {
       const { notifyOverdueEscalations } = await import("../jobs/deliver-webhooks");
