@@ -7,7 +7,8 @@ describe("role permissions", () => {
     "workspace.configure": ["admin"],
     "members.manage": ["admin"],
     "escalations.work": ["admin", "operator"],
-    "audit.read": ["admin", "auditor"],
+    "audit.read": ["admin", "operator", "auditor", "viewer"],
+    "audit.verify": ["admin", "auditor"],
     "audit.export": ["admin", "auditor"],
   };
 
@@ -23,9 +24,9 @@ describe("role permissions", () => {
     });
   }
 
-  it("viewers change nothing: read is their only permission", () => {
+  it("viewers change nothing: reading (the workspace and its audit trail) is all they may do", () => {
     const permissions = Object.keys(table) as Permission[];
-    expect(permissions.filter((p) => can("viewer", p))).toEqual(["workspace.read"]);
+    expect(permissions.filter((p) => can("viewer", p))).toEqual(["workspace.read", "audit.read"]);
   });
 });
 

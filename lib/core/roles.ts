@@ -7,13 +7,32 @@ export const ROLES = ["admin", "operator", "auditor", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
 
 export type Permission =
-  "workspace.read" | "workspace.configure" | "members.manage" | "escalations.work" | "audit.read" | "audit.export";
+  | "workspace.read"
+  | "workspace.configure"
+  | "members.manage"
+  | "escalations.work"
+  | "audit.read"
+  | "audit.verify"
+  | "audit.export";
 
+/**
+ * The audit trail: everyone in the workspace may search and read it (viewers
+ * "read everything"); verifying its integrity and exporting it are the
+ * auditor's (and the admin's) job.
+ */
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ["workspace.read", "workspace.configure", "members.manage", "escalations.work", "audit.read", "audit.export"],
-  operator: ["workspace.read", "escalations.work"],
-  auditor: ["workspace.read", "audit.read", "audit.export"],
-  viewer: ["workspace.read"],
+  admin: [
+    "workspace.read",
+    "workspace.configure",
+    "members.manage",
+    "escalations.work",
+    "audit.read",
+    "audit.verify",
+    "audit.export",
+  ],
+  operator: ["workspace.read", "escalations.work", "audit.read"],
+  auditor: ["workspace.read", "audit.read", "audit.verify", "audit.export"],
+  viewer: ["workspace.read", "audit.read"],
 };
 
 export function can(role: Role, permission: Permission): boolean {

@@ -10,6 +10,7 @@ vi.mock("@/lib/server/auth/config", () => import("@/tests/session-mock"));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 
 const { GET } = await import("@/app/(dashboard)/w/[workspace]/audit/export/route");
+const { verifyAuditChainAction } = await import("@/app/(dashboard)/w/[workspace]/audit/actions");
 
 function download(slug: string, query: string) {
   return GET(new Request(`http://localhost/w/${slug}/audit/export?${query}`), {
@@ -63,6 +64,30 @@ describe("the dashboard's export route checks the role on the server", () => {
       ["denied", members.operator!.id],
     ]);
     expect(await auditEvents({ workspaceId: workspace.id, action: "audit.exported" })).toEqual([]);
+  });
+
+  it("lets auditors and admins verify the chain, and refuses (and audits) a viewer's or an operator's attempt", async () => {
+    const { workspace, members } = await seedWorkspace(["admin", "auditor", "viewer", "operator"]);
+    const verify = () => {
+      const data = new FormData();
+      data.set("workspace", workspace.slug);
+      return verifyAuditChainAction(undefined, data);
+    };
+    for (const role of ["viewer", "operator"] as const) {
+      session.userId = members[role]!.id;
+      expect(await verify()).toMatchObject({ ok: false, message: "Your role does not allow this." });
+    }
+    expect((await auditEvents({ workspaceId: workspace.id, action: "audit.verify" })).map((e) => e.outcome)).toEqual([
+      "denied",
+      "denied",
+    ]);
+    for (const role of ["auditor", "admin"] as const) {
+      session.userId = members[role]!.id;
+      const result = await verify();
+      expect(result.ok).toBe(true);
+      expect(result.message).toMatch(/^Integrity verified: \d+ events, chain intact/);
+    }
+    expect(await auditEvents({ workspaceId: workspace.id, action: "audit.verified" })).toHaveLength(2);
   });
 
   it("answers 401 when signed out, 404 for another workspace, 400 for a bad format", async () => {

@@ -13,7 +13,7 @@ import { workspaceSlugSchema } from "@/lib/validations/common";
  * verified, when, and what they saw is itself recorded.
  */
 export const verifyAuditChainAction = workspaceAction(
-  { name: "audit.verify", schema: z.object({ workspace: workspaceSlugSchema }), permission: "audit.read" },
+  { name: "audit.verify", schema: z.object({ workspace: workspaceSlugSchema }), permission: "audit.verify" },
   async (_input, ctx) => {
     const result: VerifyResult = await verifyWorkspaceChain(ctx.workspace.id);
     await writeAudit(getDb(), {

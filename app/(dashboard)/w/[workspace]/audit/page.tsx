@@ -79,7 +79,9 @@ export default async function AuditPage({
                   </a>
                 ))
               : null}
-            <VerifyButton workspace={workspace.slug} action={verifyAuditChainAction} />
+            {can(role, "audit.verify") ? (
+              <VerifyButton workspace={workspace.slug} action={verifyAuditChainAction} />
+            ) : null}
           </div>
         }
       />
