@@ -4,7 +4,7 @@ import { getDb } from "../db";
 import { EVENT_COLUMNS, toChainEvent, type AuditEventRow } from "./event-row";
 
 const SEAL_LOCK_KEY = 72707374;
-const BATCH = 1000;
+const BATCH = 5000;
 
 export type SealResult = { ran: boolean; sealed: number };
 
@@ -28,7 +28,7 @@ export async function sealPendingEvents(
   const db = getDb();
   const result: SealResult = { ran: false, sealed: 0 };
   const batchSize = options.batchSize ?? BATCH;
-  for (let batch = 0; batch < (options.maxBatches ?? 50); batch++) {
+  for (let batch = 0; batch < (options.maxBatches ?? 20); batch++) {
     const more = await db.$transaction(
       async (tx) => {
         if (options.wait) {
