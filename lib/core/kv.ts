@@ -29,20 +29,28 @@ export function checkKey(key: string): Check {
   return { ok: true };
 }
 
-/** JSON that PostgreSQL's jsonb can store: no NUL in strings, bounded nesting. */
-export function checkJsonValue(value: unknown): Check {
+/**
+ * JSON that PostgreSQL's jsonb can store: no NUL in strings, bounded nesting.
+ * Iterative, so a hostile document cannot exhaust the stack; request bodies are
+ * checked with it (one level more, for the envelope) before any recursive
+ * schema sees them.
+ */
+export function checkJsonValue(value: unknown, maxDepth: number = MAX_JSON_DEPTH): Check {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length) {
     const [current, depth] = stack.pop()!;
-    if (depth > MAX_JSON_DEPTH) return { ok: false, message: `values may nest at most ${MAX_JSON_DEPTH} levels deep` };
+    if (depth > maxDepth) return { ok: false, message: `values may nest at most ${MAX_JSON_DEPTH} levels deep` };
     if (typeof current === "string") {
       if (current.includes("\u0000")) return { ok: false, message: "strings in values may not contain NUL (\\u0000)" };
+      // jsonb refuses an unpaired surrogate escape ("\ud800"): it is not a character.
+      if (LONE_SURROGATE.test(current)) return { ok: false, message: "strings in values must be valid Unicode" };
     } else if (Array.isArray(current)) {
       for (const item of current) stack.push([item, depth + 1]);
     } else if (current !== null && typeof current === "object") {
       for (const [field, item] of Object.entries(current)) {
         if (field.includes("\u0000"))
           return { ok: false, message: "object keys in values may not contain NUL (\\u0000)" };
+        if (LONE_SURROGATE.test(field)) return { ok: false, message: "object keys in values must be valid Unicode" };
         stack.push([item, depth + 1]);
       }
     }

@@ -274,10 +274,14 @@ function parseAgentHeaders(request: Request): AgentHeaders {
   const rawReason = request.headers.get("x-reason");
   if (rawReason !== null && rawReason.length > 500)
     throw new AppError("invalid_request", "X-Reason must be at most 500 characters", { header: "X-Reason" });
+  // Reasons are free text: percent-decoding lets agents send non-ASCII in a header.
+  const reason = rawReason === null ? null : safeDecode(rawReason);
+  // PostgreSQL text cannot hold NUL: "%00" would fail the audit write (a 500) instead of a 400.
+  if (reason?.includes("\u0000"))
+    throw new AppError("invalid_request", "X-Reason may not contain NUL (%00)", { header: "X-Reason" });
   return {
     correlationId: header("x-correlation-id", 128),
-    // Reasons are free text: percent-decoding lets agents send non-ASCII in a header.
-    reason: rawReason === null ? null : safeDecode(rawReason),
+    reason,
     priority: priority ?? "normal",
     idempotencyKey: header("idempotency-key", 255),
   };

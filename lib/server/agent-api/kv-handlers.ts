@@ -5,6 +5,7 @@ import {
   checkJsonValue,
   checkKey,
   decodeCursor,
+  MAX_JSON_DEPTH,
   MAX_VALUE_BYTES,
   parseListLimit,
   parsePreconditions,
@@ -88,6 +89,12 @@ function putInput(ctx: AgentContext) {
   } catch {
     throw new AppError("invalid_request", "the body is not valid JSON");
   }
+  // Before the (recursive) schema: a hostile nesting depth must not exhaust the stack.
+  const body = checkJsonValue(raw, MAX_JSON_DEPTH + 1);
+  if (!body.ok)
+    throw new AppError("validation_failed", `the body: ${body.message}`, {
+      issues: [{ path: ["value"], message: body.message }],
+    });
   const parsed = putKvBodySchema.safeParse(raw);
   if (!parsed.success) {
     throw new AppError("validation_failed", "the body does not match { value, ttlSeconds? }", {

@@ -3,7 +3,14 @@ import { z } from "zod";
 import { AppError } from "@/lib/core/errors";
 import { isNamespaceName } from "@/lib/core/grants";
 import { newId } from "@/lib/core/ids";
-import { checkJsonValue, MAX_VALUE_BYTES, parseListLimit, parsePreconditions, byteLength } from "@/lib/core/kv";
+import {
+  byteLength,
+  checkJsonValue,
+  MAX_JSON_DEPTH,
+  MAX_VALUE_BYTES,
+  parseListLimit,
+  parsePreconditions,
+} from "@/lib/core/kv";
 import { TASK_STATUSES, type TaskStatus } from "@/lib/core/tasks";
 import { createTaskBodySchema, taskEventBodySchema } from "@/lib/validations/tasks";
 import { createTask } from "../tasks/create-task";
@@ -20,6 +27,10 @@ function parseJsonBody<S extends z.ZodType>(ctx: AgentContext, schema: S): z.out
   } catch {
     throw new AppError("invalid_request", "the body is not valid JSON");
   }
+  // Before the (recursive) schema: nesting, NUL and unpaired surrogates anywhere in the body.
+  const body = checkJsonValue(raw, MAX_JSON_DEPTH + 1);
+  if (!body.ok)
+    throw new AppError("validation_failed", `the body: ${body.message}`, { issues: [{ path: [], message: body.message }] });
   const parsed = schema.safeParse(raw);
   if (!parsed.success)
     throw new AppError("validation_failed", "the body does not match the schema", {
