@@ -93,7 +93,7 @@ function putInput(ctx: AgentContext) {
   const body = checkJsonValue(raw, MAX_JSON_DEPTH + 1);
   if (!body.ok)
     throw new AppError("validation_failed", `the body: ${body.message}`, {
-      issues: [{ path: ["value"], message: body.message }],
+      issues: [{ path: [], message: body.message }],
     });
   const parsed = putKvBodySchema.safeParse(raw);
   if (!parsed.success) {
