@@ -22,5 +22,8 @@ export default defineConfig({
   projects: [
     { name: "api", testDir: "e2e/api" },
     { name: "ui", testDir: "e2e/ui", use: { viewport: { width: 1280, height: 800 } } },
+    // Fault proofs (issue #10): each runs its own app under load and kills it or its database. One at a
+    // time, after the other suites, so their load does not slow anyone's timings (`--no-deps` runs them alone).
+    { name: "faults", testDir: "e2e/faults", workers: 1, dependencies: ["api", "ui"], timeout: 180_000 },
   ],
 });
