@@ -58,7 +58,8 @@ export default async function globalSetup() {
       reject(new Error(`npm start exited (${code}) before printing a login:\n${output}`));
     });
   });
-  writeFileSync(LOGIN_FILE, JSON.stringify({ ...login, databaseUrl: db.url }));
+  // authSecret: e2e/ui/web-security.spec.ts checks it appears in no page and no client chunk.
+  writeFileSync(LOGIN_FILE, JSON.stringify({ ...login, databaseUrl: db.url, authSecret: env.AUTH_SECRET }));
 
   return async () => {
     await new Promise<void>((resolve) => {

@@ -468,6 +468,53 @@ describe("authorization matrix: server actions", () => {
   });
 });
 
+describe("password rules (changePasswordAction, signed in as oneself)", () => {
+  it("refuses a new password under 12 or over 200 characters, a mismatch, the same password, a wrong current one — hash unchanged", async () => {
+    const changePassword = await importEntry<Action>("app/auth-actions.ts#changePasswordAction");
+    const email = `${unique("matrix-pw")}@example.test`;
+    const current = `pw-${randomBytes(8).toString("hex")}`;
+    const { userId } = await createUser({
+      actor: testActor,
+      email,
+      password: current,
+      workspaceSlug: world.slug,
+      role: "viewer",
+    });
+    const hash = async () => (await getDb().user.findUniqueOrThrow({ where: { id: userId } })).passwordHash;
+    const before = await hash();
+    session.userId = userId;
+    const attempts: [string, Record<string, string>][] = [
+      ["11 characters", { currentPassword: current, newPassword: "x".repeat(11), confirmPassword: "x".repeat(11) }],
+      ["201 characters", { currentPassword: current, newPassword: "x".repeat(201), confirmPassword: "x".repeat(201) }],
+      [
+        "mismatch",
+        { currentPassword: current, newPassword: "a-good-new-password", confirmPassword: "a-good-new-passwore" },
+      ],
+      ["same as current", { currentPassword: current, newPassword: current, confirmPassword: current }],
+      [
+        "wrong current",
+        {
+          currentPassword: "not-it-at-all",
+          newPassword: "a-good-new-password",
+          confirmPassword: "a-good-new-password",
+        },
+      ],
+    ];
+    for (const [label, fields] of attempts) {
+      const result = await call(changePassword, fields);
+      expect(result.ok, label).toBe(false);
+      expect(await hash(), label).toBe(before);
+    }
+    const ok = await call(changePassword, {
+      currentPassword: current,
+      newPassword: "a-good-new-password",
+      confirmPassword: "a-good-new-password",
+    });
+    expect(ok.ok).toBe(true);
+    expect(await hash()).not.toBe(before);
+  });
+});
+
 describe("authorization matrix: route handlers outside the agent API", () => {
   it("has a row for every route handler outside /api/v1 (add one for a new route)", async () => {
     expect(
