@@ -34,6 +34,9 @@ const EMPTY: Load = { requests: 0, rps: 0, p50: 0, p99: 0, errors: 0, non2xx: 0,
 // `npm run bench -- --only audit`: only the audit module (scripts/bench-audit.ts), on a database of its own.
 if (process.argv.slice(2).join(" ") === "--only audit")
   process.exit(await (await import("./bench-audit")).runAuditBenchAlone());
+// `npm run bench -- --only soak`: only the 5-minute mixed-load soak (scripts/bench-soak.ts; BENCH_SOAK_SECONDS, 0 skips it).
+if (process.argv.slice(2).join(" ") === "--only soak")
+  process.exit(await (await import("./bench-soak")).runSoakBenchAlone());
 
 const db = await createFreshDatabase("bench");
 process.env.DATABASE_URL = db.url;
@@ -278,6 +281,8 @@ try {
   );
   log("wrote bench/results.json");
   if (!ONLY) await (await import("./bench-audit")).benchAudit(); // audit search and export at 1M events
+  // The soak, on a database and a server of its own (BENCH_SOAK_SECONDS=0 leaves it out).
+  if (!ONLY) process.exitCode = (await (await import("./bench-soak")).runSoakBenchAlone()) || process.exitCode;
 } catch (error) {
   console.error(`[bench] ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

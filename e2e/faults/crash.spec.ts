@@ -14,6 +14,7 @@ import { freePort } from "../../scripts/lib/ports";
 import { createFreshDatabase } from "../../scripts/lib/test-database";
 import {
   expectCleanServerErrors,
+  auditVerify,
   expectNothingLost,
   newAuthSecret,
   newLedger,
@@ -83,6 +84,11 @@ test("kill -9 of the app under load, twice, with answers lost: every acknowledge
     expectCleanServerErrors(ledger);
     // Each lost answer was retried with its key and answered by the stored response, not run again.
     expect(ledger.wire.replays).toBeGreaterThanOrEqual(ledger.wire.dropped);
+    // The tamper-evident trail survived too: every event sealed, the chain verifies.
+    const chain = auditVerify(db.url, tenant.slug);
+    expect(chain).toMatchObject({ ok: true });
+    expect(chain.pending ?? 0).toBe(0);
+    expect(chain.events).toBeGreaterThan(ledger.writes.length);
     console.log(
       `[faults] crash: ${ledger.writes.length} writes and ${ledger.tasks.length} tasks acknowledged ` +
         `through ${KILLS} kills, ${ledger.wire.networkErrors} network errors, ${ledger.wire.dropped} answers dropped, ` +

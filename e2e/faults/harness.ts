@@ -29,6 +29,17 @@ export function provision(databaseUrl: string, slug: string): Tenant {
   return JSON.parse(result.stdout) as Tenant;
 }
 
+/** `audit verify` through the admin CLI: the hash chain over everything the workspace's trail holds. */
+export function auditVerify(databaseUrl: string, slug: string): { ok: boolean; events: number; pending?: number } {
+  const result = spawnSync(
+    process.execPath,
+    [TSX, "--conditions=react-server", "scripts/admin.ts", "audit", "verify", "--workspace", slug],
+    { cwd: ROOT, encoding: "utf8", env: { ...process.env, DATABASE_URL: databaseUrl } },
+  );
+  if (result.status !== 0) throw new Error(`audit verify failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as { ok: boolean; events: number; pending?: number };
+}
+
 export type App = { port: number; url: string; pid: number; child: ChildProcess; output: () => string };
 
 /** `next start` on the built .next against `databaseUrl`; resolves once it answers. */
@@ -54,7 +65,7 @@ export async function startApp(input: { databaseUrl: string; port: number; authS
   );
   let output = "";
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
+    output = (output + chunk.toString()).slice(-200_000);
   };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);

@@ -17,6 +17,7 @@ import { migrate } from "../../scripts/lib/migrations";
 import { freePort } from "../../scripts/lib/ports";
 import {
   expectCleanServerErrors,
+  auditVerify,
   expectNothingLost,
   newAuthSecret,
   newLedger,
@@ -154,6 +155,11 @@ test("PostgreSQL stopped under load: health 503 and agent calls 500 internal mea
     });
     ledger.counted++;
     const accounting = await expectNothingLost({ databaseUrl: up.url, tenant, ledger, strandedBound: inFlightAtStop });
+    // The tamper-evident trail survived too: every event sealed, the chain verifies.
+    const chain = auditVerify(up.url, tenant.slug);
+    expect(chain).toMatchObject({ ok: true });
+    expect(chain.pending ?? 0).toBe(0);
+    expect(chain.events).toBeGreaterThan(ledger.writes.length);
     console.log(
       `[faults] outage: ${OUTAGE_MS} ms without PostgreSQL; health back ${recoveryMs} ms after it; ` +
         `${ledger.wire.statuses["500"] ?? 0} answers 500 to the agents, ${ackedDuringOutage} calls acknowledged meanwhile; ` +
