@@ -96,19 +96,21 @@ type Ticks = { app: number; db: number };
 type CpuPerRequest = { appMs: number; dbMs: number } | null;
 function cpuTicks(appPid: number): Ticks | null {
   try {
-    const ticks = (pid: string) => {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      return Number(fields[11]) + Number(fields[12]); // utime + stime
-    };
+    const stat = (pid: string) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const ticks = (fields: string[]) => Number(fields[11]) + Number(fields[12]); // utime + stime
+    // The database's processes: its postmaster and the postmaster's children (not other clusters on the machine).
     let db = 0;
-    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-      try {
-        if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") db += ticks(pid);
-      } catch {
-        // gone
+    if (postmasterPid) {
+      for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+        try {
+          const fields = stat(pid);
+          if (pid === String(postmasterPid) || fields[1] === String(postmasterPid)) db += ticks(fields);
+        } catch {
+          // gone
+        }
       }
     }
-    return { app: ticks(String(appPid)), db };
+    return { app: ticks(stat(String(appPid))), db };
   } catch {
     return null; // not Linux
   }
@@ -118,6 +120,18 @@ function cpuPerRequest(before: Ticks | null, after: Ticks | null, requests: numb
   const ms = (t: number) => Math.round(((t * 10) / requests) * 1000) / 1000; // 100 ticks per second
   return { appMs: ms(after.app - before.app), dbMs: ms(after.db - before.db) };
 }
+
+/** The bench database's postmaster: the parent of a backend (Linux; null elsewhere or when the server is remote). */
+async function findPostmaster(): Promise<number | null> {
+  try {
+    const { poolSql } = await import("@/lib/server/pg");
+    const [row] = await poolSql().query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    return Number(readFileSync(`/proc/${row!.pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
+  } catch {
+    return null;
+  }
+}
+let postmasterPid: number | null = null;
 
 function load(job: Record<string, unknown>): Promise<Load> {
   return new Promise((resolve, reject) => {
@@ -180,6 +194,7 @@ async function provision(slug: string, dailyRequestLimit: number | null): Promis
 try {
   buildIfNeeded(log);
   log("provisioning workspaces, identities and keys");
+  postmasterPid = await findPostmaster();
   const single = await provision("bench-one", null);
   const spread = await Promise.all(Array.from({ length: 8 }, (_, i) => provision(`bench-spread-${i}`, null)));
   const exact = await provision("bench-exact", 2000);
