@@ -51,8 +51,11 @@ export async function discoverRouteHandlers(
   return found.sort();
 }
 
+export async function importModule(file: string): Promise<Record<string, unknown>> {
+  return (await import(/* @vite-ignore */ path.join(ROOT, file))) as Record<string, unknown>;
+}
+
 export async function importEntry<T>(id: string): Promise<T> {
   const [file, name] = id.split("#") as [string, string];
-  const mod = (await import(/* @vite-ignore */ path.join(ROOT, file))) as Record<string, T>;
-  return mod[name]!;
+  return (await importModule(file))[name] as T;
 }

@@ -1,9 +1,14 @@
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { form, session } from "@/tests/session-mock";
 import { agentRequest, deadLetterTask, seedAgent } from "@/tests/agent-fixtures";
+import {
+  discoverRouteHandlers,
+  discoverServerActions,
+  importEntry,
+  importModule,
+  sourceFiles,
+} from "@/tests/app-entry-points";
 import { testActor } from "@/tests/fixtures";
 import type { ActionState } from "@/lib/action-state";
 import type { Actor } from "../audit";
@@ -29,19 +34,8 @@ vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 // app/auth-actions.ts imports Auth.js only for its error class, which cannot load outside Next.
 vi.mock("next-auth", () => ({ AuthError: class AuthError extends Error {} }));
 
-const ROOT = process.cwd();
 const unique = (label: string) => `${label}-${randomBytes(3).toString("hex")}`;
-
-function sourceFiles(dir: string, match: (file: string, text: string) => boolean): string[] {
-  return (readdirSync(path.join(ROOT, dir), { recursive: true }) as string[])
-    .filter((f) => /\.tsx?$/.test(f) && !f.includes(".test."))
-    .map((f) => path.join(dir, f))
-    .filter((f) => match(f, readFileSync(path.join(ROOT, f), "utf8")));
-}
-
-const serverActionFiles = sourceFiles("app", (_f, text) => /^\s*["']use server["'];/.test(text));
-const routeFiles = sourceFiles("app", (f) => path.basename(f) === "route.ts");
-const MUTATING = ["POST", "PUT", "PATCH", "DELETE"] as const;
+const MUTATING = ["POST", "PUT", "PATCH", "DELETE"];
 
 type World = Awaited<ReturnType<typeof buildWorld>>;
 type Action = (state: ActionState | undefined, data: FormData) => Promise<ActionState>;
@@ -271,20 +265,7 @@ const ROUTES_THAT_CHANGE_NOTHING: Record<string, string> = {
     "Auth.js: sign-in is audited by verifySignIn (tested below), sign-out by signOutAction",
 };
 
-async function discoveredActions(): Promise<string[]> {
-  const names: string[] = [];
-  for (const file of serverActionFiles) {
-    const mod = (await import(/* @vite-ignore */ path.join(ROOT, file))) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(mod)) if (typeof value === "function") names.push(`${file}#${name}`);
-  }
-  return names.sort();
-}
-
-async function actionFn(id: string): Promise<Action> {
-  const [file, name] = id.split("#") as [string, string];
-  const mod = (await import(/* @vite-ignore */ path.join(ROOT, file))) as Record<string, Action>;
-  return mod[name]!;
-}
+const actionFn = (id: string) => importEntry<Action>(id);
 
 /** Audit events written since `afterId` by this actor. */
 async function eventsSince(afterId: bigint, actorId: string) {
@@ -321,7 +302,7 @@ beforeEach(() => {
 
 describe("every server action writes its audit event", () => {
   it("has a case for every server action in app/ (add one for a new action: it must audit)", async () => {
-    expect(await discoveredActions()).toEqual([...Object.keys(ACTION_CASES), ...ACCOUNT_ACTIONS].sort());
+    expect(await discoverServerActions()).toEqual([...Object.keys(ACTION_CASES), ...ACCOUNT_ACTIONS].sort());
   });
 
   for (const [id, testCase] of Object.entries(ACTION_CASES)) {
@@ -376,20 +357,18 @@ describe("every server action writes its audit event", () => {
     const before = await lastId();
     await verifySignIn({ email, password: "not-the-password" });
     await verifySignIn({ email, password: world.members.viewer!.password });
-    const events = await getDb().auditEvent.findMany({ where: { id: { gt: before }, target: email } });
+    const events = await getDb().auditEvent.findMany({
+      where: { id: { gt: before }, target: email },
+      orderBy: { id: "asc" },
+    });
     expect(events.map((e) => e.action)).toEqual(["auth.sign_in_failed", "auth.signed_in"]);
   });
 });
 
 describe("every mutating route writes its audit event", () => {
   it("knows every mutating route handler in app/", async () => {
-    const found: string[] = [];
-    for (const file of routeFiles) {
-      if (ROUTES_THAT_CHANGE_NOTHING[file]) continue;
-      const mod = (await import(/* @vite-ignore */ path.join(ROOT, file))) as Record<string, unknown>;
-      for (const verb of MUTATING) if (typeof mod[verb] === "function") found.push(`${file}#${verb}`);
-    }
-    expect(found.sort()).toEqual([...ROUTE_CASES].sort());
+    const found = await discoverRouteHandlers((file) => !ROUTES_THAT_CHANGE_NOTHING[file]);
+    expect(found.filter((id) => MUTATING.includes(id.split("#")[1]!))).toEqual([...ROUTE_CASES].sort());
   });
 
   it("audits every agent write, and every refusal, with the identity as actor", async () => {
@@ -627,8 +606,8 @@ describe("every background job that changes something writes its audit event", (
   it("has a case for every job", async () => {
     const found: string[] = [];
     for (const file of jobFiles) {
-      const mod = (await import(/* @vite-ignore */ path.join(ROOT, file))) as Record<string, unknown>;
-      for (const [name, value] of Object.entries(mod)) if (typeof value === "function") found.push(`${file}#${name}`);
+      for (const [name, value] of Object.entries(await importModule(file)))
+        if (typeof value === "function") found.push(`${file}#${name}`);
     }
     expect(found.sort()).toEqual(Object.keys(JOB_CASES).sort());
   });
