@@ -202,8 +202,10 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       const log = requestLogger(requestId, correlationId);
       if (!appError) log.error({ err: error, path: new URL(request.url).pathname }, "agent route failed");
       const failure = appError ?? new AppError("internal", "internal error");
-      // Refused calls do not count: give back what this call was charged.
-      await charge?.refund();
+      // Refused calls (4xx) do not count: give back what this call was charged. A 5xx keeps its unit:
+      // the server cannot know whether the work committed (a connection cut after the commit), and a
+      // retry that replays it must not leave an accepted call uncounted.
+      if (failure.status < 500) await charge?.refund();
       if (principal && (!usage || charge)) usage = await readUsage(principal, now, { fresh: true }).catch(() => usage);
       const outcome = auditOutcome(failure.code);
       if (outcome) {
