@@ -159,7 +159,6 @@ export default async function AuditPage({
               <Th>Action</Th>
               <Th>Namespace / target</Th>
               <Th>Reason</Th>
-              <Th>Correlation</Th>
               <Th>
                 <span className="sr-only">Details</span>
               </Th>
@@ -176,20 +175,22 @@ export default async function AuditPage({
                     {formatDistanceStrict(new Date(e.createdAt), now, { addSuffix: true })}
                   </span>
                 </Td>
-                <Td>
-                  {e.actorName ?? "—"} <span className="text-xs text-zinc-500">({e.actorType})</span>
+                <Td className="max-w-48 truncate" title={e.actorName ?? undefined}>
+                  {e.actorName ?? "—"}
+                  <span className="block text-xs text-zinc-500">{e.actorType}</span>
                 </Td>
                 <Td>
                   <span className="font-mono text-xs">{e.action}</span>{" "}
                   {e.outcome !== "success" ? <Badge tone="bad">{e.outcome}</Badge> : null}
                 </Td>
-                <Td className="max-w-56 truncate text-xs">
+                <Td className="max-w-44 truncate text-xs">
                   {e.namespace ? <code className="font-mono">{e.namespace}</code> : null}
                   {e.namespace && e.target ? " / " : null}
                   {e.target ?? (e.namespace ? "" : "—")}
                 </Td>
-                <Td className="max-w-72 truncate">{e.reason ?? "—"}</Td>
-                <Td className="font-mono text-xs">{e.correlationId ?? "—"}</Td>
+                <Td className="max-w-48 truncate" title={e.reason ?? undefined}>
+                  {e.reason ?? "—"}
+                </Td>
                 <Td>
                   <EventDrawer event={e} links={links[e.id] ?? []} />
                 </Td>
