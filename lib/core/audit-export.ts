@@ -2,6 +2,7 @@
  * Audit search cursors and export rows: pure functions shared by the
  * dashboard, the export route and the CLI.
  */
+import type { ChainEvent } from "./audit-chain";
 
 /** Keyset position in a newest-first search: the last row's (createdAt, id). */
 export type AuditCursor = { createdAt: Date; id: bigint };
@@ -21,25 +22,7 @@ export function decodeAuditCursor(text: string | null | undefined): AuditCursor 
 }
 
 /** One exported event: every stored field plus its seal (null while not yet chained). */
-export type ExportRow = {
-  id: string;
-  createdAt: string;
-  workspaceId: string | null;
-  actorType: string;
-  actorId: string | null;
-  actorName: string | null;
-  action: string;
-  outcome: string;
-  namespace: string | null;
-  target: string | null;
-  reason: string | null;
-  correlationId: string | null;
-  requestId: string | null;
-  details: unknown;
-  chainSeq: number | null;
-  prevHash: string | null;
-  hash: string | null;
-};
+export type ExportRow = ChainEvent & { chainSeq: number | null; prevHash: string | null; hash: string | null };
 
 export const EXPORT_COLUMNS = [
   "id",
