@@ -27,6 +27,21 @@ describe("nextDailyReset", () => {
     expect(nextDailyReset(new Date("2026-10-25T12:00:00Z"), "Europe/Paris")).toEqual(new Date("2026-10-25T23:00:00Z"));
   });
 
+  it("answers the same from its per-zone window as computed afresh, across midnights and clock changes", () => {
+    // Forward in time, most answers come from the cached window; backward, each is computed afresh.
+    const instants = Array.from(
+      { length: 4 * 24 * 4 + 1 },
+      (_, i) => new Date(Date.UTC(2026, 2, 27) + i * 15 * 60_000),
+    );
+    for (const zone of ["Europe/Paris", "America/Santiago", "Asia/Kolkata", "UTC"]) {
+      const answer = (d: Date) => `${localDay(d, zone)} → ${nextDailyReset(d, zone).toISOString()}`;
+      const forward = instants.map(answer);
+      const backward = [...instants].reverse().map(answer).reverse();
+      expect(forward, zone).toEqual(backward);
+      expect(new Set(forward.map((a) => a.slice(0, 10))).size, zone).toBeGreaterThanOrEqual(4);
+    }
+  });
+
   it("names the local day", () => {
     expect(localDay(new Date("2026-11-25T23:30:00Z"), "Europe/Paris")).toBe("2026-11-26");
     expect(localDay(new Date("2026-11-25T23:30:00Z"), "UTC")).toBe("2026-11-25");

@@ -41,14 +41,41 @@ function offsetMs(instant: Date, timeZone: string): number {
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
+/**
+ * The local day as seen from one instant `from`: its date, and `until`, the
+ * next local midnight. Every instant in [from, until) has the same answers, so
+ * one window per time zone serves the hot path's many calls a second (the
+ * three formatToParts calls it saves were the costliest lines of a guarded
+ * write); an instant outside it (a new day, or a clock set back in a test)
+ * computes a new one.
+ */
+type DayWindow = { from: number; until: number; day: string };
+const windows = new Map<string, DayWindow>();
+function dayWindow(now: Date, timeZone: string): DayWindow {
+  const t = now.getTime();
+  const cached = windows.get(timeZone);
+  if (cached && t >= cached.from && t < cached.until) return cached;
+  const window = { from: t, until: computeNextReset(now, timeZone).getTime(), day: computeLocalDay(now, timeZone) };
+  windows.set(timeZone, window);
+  return window;
+}
+
 /** The local calendar day of `now` in `timeZone`, as YYYY-MM-DD. */
 export function localDay(now: Date, timeZone: string): string {
-  const p = localParts(now, timeZone);
-  return `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
+  return dayWindow(now, timeZone).day;
 }
 
 /** The instant of the next local midnight after `now` in `timeZone`. */
 export function nextDailyReset(now: Date, timeZone: string): Date {
+  return new Date(dayWindow(now, timeZone).until);
+}
+
+function computeLocalDay(now: Date, timeZone: string): string {
+  const p = localParts(now, timeZone);
+  return `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
+}
+
+function computeNextReset(now: Date, timeZone: string): Date {
   const p = localParts(now, timeZone);
   const midnightWall = Date.UTC(p.year, p.month - 1, p.day + 1, 0, 0, 0);
   // Two passes settle the offset across a DST change at or near midnight.

@@ -12,9 +12,8 @@ import { requestLogger } from "../logger";
 import { observeAgentRequest } from "../metrics";
 import { loadPrincipal, touchLastUsed, type AgentPrincipal } from "./authenticate";
 import { poolSql, pgTransaction, prismaSql, type Sql } from "../pg";
-import type { Idempotency } from "../kv/put-kv-entry";
 import { AGENT_TX_OPTIONS, runIdempotent, type Transaction } from "./idempotency";
-import { chargeCall, readUsage, type Charge, type Usage } from "./usage";
+import { chargeCall, readUsage, type BudgetHeaders, type Charge, type Usage } from "./usage";
 
 export type AgentContext = {
   request: Request;
@@ -31,8 +30,6 @@ export type AgentContext = {
   reason: string | null;
   priority: "low" | "normal";
   idempotencyKey: string | null;
-  /** A mutating call's Idempotency-Key with the request's fingerprint and the record's expiry. */
-  idempotency: Idempotency | null;
   usage: Usage;
   now: Date;
   /** Throws 403 forbidden_namespace (audited by the wrapper) unless a grant allows it. */
@@ -58,11 +55,30 @@ type Options = {
    */
   plainSql?: boolean;
   /**
-   * Tried first, on autocommit `ctx.sql`: the whole call in one statement
-   * (claim, write, audit, stored response). A result is the answer; null —
-   * it wrote nothing (a replay, a refusal) — falls through to the handler.
+   * The hot path, tried before anything else: the whole call — key, grant,
+   * budget, write, audit event, stored response — in one statement that does
+   * all of it or nothing. Null (anything out of the ordinary: a refusal, a
+   * replay, the day's first call, a degraded workspace) falls through to the
+   * general path, which decides and explains it.
    */
-  attempt?: (ctx: AgentContext) => Promise<AgentResult | null>;
+  express?: (call: ExpressCall) => Promise<ExpressResult | null>;
+};
+
+/** What the hot path knows before the key is looked up. */
+export type ExpressCall = {
+  request: Request;
+  keyHash: string;
+  bodyText: string;
+  now: Date;
+  requestId: string;
+  correlationId: string;
+  reason: string | null;
+  idempotency: { key: string; fingerprint: string; expiresAt: Date } | null;
+};
+export type ExpressResult = {
+  result: AgentResult;
+  budget: BudgetHeaders;
+  credential: { id: string; lastUsedAt: Date | null };
 };
 
 /** Bodies above this are refused before parsing (values themselves are limited to 256 KiB). */
@@ -98,11 +114,44 @@ export function agentRoute<P extends Record<string, string | string[]>>(
 
       const bearer = parseBearer(request.headers.get("authorization"));
       if (!bearer.ok) throw new AppError("unauthorized", bearer.message);
-      principal = await loadPrincipal(hashKey(bearer.key), now);
+      const keyHash = hashKey(bearer.key);
+
+      // The body is read once; a body the general path would refuse (too large, not UTF-8) is refused
+      // there, in its order (after the key and the budget), so the hot path is not tried.
+      const body = options.mutating
+        ? await readBodyText(request, MAX_BODY_BYTES).then(
+            (text) => ({ text, error: null }),
+            (error: unknown) => ({ text: "", error }),
+          )
+        : null;
+      if (options.express && body && !body.error) {
+        const fast = await options.express({
+          request,
+          keyHash,
+          bodyText: body.text,
+          now,
+          requestId,
+          correlationId,
+          reason,
+          idempotency: headers.idempotencyKey
+            ? {
+                key: headers.idempotencyKey,
+                fingerprint: fingerprintOf(request, body.text),
+                expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000),
+              }
+            : null,
+        });
+        if (fast) {
+          touchLastUsed(fast.credential, now);
+          return respond(fast.result, standardHeaders(requestId, correlationId, fast.budget));
+        }
+      }
+
+      principal = await loadPrincipal(keyHash, now);
       if (!principal) throw new AppError("unauthorized", "unknown API key");
       const check = checkCredential({ ...principal.credential, identityStatus: principal.identity.status }, now);
       if (!check.ok) throw new AppError("unauthorized", check.message, { reason: check.reason });
-      touchLastUsed(principal, now);
+      touchLastUsed(principal.credential, now);
 
       if (counted) {
         charge = await chargeCall(principal, { writes: Boolean(options.mutating), priority: headers.priority, now });
@@ -112,15 +161,11 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       }
 
       const p = principal;
-      const bodyText = options.mutating ? await readBodyText(request, MAX_BODY_BYTES) : "";
+      if (body?.error) throw body.error;
+      const bodyText = body?.text ?? "";
       const idempotency =
         options.mutating && headers.idempotencyKey
-          ? {
-              identityId: p.identity.id,
-              key: headers.idempotencyKey,
-              fingerprint: fingerprintOf(request, bodyText),
-              expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000),
-            }
+          ? { key: headers.idempotencyKey, fingerprint: fingerprintOf(request, bodyText) }
           : null;
       const ctx: AgentContext = {
         request,
@@ -134,7 +179,6 @@ export function agentRoute<P extends Record<string, string | string[]>>(
         reason,
         priority: headers.priority,
         idempotencyKey: headers.idempotencyKey,
-        idempotency,
         usage,
         now,
         requireGrant: (namespace, operation) => {
@@ -152,10 +196,6 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       const headersOut = standardHeaders(requestId, correlationId, usage);
 
       if (!options.mutating) return respond(await handler(ctx, params), headersOut);
-      if (options.attempt) {
-        const result = await options.attempt(ctx);
-        if (result) return respond(result, headersOut);
-      }
       const transaction: Transaction<AgentContext> = options.plainSql
         ? (fn) => pgTransaction((sql) => fn({ ...ctx, sql }, sql))
         : (fn) =>
@@ -297,7 +337,11 @@ function safeDecode(value: string): string {
   }
 }
 
-export function standardHeaders(requestId: string, correlationId: string, usage: Usage | null): Record<string, string> {
+export function standardHeaders(
+  requestId: string,
+  correlationId: string,
+  usage: BudgetHeaders | null,
+): Record<string, string> {
   const headers: Record<string, string> = {
     "X-Request-Id": requestId,
     "X-Correlation-Id": correlationId,

@@ -141,16 +141,14 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * outside the request's critical path (the conditional UPDATE makes concurrent
  * calls from several instances write once).
  */
-export function touchLastUsed(principal: AgentPrincipal, now: Date): void {
-  const last = principal.credential.lastUsedAt?.getTime() ?? 0;
+export function touchLastUsed(credential: { id: string; lastUsedAt: Date | null }, now: Date): void {
+  const last = credential.lastUsedAt?.getTime() ?? 0;
   if (now.getTime() - last < LAST_USED_RESOLUTION_MS) return;
   poolSql()
     .query(
       `UPDATE credential SET last_used_at = $2
        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)`,
-      [principal.credential.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)],
+      [credential.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)],
     )
-    .catch((error: unknown) =>
-      logger.warn({ err: error, credentialId: principal.credential.id }, "could not record last use"),
-    );
+    .catch((error: unknown) => logger.warn({ err: error, credentialId: credential.id }, "could not record last use"));
 }

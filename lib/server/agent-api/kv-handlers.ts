@@ -16,8 +16,12 @@ import { z } from "zod";
 import { deleteKvEntry } from "../kv/delete-kv-entry";
 import { getKvEntry } from "../kv/get-kv-entry";
 import { listKvEntries } from "../kv/list-kv-entries";
-import { putKvEntry, putKvEntryOnce } from "../kv/put-kv-entry";
-import type { AgentContext, AgentResult } from "./agent-route";
+import { randomInt } from "node:crypto";
+import { CREDENTIAL_SLOTS, WORKSPACE_SLOTS } from "@/lib/core/budget";
+import { putKvEntry, putKvGuarded } from "../kv/put-kv-entry";
+import { poolSql } from "../pg";
+import type { AgentContext, AgentResult, ExpressCall, ExpressResult } from "./agent-route";
+import { normalModeHeaders } from "./usage";
 
 const PREFIX = "/api/v1/kv/";
 
@@ -79,13 +83,12 @@ export async function getKvHandler(ctx: AgentContext): Promise<AgentResult> {
   };
 }
 
-function putInput(ctx: AgentContext) {
-  const { namespace, key } = kvPath(ctx.request, true);
-  ctx.requireGrant(namespace, "write");
-  const precondition = preconditions(ctx.request);
+/** A PUT's preconditions and body, checked (refusals in the order the API documents). */
+function putBody(request: Request, bodyText: string) {
+  const precondition = preconditions(request);
   let raw: unknown;
   try {
-    raw = JSON.parse(ctx.bodyText);
+    raw = JSON.parse(bodyText);
   } catch {
     throw new AppError("invalid_request", "the body is not valid JSON");
   }
@@ -113,13 +116,17 @@ function putInput(ctx: AgentContext) {
     throw new AppError("validation_failed", valueCheck.message, {
       issues: [{ path: ["value"], message: valueCheck.message }],
     });
+  return { value: parsed.data.value, ttlSeconds: parsed.data.ttlSeconds, precondition };
+}
+
+function putInput(ctx: AgentContext) {
+  const { namespace, key } = kvPath(ctx.request, true);
+  ctx.requireGrant(namespace, "write");
   return {
     workspaceId: ctx.principal.workspace.id,
     namespace,
     key,
-    value: parsed.data.value,
-    ttlSeconds: parsed.data.ttlSeconds,
-    precondition,
+    ...putBody(ctx.request, ctx.bodyText),
     actor: ctx.actor,
     reason: ctx.reason,
     correlationId: ctx.correlationId,
@@ -143,19 +150,39 @@ export async function putKvHandler(ctx: AgentContext): Promise<AgentResult> {
 }
 
 /**
- * The PUT as one statement (claim, write, audit, stored response); null when
- * it wrote nothing — a replay or a refusal, which the general path answers.
+ * The PUT as one statement (agent_kv_put): the key, its grant, the budget
+ * units, the write, its audit event and stored response. Null — a malformed
+ * request, or anything the statement leaves alone — is the general path's.
  */
-export async function putKvAttempt(ctx: AgentContext): Promise<AgentResult | null> {
-  let input: ReturnType<typeof putInput>;
+export async function putKvExpress(call: ExpressCall): Promise<ExpressResult | null> {
+  let input: ReturnType<typeof putBody> & { namespace: string; key: string };
   try {
-    input = putInput(ctx);
+    input = { ...kvPath(call.request, true), ...putBody(call.request, call.bodyText) };
   } catch {
-    return null; // a malformed request: the general path refuses it (and stores the refusal under its key)
+    return null; // refused by the general path, after the key is checked (and stored under its Idempotency-Key)
   }
-  const outcome = await putKvEntryOnce(ctx.sql, input, ctx.idempotency);
-  if (!outcome.written) return null;
-  return { status: outcome.version === 1 ? 201 : 200, rawBody: outcome.body, headers: entryHeaders(outcome.version) };
+  const put = await putKvGuarded(poolSql(), {
+    ...input,
+    keyHash: call.keyHash,
+    reason: call.reason,
+    correlationId: call.correlationId,
+    requestId: call.requestId,
+    now: call.now,
+    idempotency: call.idempotency,
+    start: randomInt(WORKSPACE_SLOTS),
+    slots: { workspace: WORKSPACE_SLOTS, credential: CREDENTIAL_SLOTS },
+  });
+  if (!put) return null;
+  return {
+    result: { status: put.version === 1 ? 201 : 200, rawBody: put.body, headers: entryHeaders(put.version) },
+    budget: normalModeHeaders({
+      now: call.now,
+      timeZone: put.timeZone,
+      requestLimit: put.requests.limit,
+      requestsUsed: put.requests.used,
+    }),
+    credential: put.credential,
+  };
 }
 
 export async function deleteKvHandler(ctx: AgentContext): Promise<AgentResult> {

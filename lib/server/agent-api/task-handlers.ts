@@ -30,7 +30,9 @@ function parseJsonBody<S extends z.ZodType>(ctx: AgentContext, schema: S): z.out
   // Before the (recursive) schema: nesting, NUL and unpaired surrogates anywhere in the body.
   const body = checkJsonValue(raw, MAX_JSON_DEPTH + 1);
   if (!body.ok)
-    throw new AppError("validation_failed", `the body: ${body.message}`, { issues: [{ path: [], message: body.message }] });
+    throw new AppError("validation_failed", `the body: ${body.message}`, {
+      issues: [{ path: [], message: body.message }],
+    });
   const parsed = schema.safeParse(raw);
   if (!parsed.success)
     throw new AppError("validation_failed", "the body does not match the schema", {

@@ -48,6 +48,30 @@ function view(p: AgentPrincipal, requestsUsed: number, writesUsed: number, reset
   };
 }
 
+/** What the standard headers say of the budget: the mode and the request limit. */
+export type BudgetHeaders = {
+  mode: Mode;
+  requests: { limit: number | null; remaining: number | null; resetAt: Date };
+};
+
+/** The headers' figures for a call the hot path accepted (it accepts only calls that leave the workspace in normal mode). */
+export function normalModeHeaders(input: {
+  now: Date;
+  timeZone: string;
+  requestLimit: number | null;
+  /** Null only without a limit. */
+  requestsUsed: number | null;
+}): BudgetHeaders {
+  return {
+    mode: "normal",
+    requests: {
+      limit: input.requestLimit,
+      remaining: remaining(input.requestLimit, input.requestsUsed ?? 0),
+      resetAt: nextDailyReset(input.now, input.timeZone),
+    },
+  };
+}
+
 /** Today's figures without counting (GET /policy). */
 export async function readUsage(p: AgentPrincipal, now: Date, options: { fresh?: boolean } = {}): Promise<Usage> {
   const day = localDay(now, p.workspace.timeZone);

@@ -31,13 +31,13 @@ export async function verifySignIn(input: {
   });
   const windowStart = new Date(now.getTime() - LOCKOUT_WINDOW_MS);
   const since = user?.lastSignInAt && user.lastSignInAt > windowStart ? user.lastSignInAt : windowStart;
-  const failures = await db.auditEvent.findMany({
-    where: { action: "auth.sign_in_failed", target: email, createdAt: { gt: since } },
-    select: { createdAt: true },
-    orderBy: { createdAt: "desc" },
-    take: LOCKOUT_MAX_FAILURES,
-  });
-  const before = evaluateLockout({ failures: failures.map((f) => f.createdAt), now });
+  // The action is written into the statement, not bound, so that the planner always sees the
+  // predicate of the partial index audit_event_sign_in_failures_idx (migration 20261126001000).
+  const failures = await db.$queryRaw<{ created_at: Date }[]>`
+    SELECT created_at FROM audit_event
+    WHERE action = 'auth.sign_in_failed' AND target = ${email} AND created_at > ${since}
+    ORDER BY created_at DESC LIMIT ${LOCKOUT_MAX_FAILURES}`;
+  const before = evaluateLockout({ failures: failures.map((f) => f.created_at), now });
 
   const actor: Actor = user ? { type: "user", id: user.id, name: user.email } : { type: "user", id: null, name: email };
   const details = { ip: input.ip ?? null };
@@ -66,7 +66,7 @@ export async function verifySignIn(input: {
       reason: user ? "wrong password" : "unknown email",
       details: { ...details, failuresInWindow: before.failures + 1 },
     });
-    const after = evaluateLockout({ failures: [...failures.map((f) => f.createdAt), now], now });
+    const after = evaluateLockout({ failures: [...failures.map((f) => f.created_at), now], now });
     return after.locked
       ? { ok: false, reason: "locked", lockedUntil: after.lockedUntil }
       : { ok: false, reason: "invalid" };

@@ -30,7 +30,7 @@ export function getEntryDetail(namespaceId: string, key: string, now: Date = new
 export async function getKeyHistory(workspaceId: string, namespace: string, key: string, take = 25) {
   const events = await getDb().auditEvent.findMany({
     where: { workspaceId, namespace, target: key },
-    orderBy: { id: "desc" },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take,
     select: {
       id: true,

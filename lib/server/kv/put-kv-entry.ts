@@ -25,16 +25,15 @@ type PutInput = {
   now: Date;
 };
 
-export type Idempotency = { identityId: string; key: string; fingerprint: string; expiresAt: Date };
-
-type KvPutRow = { outcome: "written" | "refused" | "taken"; version: number; expires_at: Date | null; body: string };
+type KvPutRow = { outcome: "written" | "refused"; version: number; expires_at: Date | null };
 
 /**
  * One call of the `kv_put` database function (migration 20261125231000): the
- * write, its audit event and — with an idempotency key — the claim and the
- * stored response, in one statement. `refused` and `taken` wrote nothing.
+ * write and its audit event in one statement; `refused` wrote nothing. (Its
+ * idempotency claim serves `agent_kv_put`; the general path's calls have theirs
+ * from runIdempotent.)
  */
-async function callKvPut(sql: Sql, input: PutInput, idempotency: Idempotency | null): Promise<KvPutRow> {
+async function callKvPut(sql: Sql, input: PutInput): Promise<KvPutRow> {
   const value = JSON.stringify(input.value);
   const { actor, precondition } = input;
   const [row] = await sql.query<KvPutRow>(KV_PUT, [
@@ -52,18 +51,104 @@ async function callKvPut(sql: Sql, input: PutInput, idempotency: Idempotency | n
     input.reason,
     input.correlationId ?? null,
     input.requestId ?? null,
-    // A hash of the value identifies it without storing it (versions and expiry are added by the function).
-    JSON.stringify({
-      valueSha256: sha256Hex(canonicalJson(input.value)),
-      valueBytes: Buffer.byteLength(value),
-      precondition,
-    }),
-    idempotency?.identityId ?? null,
-    idempotency?.key ?? null,
-    idempotency?.fingerprint ?? null,
-    idempotency?.expiresAt ?? null,
+    auditDetails(input.value, value, precondition),
+    // The agent API's idempotency is its own (runIdempotent, or agent_kv_put on the hot path).
+    null,
+    null,
+    null,
+    null,
   ]);
   return row!;
+}
+
+/** A hash of the value identifies it without storing it (versions and expiry are added by the function). */
+function auditDetails(value: unknown, valueText: string, precondition: Precondition): string {
+  return JSON.stringify({
+    valueSha256: sha256Hex(canonicalJson(value)),
+    valueBytes: Buffer.byteLength(valueText),
+    precondition,
+  });
+}
+
+const AGENT_KV_PUT = `SELECT * FROM agent_kv_put($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14, $15::jsonb,
+                                             $16, $17, $18)`;
+
+type AgentKvPutRow = {
+  entry_version: number;
+  response: string;
+  key_id: string;
+  key_last_used_at: Date | null;
+  zone: string;
+  request_limit: number | null;
+  requests_used: string | null;
+};
+
+export type GuardedPut = {
+  version: number;
+  /** The response body, as stored for replays. */
+  body: string;
+  credential: { id: string; lastUsedAt: Date | null };
+  timeZone: string;
+  /** The day's requests with this one, when the workspace has a limit (null without one). */
+  requests: { limit: number | null; used: number | null };
+};
+
+/** PostgreSQL error code of agent_kv_put's roll-back: the call is left to the general path. */
+const LEFT_TO_GENERAL_PATH = "BKV01";
+
+/**
+ * The agent API's guarded PUT as one statement (the `agent_kv_put` function,
+ * migration 20261126000000): key, grant, budget units, write, audit event and
+ * stored response — or nothing, and null: anything out of the ordinary (a
+ * refusal, a replay, the day's first call, a degraded workspace) is the
+ * general path's to decide and explain.
+ */
+export async function putKvGuarded(
+  sql: Sql,
+  input: Omit<PutInput, "workspaceId" | "actor"> & {
+    keyHash: string;
+    idempotency: { key: string; fingerprint: string; expiresAt: Date } | null;
+    start: number;
+    slots: { workspace: number; credential: number };
+  },
+): Promise<GuardedPut | null> {
+  const value = JSON.stringify(input.value);
+  const { precondition, idempotency } = input;
+  let rows: AgentKvPutRow[];
+  try {
+    rows = await sql.query<AgentKvPutRow>(AGENT_KV_PUT, [
+      input.keyHash,
+      input.now,
+      input.start,
+      input.slots.workspace,
+      input.slots.credential,
+      input.namespace,
+      input.key,
+      value,
+      input.ttlSeconds ?? null,
+      precondition.kind,
+      precondition.kind === "match" ? precondition.version : null,
+      input.reason,
+      input.correlationId ?? null,
+      input.requestId ?? null,
+      auditDetails(input.value, value, precondition),
+      idempotency?.key ?? null,
+      idempotency?.fingerprint ?? null,
+      idempotency?.expiresAt ?? null,
+    ]);
+  } catch (error) {
+    if ((error as { code?: string }).code === LEFT_TO_GENERAL_PATH) return null;
+    throw error;
+  }
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    version: row.entry_version,
+    body: row.response,
+    credential: { id: row.key_id, lastUsedAt: row.key_last_used_at },
+    timeZone: row.zone,
+    requests: { limit: row.request_limit, used: row.requests_used === null ? null : Number(row.requests_used) },
+  };
 }
 
 /**
@@ -75,7 +160,7 @@ async function callKvPut(sql: Sql, input: PutInput, idempotency: Idempotency | n
  * or the precondition (412).
  */
 export async function putKvEntry(sql: Sql, input: PutInput): Promise<PutResult> {
-  const row = await callKvPut(sql, input, null);
+  const row = await callKvPut(sql, input);
   if (row.outcome !== "written") throw await explainRefusal(sql, input);
   return {
     namespace: input.namespace,
@@ -84,20 +169,6 @@ export async function putKvEntry(sql: Sql, input: PutInput): Promise<PutResult> 
     expiresAt: row.expires_at,
     created: row.version === 1,
   };
-}
-
-/**
- * The agent API's hot path: a PUT with its Idempotency-Key in one statement.
- * `written` carries the response exactly as stored for replays; anything
- * else (a replay, a refusal) wrote nothing and is left to the general path.
- */
-export async function putKvEntryOnce(
-  sql: Sql,
-  input: PutInput,
-  idempotency: Idempotency | null,
-): Promise<{ written: true; version: number; body: string } | { written: false }> {
-  const row = await callKvPut(sql, input, idempotency);
-  return row.outcome === "written" ? { written: true, version: row.version, body: row.body } : { written: false };
 }
 
 async function explainRefusal(sql: Sql, input: PutInput): Promise<AppError> {

@@ -23,7 +23,7 @@ export async function getWorkspaceOverview(workspaceId: string, now: Date = new 
       db.auditEvent.count({ where: { workspaceId, createdAt: { gte: dayAgo } } }),
       db.auditEvent.findMany({
         where: { workspaceId },
-        orderBy: { id: "desc" },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: 8,
         select: {
           id: true,

@@ -1,0 +1,245 @@
+import { describe, expect, it } from "vitest";
+import { CREDENTIAL_SLOTS, slotCaps, WORKSPACE_SLOTS } from "@/lib/core/budget";
+import { localDay } from "@/lib/core/calendar";
+import { decideAccess, type AccessLevel } from "@/lib/core/grants";
+import { hashKey } from "@/lib/core/keys";
+import { seedAgent } from "@/tests/agent-fixtures";
+import { testActor } from "@/tests/fixtures";
+import { resizeToday } from "../budgets/counters";
+import { issueCredential } from "../credentials/issue-credential";
+import { revokeCredential } from "../credentials/revoke-credential";
+import { createIdentity } from "../identities/create-identity";
+import { createNamespace } from "../namespaces/create-namespace";
+import { poolSql } from "../pg";
+import { updateWorkspace } from "../workspaces/update-workspace";
+import { putKvGuarded } from "./put-kv-entry";
+
+/**
+ * The hot path's one statement (agent_kv_put) against real PostgreSQL: it does
+ * the whole guarded write or nothing at all, and it says yes exactly where the
+ * rules of lib/core would (the general path, which answers everything it
+ * leaves, is covered by the agent API's own tests).
+ */
+
+type Agent = Awaited<ReturnType<typeof seedAgent>>;
+const SLOTS = { workspace: WORKSPACE_SLOTS, credential: CREDENTIAL_SLOTS };
+
+/** Today's counters laid out, as the general path does on a scope's first call of the day. */
+async function layOut(scopeIds: string[], limit: number | null = null, now = new Date(), timeZone = "UTC") {
+  for (const id of scopeIds) await resizeToday(id, localDay(now, timeZone), slotCaps(limit, WORKSPACE_SLOTS));
+}
+
+function attempt(
+  key: string,
+  name: string,
+  options: { namespace?: string; now?: Date; idempotencyKey?: string; ifMatch?: number } = {},
+) {
+  const now = options.now ?? new Date();
+  return putKvGuarded(poolSql(), {
+    keyHash: hashKey(key),
+    namespace: options.namespace ?? "billing.runs",
+    key: name,
+    value: { name },
+    precondition: options.ifMatch === undefined ? { kind: "none" } : { kind: "match", version: options.ifMatch },
+    reason: null,
+    correlationId: "corr-guarded",
+    requestId: `req-${name}`,
+    now,
+    idempotency: options.idempotencyKey
+      ? { key: options.idempotencyKey, fingerprint: "fp", expiresAt: new Date(now.getTime() + 86_400_000) }
+      : null,
+    start: 0,
+    slots: SLOTS,
+  });
+}
+
+/** Everything a guarded write could have changed in the agent's workspace. */
+async function footprint(agent: Agent) {
+  const [row] = await poolSql().query<Record<string, string>>(
+    `SELECT (SELECT count(*) FROM kv_entry WHERE workspace_id = $1) AS entries,
+            (SELECT COALESCE(sum(version), 0) FROM kv_entry WHERE workspace_id = $1) AS versions,
+            (SELECT count(*) FROM audit_event WHERE workspace_id = $1) AS events,
+            (SELECT count(*) FROM idempotency_record WHERE identity_id = $2) AS records,
+            (SELECT COALESCE(sum(used), 0) FROM usage_slot WHERE scope_id IN ($1, $3)) AS used,
+            (SELECT count(*) FROM usage_slot WHERE scope_id IN ($1, $3)) AS slots`,
+    [agent.workspace.id, agent.identity.id, agent.credential.id],
+  );
+  return row;
+}
+
+describe("agent_kv_put — the guarded PUT in one statement", () => {
+  it("writes the entry, its audit event and stored response, and counts one request and one write", async () => {
+    const agent = await seedAgent();
+    await layOut([agent.workspace.id, agent.credential.id]);
+    const put = await attempt(agent.key, "first", { idempotencyKey: "op-1" });
+    expect(put).toMatchObject({
+      version: 1,
+      body: JSON.stringify({ namespace: "billing.runs", key: "first", version: 1, expiresAt: null }),
+      credential: { id: agent.credential.id },
+      timeZone: "UTC",
+      requests: { limit: null, used: null },
+    });
+    const [event] = await poolSql().query<Record<string, unknown>>(
+      `SELECT action, outcome, actor_type, actor_id, namespace, target, request_id, details FROM audit_event
+       WHERE workspace_id = $1 AND action = 'kv.put'`,
+      [agent.workspace.id],
+    );
+    expect(event).toMatchObject({
+      action: "kv.put",
+      outcome: "success",
+      actor_type: "identity",
+      actor_id: agent.identity.id,
+      namespace: "billing.runs",
+      target: "first",
+      request_id: "req-first",
+      details: { versionAfter: 1, precondition: { kind: "none" } },
+    });
+    const [record] = await poolSql().query<{ response_status: number; response_body: string }>(
+      `SELECT response_status, response_body FROM idempotency_record WHERE identity_id = $1 AND key = 'op-1'`,
+      [agent.identity.id],
+    );
+    expect(record).toEqual({ response_status: 201, response_body: put!.body });
+    expect(await attempt(agent.key, "first")).toMatchObject({ version: 2 });
+    const [counted] = await poolSql().query<{ used: string }>(
+      `SELECT sum(used) AS used FROM usage_slot WHERE scope_id IN ($1, $2)`,
+      [agent.workspace.id, agent.credential.id],
+    );
+    expect(counted!.used).toBe("4"); // two requests, two writes
+  });
+
+  it("of two twins with one Idempotency-Key, one writes and the other rolls back whole", async () => {
+    const agent = await seedAgent();
+    await layOut([agent.workspace.id, agent.credential.id]);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => attempt(agent.key, "twin", { idempotencyKey: "op-twin" })),
+    );
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    expect(await footprint(agent)).toMatchObject({ entries: "1", versions: "1", records: "1", used: "2" });
+  });
+
+  it("does nothing, and leaves the call to the general path, whenever the call is out of the ordinary", async () => {
+    const agent = await seedAgent([{ pattern: "billing.*", access: "readwrite" }], {
+      namespaces: ["billing.runs", "billing.capped"],
+    });
+    // The day's first call: no counters yet (the general path lays them out).
+    expect(await attempt(agent.key, "x")).toBeNull();
+    expect(await footprint(agent)).toMatchObject({ entries: "0", events: expect.any(String), slots: "0" });
+    await layOut([agent.workspace.id, agent.credential.id]);
+    await createNamespace({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      name: "billing.short",
+      defaultTtlSeconds: null,
+      maxTtlSeconds: 60,
+    });
+    expect(await attempt(agent.key, "taken", { idempotencyKey: "op-dup" })).not.toBeNull();
+    const before = await footprint(agent);
+
+    const leftAlone: [string, () => ReturnType<typeof attempt>][] = [
+      ["an unknown key", () => attempt("bkv_live_unknown", "x")],
+      ["a namespace not granted", () => attempt(agent.key, "x", { namespace: "hr.payroll" })],
+      ["a namespace that does not exist", () => attempt(agent.key, "x", { namespace: "billing.none" })],
+      ["a stale If-Match", () => attempt(agent.key, "taken", { ifMatch: 7 })],
+      ["a replay of an Idempotency-Key", () => attempt(agent.key, "again", { idempotencyKey: "op-dup" })],
+    ];
+    for (const [why, call] of leftAlone) {
+      expect(await call(), why).toBeNull();
+      expect(await footprint(agent), why).toEqual(before);
+    }
+  });
+
+  it("leaves the kill switch, a revoked key, a degraded workspace and a key at its ceiling to the general path", async () => {
+    const agent = await seedAgent();
+    await layOut([agent.workspace.id, agent.credential.id]);
+
+    await updateWorkspace({ slug: agent.workspace.slug, actor: testActor, settings: { killSwitch: true } });
+    const stopped = await footprint(agent);
+    expect(await attempt(agent.key, "k")).toBeNull();
+    expect(await footprint(agent)).toEqual(stopped);
+    await updateWorkspace({ slug: agent.workspace.slug, actor: testActor, settings: { killSwitch: false } });
+
+    // Limit 10, degraded from 5: four calls stay normal; the fifth would degrade the workspace.
+    await updateWorkspace({
+      slug: agent.workspace.slug,
+      actor: testActor,
+      settings: { dailyRequestLimit: 10, degradeAtPercent: 50 },
+    });
+    for (let i = 0; i < 4; i++) expect(await attempt(agent.key, `n-${i}`)).toMatchObject({ requests: { used: i + 1 } });
+    const normal = await footprint(agent);
+    expect(await attempt(agent.key, "n-4")).toBeNull();
+    expect(await footprint(agent)).toEqual(normal);
+
+    const capped = await issueCredential({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      identityId: agent.identity.id,
+      expiresInSeconds: 3600,
+      dailyWriteCeiling: 1,
+    });
+    await resizeToday(capped.id, localDay(new Date(), "UTC"), slotCaps(1, CREDENTIAL_SLOTS));
+    await updateWorkspace({ slug: agent.workspace.slug, actor: testActor, settings: { dailyRequestLimit: null } });
+    expect(await attempt(capped.key, "c-1")).not.toBeNull();
+    expect(await attempt(capped.key, "c-2")).toBeNull();
+
+    await revokeCredential({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      credentialId: agent.credential.id,
+      reason: "leaked",
+    });
+    expect(await attempt(agent.key, "r")).toBeNull();
+  });
+
+  it("counts on the day of the workspace's time zone", async () => {
+    const agent = await seedAgent();
+    await updateWorkspace({ slug: agent.workspace.slug, actor: testActor, settings: { timeZone: "Asia/Tokyo" } });
+    const evening = new Date("2026-11-25T14:59:59Z"); // 23:59:59 in Tokyo
+    await layOut([agent.workspace.id, agent.credential.id], null, evening, "Asia/Tokyo");
+    expect(await attempt(agent.key, "late", { now: evening })).toMatchObject({ timeZone: "Asia/Tokyo" });
+    // Midnight in Tokyo: a new day whose counters are not laid out yet.
+    expect(await attempt(agent.key, "midnight", { now: new Date("2026-11-25T15:00:00Z") })).toBeNull();
+  });
+
+  it("allows exactly the writes lib/core/grants allows, for every kind of pattern", async () => {
+    const agent = await seedAgent([], { namespaces: [] });
+    const namespaces = ["billing", "billing.runs", "billing.runs.daily", "billingx", "billingx.runs", "bill", "other"];
+    for (const name of namespaces) {
+      await createNamespace({
+        workspaceId: agent.workspace.id,
+        actor: testActor,
+        name,
+        defaultTtlSeconds: null,
+        maxTtlSeconds: null,
+      });
+    }
+    await layOut([agent.workspace.id]);
+    const patterns = ["*", "billing", "billing.*", "billing.runs", "billing.runs.*", "bill.*", "billingx"];
+    const levels: AccessLevel[] = ["read", "write", "readwrite"];
+    let compared = 0;
+    for (const [p, pattern] of patterns.entries()) {
+      for (const access of levels) {
+        const identity = await createIdentity({
+          workspaceId: agent.workspace.id,
+          actor: testActor,
+          name: `grant-${p}-${access}`,
+          workflowClass: "invoices",
+          grants: [{ pattern, access }],
+        });
+        const { id, key } = await issueCredential({
+          workspaceId: agent.workspace.id,
+          actor: testActor,
+          identityId: identity.id,
+          expiresInSeconds: 3600,
+        });
+        await layOut([id]);
+        for (const namespace of namespaces) {
+          const allowed = decideAccess([{ pattern, access }], namespace, "write").allowed;
+          const written = (await attempt(key, "k", { namespace })) !== null;
+          expect(written, `${pattern} (${access}) → write ${namespace}`).toBe(allowed);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(patterns.length * levels.length * namespaces.length);
+  });
+});
