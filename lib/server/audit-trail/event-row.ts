@@ -22,7 +22,10 @@ export type AuditEventRow = {
 export const EVENT_COLUMNS = `e.id, e.workspace_id, e.actor_type::text AS actor_type, e.actor_id, e.actor_name, e.action,
   e.outcome::text AS outcome, e.namespace, e.target, e.reason, e.correlation_id, e.request_id, e.details, e.created_at`;
 
-export function toChainEvent(row: AuditEventRow): ChainEvent {
+/** A row read through Prisma (id a bigint) or plain `pg` (id a decimal string). */
+export type EventRow = Omit<AuditEventRow, "id"> & { id: bigint | string };
+
+export function toChainEvent(row: EventRow): ChainEvent {
   return {
     id: row.id.toString(),
     workspaceId: row.workspace_id,
