@@ -30,6 +30,36 @@ const CONNECTIONS = 32;
 /** `BENCH_ONLY=1,3` runs only those cases (for iterating on one; the full run is what README reports). */
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const EMPTY: Load = { requests: 0, rps: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, statuses: {} };
+/** `BENCH_ROUNDS`: how many times each of cases 1–4 runs (default 3). */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+
+type Measured = { name: string; result: Load; cpu: CpuPerRequest };
+const round2 = (v: number) => Math.round(v * 100) / 100;
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+/** One case over the rounds: medians of throughput, latency and CPU per request; errors summed. */
+function summarize(name: string, rounds: Measured[][]): Measured {
+  const runs = rounds.map((r) => r.find((m) => m.name === name)!).filter(Boolean);
+  const cpu = runs.map((m) => m.cpu).filter((c): c is NonNullable<CpuPerRequest> => c !== null);
+  return {
+    name,
+    result: {
+      requests: runs.reduce((n, m) => n + m.result.requests, 0),
+      rps: median(runs.map((m) => m.result.rps)),
+      p50: median(runs.map((m) => m.result.p50)),
+      p99: median(runs.map((m) => m.result.p99)),
+      errors: runs.reduce((n, m) => n + m.result.errors, 0),
+      non2xx: runs.reduce((n, m) => n + m.result.non2xx, 0),
+      statuses: {},
+    },
+    cpu: cpu.length
+      ? { appMs: round2(median(cpu.map((c) => c.appMs))), dbMs: round2(median(cpu.map((c) => c.dbMs))) }
+      : null,
+  };
+}
 
 // `npm run bench -- --only audit`: only the audit module (scripts/bench-audit.ts), on a database of its own.
 if (process.argv.slice(2).join(" ") === "--only audit")
@@ -117,7 +147,8 @@ function cpuTicks(appPid: number): Ticks | null {
 }
 function cpuPerRequest(before: Ticks | null, after: Ticks | null, requests: number): CpuPerRequest {
   if (!before || !after || requests === 0) return null;
-  const ms = (t: number) => Math.round(((t * 10) / requests) * 1000) / 1000; // 100 ticks per second
+  // 100 ticks per second; never below 0 (a backend that exits during a case takes its ticks with it).
+  const ms = (t: number) => Math.max(0, Math.round(((t * 10) / requests) * 1000) / 1000);
   return { appMs: ms(after.app - before.app), dbMs: ms(after.db - before.db) };
 }
 
@@ -208,18 +239,33 @@ try {
   await load({ url: base, connections: 8, duration: 3, method: "PUT", keys: spread, namespace: "bench.data" });
   await load({ url: `${base}/api/v1/policy`, connections: 8, duration: 2, method: "GET", keys: [single] });
 
-  const cases: { name: string; result: Load; cpu: CpuPerRequest }[] = [];
-  const run = async (name: string, job: Record<string, unknown>) => {
-    if (ONLY && !ONLY.includes(name.slice(0, 1))) return;
-    log(`case: ${name} (${CONNECTIONS} connections, ${DURATION} s)`);
-    const before = cpuTicks(servers[0]!.pid!);
-    const result = await load({ connections: CONNECTIONS, duration: DURATION, ...job });
-    cases.push({ name, result, cpu: cpuPerRequest(before, cpuTicks(servers[0]!.pid!), result.requests) });
-  };
-  await run("1 baseline GET /api/ping", { url: `${base}/api/ping`, method: "GET", keys: ["none"] });
-  await run("2 GET /api/v1/policy", { url: `${base}/api/v1/policy`, method: "GET", keys: [single] });
-  await run("3 guarded PUT, 1 workspace", { url: base, method: "PUT", keys: [single], namespace: "bench.data" });
-  await run("4 guarded PUT, 8 workspaces", { url: base, method: "PUT", keys: spread, namespace: "bench.data" });
+  // Cases 1–4 run in rounds, each round every case once, in a rotating order: the machine's speed
+  // drifts (shared cores), so a ratio is taken within a round, between cases measured minutes apart
+  // at most, and the median over the rounds is reported.
+  const caseJobs: { name: string; job: Record<string, unknown> }[] = [
+    { name: "1 baseline GET /api/ping", job: { url: `${base}/api/ping`, method: "GET", keys: ["none"] } },
+    { name: "2 GET /api/v1/policy", job: { url: `${base}/api/v1/policy`, method: "GET", keys: [single] } },
+    {
+      name: "3 guarded PUT, 1 workspace",
+      job: { url: base, method: "PUT", keys: [single], namespace: "bench.data" },
+    },
+    {
+      name: "4 guarded PUT, 8 workspaces",
+      job: { url: base, method: "PUT", keys: spread, namespace: "bench.data" },
+    },
+  ].filter((c) => !ONLY || ONLY.includes(c.name.slice(0, 1)));
+  const rounds: Measured[][] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const round: Measured[] = [];
+    for (const { name, job } of [...caseJobs.slice(r % caseJobs.length), ...caseJobs.slice(0, r % caseJobs.length)]) {
+      log(`round ${r + 1}/${ROUNDS}, case: ${name} (${CONNECTIONS} connections, ${DURATION} s)`);
+      const before = cpuTicks(servers[0]!.pid!);
+      const result = await load({ connections: CONNECTIONS, duration: DURATION, ...job });
+      round.push({ name, result, cpu: cpuPerRequest(before, cpuTicks(servers[0]!.pid!), result.requests) });
+    }
+    rounds.push(round);
+  }
+  const cases = caseJobs.map(({ name }) => summarize(name, rounds));
 
   const skipExact = ONLY && !ONLY.includes("5");
   if (!skipExact)
@@ -243,16 +289,28 @@ try {
   const stored = await getDb().kvEntry.count({ where: { workspace: { slug: "bench-exact" } } });
 
   const byName = (prefix: string) => cases.find((c) => c.name.startsWith(prefix))?.result ?? EMPTY;
-  const ratio = (a: number, b: number) => (a && b ? Math.round((a / b) * 100) / 100 : null);
+  /** The median over the rounds of a/b, each round's cases against each other. */
+  const ratio = (a: string, b: string) => {
+    const perRound = rounds
+      .map((round) => {
+        const x = round.find((m) => m.name.startsWith(a))?.result.rps;
+        const y = round.find((m) => m.name.startsWith(b))?.result.rps;
+        return x && y ? x / y : null;
+      })
+      .filter((v): v is number => v !== null);
+    return perRound.length ? { median: round2(median(perRound)), rounds: perRound.map(round2) } : null;
+  };
   const ratios = {
-    "policy / baseline (target ≥ 0.8)": ratio(byName("2").rps, byName("1").rps),
-    "guarded PUT / baseline (target ≥ 0.5)": ratio(byName("3").rps, byName("1").rps),
-    "1 workspace / 8 workspaces (target ≥ 0.8)": ratio(byName("3").rps, byName("4").rps),
+    "policy / baseline (target ≥ 0.8)": ratio("2", "1"),
+    "guarded PUT / baseline (target ≥ 0.5)": ratio("3", "1"),
+    "1 workspace / 8 workspaces (target ≥ 0.8)": ratio("3", "4"),
   };
   const exactness = { limit: 2000, sent: 3200, accepted, refused, stored, exact: accepted === 2000 && stored === 2000 };
 
   console.log("");
-  console.log(`cores: ${os.cpus().length}, connections: ${CONNECTIONS}, duration: ${DURATION} s per case`);
+  console.log(
+    `cores: ${os.cpus().length}, connections: ${CONNECTIONS}, ${ROUNDS} rounds of ${DURATION} s per case (medians over the rounds)`,
+  );
   console.log(
     "case".padEnd(34),
     ...["req/s", "p50 ms", "p99 ms", "errors", "app CPU ms/req", "db CPU ms/req"].map((h, i) =>
@@ -271,7 +329,8 @@ try {
     );
   }
   console.log("");
-  for (const [name, value] of Object.entries(ratios)) console.log(`${name}: ${value}`);
+  for (const [name, value] of Object.entries(ratios))
+    console.log(`${name}: ${value ? `${value.median} (rounds: ${value.rounds.join(", ")})` : "–"}`);
   console.log(`p99 of guarded PUT (target ≤ 50 ms): ${byName("3").p99} ms`);
   console.log(
     `exactness: ${accepted} accepted of 3,200 across two servers (limit 2,000), ${stored} stored → ${exactness.exact ? "EXACT" : "NOT EXACT"}`,
@@ -285,7 +344,9 @@ try {
         cores: os.cpus().length,
         connections: CONNECTIONS,
         durationSeconds: DURATION,
+        rounds: ROUNDS,
         cases,
+        perRound: rounds,
         ratios,
         p99GuardedPutMs: byName("3").p99,
         exactness,

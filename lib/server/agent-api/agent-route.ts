@@ -101,7 +101,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
   const handle = async (request: Request, routeParams: RouteParams): Promise<Response> => {
     const now = new Date();
     const requestId = newId("req");
-    let correlationId = newId("corr");
+    let correlationId = ""; // the caller's, or a new one once the headers are read
     let principal: AgentPrincipal | null = null;
     let usage: Usage | null = null;
     let charge: Charge | null = null;
@@ -109,7 +109,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
 
     try {
       const headers = parseAgentHeaders(request);
-      correlationId = headers.correlationId ?? correlationId;
+      correlationId = headers.correlationId ?? newId("corr");
       reason = headers.reason;
 
       const bearer = parseBearer(request.headers.get("authorization"));
@@ -238,6 +238,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       }
       return respond(outcome.result, headersOut);
     } catch (error) {
+      correlationId ||= newId("corr");
       const appError = isAppError(error) ? error : null;
       const log = requestLogger(requestId, correlationId);
       if (!appError) log.error({ err: error, path: new URL(request.url).pathname }, "agent route failed");
