@@ -24,6 +24,7 @@ export function degradeThreshold(limit: number, degradeAtPercent: number): numbe
   return Math.ceil((limit * degradeAtPercent) / 100);
 }
 
+/** Also in SQL, for the one-statement PUT (`agent_kv_put`): it accepts only calls that leave the mode normal. */
 export function decideMode(input: {
   limit: number | null;
   used: number;
