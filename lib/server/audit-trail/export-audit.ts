@@ -3,7 +3,8 @@ import { csvHeader, csvLine, ndjsonLine, type AuditCursor } from "@/lib/core/aud
 import { auditFilterParams, type AuditFilter } from "@/lib/validations/audit";
 import { writeAudit, type Actor } from "../audit";
 import { getDb } from "../db";
-import { searchAuditRows, toExportRow } from "./search-audit";
+import { poolSql } from "../pg";
+import { searchAuditQuery, toExportRow, type AuditSearchRow } from "./search-audit";
 
 export type ExportFormat = "ndjson" | "csv";
 const PAGE = 2000;
@@ -42,14 +43,16 @@ async function* exportChunks(
   if (format === "csv") yield csvHeader();
   let cursor: AuditCursor | null = null;
   for (;;) {
-    const rows = await searchAuditRows(getDb(), workspaceId, filter, { cursor, limit: pageSize });
+    // The search's own statement, on plain `pg`: the ORM's raw-row decoding was most of an export's time.
+    const query = searchAuditQuery(workspaceId, filter, { cursor, limit: pageSize });
+    const rows = await poolSql().query<AuditSearchRow>(query.text, query.values);
     if (rows.length === 0) return;
     let chunk = "";
     for (const row of rows) chunk += format === "csv" ? csvLine(toExportRow(row)) : ndjsonLine(toExportRow(row));
     yield chunk;
     if (rows.length < pageSize) return;
     const last = rows[rows.length - 1]!;
-    cursor = { createdAt: new Date(last.created_at), id: last.id };
+    cursor = { createdAt: new Date(last.created_at), id: BigInt(last.id) };
   }
 }
 

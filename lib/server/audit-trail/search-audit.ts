@@ -6,7 +6,13 @@ import type { AuditFilter } from "@/lib/validations/audit";
 import { getDb, type Tx } from "../db";
 import type { AuditEventRow } from "./event-row";
 
-export type AuditSearchRow = AuditEventRow & { seq: bigint | null; prev_hash: string | null; hash: string | null };
+/** Through Prisma, ids and seqs are bigints; through plain `pg`, decimal strings. */
+export type AuditSearchRow = Omit<AuditEventRow, "id"> & {
+  id: bigint | string;
+  seq: bigint | string | null;
+  prev_hash: string | null;
+  hash: string | null;
+};
 
 function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -43,18 +49,27 @@ const SELECT = Prisma.sql`e.id, e.workspace_id, e.actor_type::text AS actor_type
   e.outcome::text AS outcome, e.namespace, e.target, e.reason, e.correlation_id, e.request_id, e.details, e.created_at,
   s.seq, s.prev_hash, s.hash`;
 
-/** One page of a search, newest first, keyset-paginated on (created_at, id). */
-export async function searchAuditRows(
+/** The statement of one page of a search, newest first, keyset-paginated on (created_at, id). */
+export function searchAuditQuery(
+  workspaceId: string,
+  filter: AuditFilter,
+  options: { cursor?: AuditCursor | null; limit: number },
+): Prisma.Sql {
+  return Prisma.sql`
+    SELECT ${SELECT} FROM audit_event e LEFT JOIN audit_seal s ON s.event_id = e.id
+    WHERE ${auditWhere(workspaceId, filter, options.cursor ?? null)}
+    ORDER BY e.created_at DESC, e.id DESC
+    LIMIT ${options.limit}`;
+}
+
+/** One page of a search. */
+async function searchAuditRows(
   db: Tx,
   workspaceId: string,
   filter: AuditFilter,
   options: { cursor?: AuditCursor | null; limit: number },
 ): Promise<AuditSearchRow[]> {
-  return db.$queryRaw<AuditSearchRow[]>`
-    SELECT ${SELECT} FROM audit_event e LEFT JOIN audit_seal s ON s.event_id = e.id
-    WHERE ${auditWhere(workspaceId, filter, options.cursor ?? null)}
-    ORDER BY e.created_at DESC, e.id DESC
-    LIMIT ${options.limit}`;
+  return db.$queryRaw<AuditSearchRow[]>(searchAuditQuery(workspaceId, filter, options));
 }
 
 export function toExportRow(row: AuditSearchRow): ExportRow {
@@ -92,7 +107,7 @@ export async function searchAudit(
   const last = items[items.length - 1];
   return {
     items: items.map(toExportRow),
-    nextCursor: rows.length > limit && last ? { createdAt: new Date(last.created_at), id: last.id } : null,
+    nextCursor: rows.length > limit && last ? { createdAt: new Date(last.created_at), id: BigInt(last.id) } : null,
   };
 }
 
