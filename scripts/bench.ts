@@ -240,7 +240,14 @@ try {
   log("warming up every case");
   await load({ url: `${base}/api/ping`, connections: CONNECTIONS, duration: 4, method: "GET", keys: ["none"] });
   await load({ url: `${base}/api/v1/policy`, connections: CONNECTIONS, duration: 4, method: "GET", keys: [single] });
-  await load({ url: base, connections: CONNECTIONS, duration: 4, method: "PUT", keys: spread, namespace: "bench.data" });
+  await load({
+    url: base,
+    connections: CONNECTIONS,
+    duration: 4,
+    method: "PUT",
+    keys: spread,
+    namespace: "bench.data",
+  });
 
   // Cases 1–4 run in rounds, each round every case once, in a rotating order: the machine's speed
   // drifts (shared cores), so a ratio is taken within a round, between cases measured minutes apart
