@@ -116,19 +116,20 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       if (!bearer.ok) throw new AppError("unauthorized", bearer.message);
       const keyHash = hashKey(bearer.key);
 
-      // The body is read once; a body the general path would refuse (too large, not UTF-8) is refused
-      // there, in its order (after the key and the budget), so the hot path is not tried.
-      const body = options.mutating
+      // A route with a hot path reads its body first (once); a body the general path would refuse
+      // (too large, not UTF-8) is refused there, in its order (after the key and the budget). Other
+      // routes read it only once the key is known.
+      const early = options.express
         ? await readBodyText(request, MAX_BODY_BYTES).then(
             (text) => ({ text, error: null }),
             (error: unknown) => ({ text: "", error }),
           )
         : null;
-      if (options.express && body && !body.error) {
+      if (options.express && early && !early.error) {
         const fast = await options.express({
           request,
           keyHash,
-          bodyText: body.text,
+          bodyText: early.text,
           now,
           requestId,
           correlationId,
@@ -136,7 +137,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
           idempotency: headers.idempotencyKey
             ? {
                 key: headers.idempotencyKey,
-                fingerprint: fingerprintOf(request, body.text),
+                fingerprint: fingerprintOf(request, early.text),
                 expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000),
               }
             : null,
@@ -161,8 +162,8 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       }
 
       const p = principal;
-      if (body?.error) throw body.error;
-      const bodyText = body?.text ?? "";
+      if (early?.error) throw early.error;
+      const bodyText = early ? early.text : options.mutating ? await readBodyText(request, MAX_BODY_BYTES) : "";
       const idempotency =
         options.mutating && headers.idempotencyKey
           ? { key: headers.idempotencyKey, fingerprint: fingerprintOf(request, bodyText) }
