@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 export function printedLogin(): { email: string; password: string; databaseUrl: string } {
   return JSON.parse(readFileSync(path.join(process.cwd(), "e2e", ".state", "login.json"), "utf8"));
@@ -19,6 +19,20 @@ export async function signInAsAdmin(page: Page) {
   const login = printedLogin();
   await signIn(page, login.email, login.password);
   await expect(page).toHaveURL(/\/w\/demo$/);
+}
+
+/**
+ * Clicks a button that opens a dialog until the dialog is there: right after a
+ * navigation or reload the button is server-rendered before React hydrates it,
+ * and a click in that moment does nothing (seen on a slow machine).
+ */
+export async function openDialog(page: Page, trigger: Locator): Promise<Locator> {
+  const dialog = page.getByRole("dialog");
+  await expect(async () => {
+    if (!(await dialog.isVisible())) await trigger.click();
+    await expect(dialog).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
+  return dialog;
 }
 
 /** Runs the real admin CLI against the e2e database and returns its JSON output. */

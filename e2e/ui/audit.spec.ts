@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
-import { seedAgentWorkspace, signInAsAdmin } from "../helpers";
+import { openDialog, seedAgentWorkspace, signInAsAdmin } from "../helpers";
 
 test("an admin searches the audit trail, opens an event's drawer, follows it to the key, and verifies the chain", async ({
   page,
@@ -46,8 +46,7 @@ test("an admin searches the audit trail, opens an event's drawer, follows it to 
   await expect(table.getByRole("row")).toHaveCount(2); // header + one event
 
   // The drawer: every field, the seal, and links to what the event touches.
-  await table.getByRole("button", { name: /Details of event/ }).click();
-  const drawer = page.getByRole("dialog");
+  const drawer = await openDialog(page, table.getByRole("button", { name: /Details of event/ }));
   await expect(drawer.getByText("kv.put", { exact: true }).first()).toBeVisible();
   await expect(drawer.getByText(correlation, { exact: true })).toBeVisible();
   await expect(drawer.getByText(agent.identity, { exact: true })).toBeVisible();

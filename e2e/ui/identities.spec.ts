@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
-import { signInAsAdmin } from "../helpers";
+import { openDialog, signInAsAdmin } from "../helpers";
 
 test("an admin sets up a namespace, a class, an identity with a grant and a key in the browser; the key reads its policy", async ({
   page,
@@ -66,8 +66,7 @@ test("an admin sets up a namespace, a class, an identity with a grant and a key 
   // Revoke it from the dashboard, with a reason: the next call fails.
   await page.reload();
   const prefix = key.slice(0, 12);
-  await page.getByRole("button", { name: `Revoke ${prefix}` }).click();
-  const dialog = page.getByRole("dialog");
+  const dialog = await openDialog(page, page.getByRole("button", { name: `Revoke ${prefix}` }));
   await dialog.getByLabel("Reason").fill("e2e: done with it");
   await dialog.getByRole("button", { name: "Revoke key" }).click();
   await expect(dialog).toBeHidden();

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
-import { seedAgentWorkspace, signInAsAdmin } from "../helpers";
+import { openDialog, seedAgentWorkspace, signInAsAdmin } from "../helpers";
 
 test("a key written through the API shows in the browser with its value, version and last writer; an admin deletes it with a reason", async ({
   page,
@@ -31,8 +31,7 @@ test("a key written through the API shows in the browser with its value, version
   await expect(history.getByText("price fix")).toBeVisible();
   await expect(history.getByText("1 → 2")).toBeVisible();
 
-  await page.getByRole("button", { name: "Delete key" }).click();
-  const dialog = page.getByRole("dialog");
+  const dialog = await openDialog(page, page.getByRole("button", { name: "Delete key" }));
   await dialog.getByLabel("Reason").fill("cleaning up a test order");
   await dialog.getByRole("button", { name: "Delete key" }).click();
   await expect(page).toHaveURL(new RegExp(`/namespaces/ns_[a-z0-9]+$`));
