@@ -125,7 +125,10 @@ export function agentRoute<P extends Record<string, string | string[]>>(
             (error: unknown) => ({ text: "", error }),
           )
         : null;
+      // Computed once: the hot path and, when it declines, the general path use the same fingerprint.
+      let fingerprint: string | null = null;
       if (options.express && early && !early.error) {
+        if (headers.idempotencyKey) fingerprint = fingerprintOf(request, early.text);
         const fast = await options.express({
           request,
           keyHash,
@@ -134,13 +137,14 @@ export function agentRoute<P extends Record<string, string | string[]>>(
           requestId,
           correlationId,
           reason,
-          idempotency: headers.idempotencyKey
-            ? {
-                key: headers.idempotencyKey,
-                fingerprint: fingerprintOf(request, early.text),
-                expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000),
-              }
-            : null,
+          idempotency:
+            headers.idempotencyKey && fingerprint
+              ? {
+                  key: headers.idempotencyKey,
+                  fingerprint,
+                  expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000),
+                }
+              : null,
         });
         if (fast) {
           touchLastUsed(fast.credential, now);
@@ -166,7 +170,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       const bodyText = early ? early.text : options.mutating ? await readBodyText(request, MAX_BODY_BYTES) : "";
       const idempotency =
         options.mutating && headers.idempotencyKey
-          ? { key: headers.idempotencyKey, fingerprint: fingerprintOf(request, bodyText) }
+          ? { key: headers.idempotencyKey, fingerprint: fingerprint ?? fingerprintOf(request, bodyText) }
           : null;
       const ctx: AgentContext = {
         request,

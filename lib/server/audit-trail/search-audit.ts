@@ -4,7 +4,7 @@ import type { AuditCursor } from "@/lib/core/audit-export";
 import type { ExportRow } from "@/lib/core/audit-export";
 import type { AuditFilter } from "@/lib/validations/audit";
 import { getDb, type Tx } from "../db";
-import type { AuditEventRow } from "./event-row";
+import { toChainEvent, type AuditEventRow } from "./event-row";
 
 /** Through Prisma, ids and seqs are bigints; through plain `pg`, decimal strings. */
 export type AuditSearchRow = Omit<AuditEventRow, "id"> & {
@@ -72,22 +72,10 @@ async function searchAuditRows(
   return db.$queryRaw<AuditSearchRow[]>(searchAuditQuery(workspaceId, filter, options));
 }
 
+/** An export row is the chain's view of the event plus its seal. */
 export function toExportRow(row: AuditSearchRow): ExportRow {
   return {
-    id: row.id.toString(),
-    createdAt: new Date(row.created_at).toISOString(),
-    workspaceId: row.workspace_id,
-    actorType: row.actor_type,
-    actorId: row.actor_id,
-    actorName: row.actor_name,
-    action: row.action,
-    outcome: row.outcome,
-    namespace: row.namespace,
-    target: row.target,
-    reason: row.reason,
-    correlationId: row.correlation_id,
-    requestId: row.request_id,
-    details: row.details ?? {},
+    ...toChainEvent(row),
     chainSeq: row.seq === null ? null : Number(row.seq),
     prevHash: row.prev_hash,
     hash: row.hash,
