@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildIfNeeded } from "./lib/build";
-import { ROOT } from "./lib/paths";
+import { ROOT, SERVER_SCRIPT } from "./lib/paths";
 import { freePort } from "./lib/ports";
 import { createFreshDatabase } from "./lib/test-database";
 
@@ -88,8 +88,7 @@ async function startServer(port: number): Promise<void> {
     [
       // BENCH_PROFILE=dir writes a V8 CPU profile of each server there (to see where a case spends its time).
       ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
-      path.join(ROOT, "node_modules", "next", "dist", "bin", "next"),
-      "start",
+      SERVER_SCRIPT,
       "--port",
       String(port),
     ],

@@ -1,13 +1,13 @@
 /**
  * `npm start` (and `npm run dev` with --dev): database (embedded unless
  * DATABASE_URL is set), migrations, first-run seed, build if needed, then the
- * Next.js server. Prints the URL and the admin's login. Ctrl-C stops everything.
+ * web server (scripts/server.mjs). Prints the URL and the admin's login. Ctrl-C stops everything.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildIfNeeded } from "./lib/build";
-import { DATA_DIR, ROOT } from "./lib/paths";
+import { DATA_DIR, ROOT, SERVER_SCRIPT } from "./lib/paths";
 import { ensureAuthSecret, resolveDatabase } from "./lib/runtime";
 
 const dev = process.argv.includes("--dev");
@@ -59,8 +59,7 @@ try {
   const login = await seedAndDescribeLogin();
   if (!dev) buildIfNeeded(log);
 
-  const nextBin = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
-  server = spawn(process.execPath, [nextBin, dev ? "dev" : "start", "--port", String(port)], {
+  server = spawn(process.execPath, [SERVER_SCRIPT, ...(dev ? ["--dev"] : []), "--port", String(port)], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, NODE_ENV: dev ? "development" : "production", PORT: String(port) },

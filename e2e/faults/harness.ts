@@ -15,6 +15,7 @@ import { BaseKV, isBaseKVError } from "../../sdk";
 
 const ROOT = process.cwd();
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const SERVER_SCRIPT = path.join(ROOT, "scripts", "server.mjs");
 
 export type Tenant = { slug: string; workspaceId: string; credentialId: string; key: string };
 
@@ -42,11 +43,11 @@ export function auditVerify(databaseUrl: string, slug: string): { ok: boolean; e
 
 export type App = { port: number; url: string; pid: number; child: ChildProcess; output: () => string };
 
-/** `next start` on the built .next against `databaseUrl`; resolves once it answers. */
+/** The production server (scripts/server.mjs) on the built .next against `databaseUrl`; resolves once it answers. */
 export async function startApp(input: { databaseUrl: string; port: number; authSecret: string }): Promise<App> {
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "--port", String(input.port)],
+    [SERVER_SCRIPT, "--port", String(input.port)],
     {
       cwd: ROOT,
       // Its own process group: kill -9 takes everything the app started, and nothing else.

@@ -15,8 +15,31 @@ import { poolSql, pgTransaction, prismaSql, type Sql } from "../pg";
 import { AGENT_TX_OPTIONS, runIdempotent, type Transaction } from "./idempotency";
 import { chargeCall, readUsage, type BudgetHeaders, type Charge, type Usage } from "./usage";
 
+/**
+ * What the wrapper and the handlers read of a request. Both a web `Request`
+ * (Next.js route handlers, tests) and Node's `IncomingMessage` (the agent
+ * API's own HTTP lane, `serveAgentApi`) are turned into one of these.
+ */
+export type AgentRequest = {
+  method: string;
+  /** Absolute URL; the path exactly as sent (percent-encoding intact). */
+  url: string;
+  headers: { get(name: string): string | null };
+  /** The body, chunk by chunk; null when there is none. */
+  body: AsyncIterable<Uint8Array> | null;
+};
+
+/** A finished answer: the web entry turns it into a `Response`, the Node lane writes it to the socket. */
+export type AgentReply = { status: number; headers: Record<string, string>; body: string };
+
+/** One agent endpoint: a Next.js route handler, plus `serve` for callers that bring their own request. */
+export type AgentEndpoint<P extends Record<string, string | string[]> = Record<string, string | string[]>> = ((
+  request: Request,
+  routeParams: RouteParams,
+) => Promise<Response>) & { serve: (request: AgentRequest, params: P) => Promise<AgentReply> };
+
 export type AgentContext = {
-  request: Request;
+  request: AgentRequest;
   /** The transaction of a mutating call (its audit event and idempotency record commit with it); the client otherwise. */
   tx: Tx;
   /** Plain SQL on the same transaction (`plainSql` routes use only this; `tx` is then not transactional). */
@@ -66,7 +89,7 @@ type Options = {
 
 /** What the hot path knows before the key is looked up. */
 export type ExpressCall = {
-  request: Request;
+  request: AgentRequest;
   keyHash: string;
   bodyText: string;
   now: Date;
@@ -96,9 +119,9 @@ type RouteParams = { params: Promise<Record<string, string | string[]>> };
 export function agentRoute<P extends Record<string, string | string[]>>(
   options: Options,
   handler: (ctx: AgentContext, params: P) => Promise<AgentResult>,
-) {
+): AgentEndpoint<P> {
   const counted = options.counted ?? true;
-  const handle = async (request: Request, routeParams: RouteParams): Promise<Response> => {
+  const handle = async (request: AgentRequest, params: P): Promise<AgentReply> => {
     const now = new Date();
     const requestId = newId("req");
     let correlationId = ""; // the caller's, or a new one once the headers are read
@@ -197,7 +220,6 @@ export function agentRoute<P extends Record<string, string | string[]>>(
           }
         },
       };
-      const params = (await routeParams.params) as P;
       const headersOut = standardHeaders(requestId, correlationId, usage);
 
       if (!options.mutating) return respond(await handler(ctx, params), headersOut);
@@ -277,20 +299,52 @@ export function agentRoute<P extends Record<string, string | string[]>>(
           Math.max(1, Math.ceil((new Date(String(failure.details.resetAt)).getTime() - now.getTime()) / 1000)),
         );
       }
-      return errorResponse(failure, requestId, headers);
+      return errorReply(failure, requestId, headers);
     }
   };
-  return async function route(request: Request, routeParams: RouteParams): Promise<Response> {
+  const serve = async (request: AgentRequest, params: P): Promise<AgentReply> => {
     const started = performance.now();
-    const response = await handle(request, routeParams);
+    const reply = await handle(request, params);
     observeAgentRequest({
       route: new URL(request.url).pathname,
       method: request.method,
-      status: response.status,
+      status: reply.status,
       durationMs: performance.now() - started,
     });
-    return response;
+    return reply;
   };
+  const route = async (request: Request, routeParams: RouteParams): Promise<Response> =>
+    toResponse(await serve(fromWebRequest(request), (await routeParams.params) as P));
+  return Object.assign(route, { serve });
+}
+
+/** A web `Request` as the wrapper reads it. */
+export function fromWebRequest(request: Request): AgentRequest {
+  const body = request.body;
+  return {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    body: body ? chunksOf(body) : null,
+  };
+}
+
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    // Stopped early (a body over the limit): drop the rest instead of buffering it.
+    await reader.cancel().catch(() => {});
+  }
+}
+
+export function toResponse(reply: AgentReply): Response {
+  return new Response(reply.body, { status: reply.status, headers: reply.headers });
 }
 
 function identityActor(p: AgentPrincipal): Actor {
@@ -306,7 +360,7 @@ type AgentHeaders = {
 
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
-function parseAgentHeaders(request: Request): AgentHeaders {
+function parseAgentHeaders(request: AgentRequest): AgentHeaders {
   const header = (name: string, max: number) => {
     const value = request.headers.get(name);
     if (value === null) return null;
@@ -392,7 +446,7 @@ function auditOutcome(code: ErrorCode): AuditOutcome | null {
 
 async function auditRefusal(input: {
   options: Options;
-  request: Request;
+  request: AgentRequest;
   principal: AgentPrincipal | null;
   requestId: string;
   correlationId: string;
@@ -426,11 +480,11 @@ function resultText(result: AgentResult): string {
   return result.rawBody ?? JSON.stringify(result.body);
 }
 
-function respond(result: AgentResult, headers: Record<string, string>): Response {
+function respond(result: AgentResult, headers: Record<string, string>): AgentReply {
   return rawJson(result.status ?? 200, resultText(result), { ...headers, ...result.headers });
 }
 
-function fingerprintOf(request: Request, body: string): string {
+function fingerprintOf(request: AgentRequest, body: string): string {
   const url = new URL(request.url);
   return requestFingerprint({
     method: request.method,
@@ -441,39 +495,33 @@ function fingerprintOf(request: Request, body: string): string {
   });
 }
 
-function json(status: number, body: unknown, headers: Record<string, string>): Response {
+function json(status: number, body: unknown, headers: Record<string, string>): AgentReply {
   return rawJson(status, JSON.stringify(body), headers);
 }
 
-function rawJson(status: number, text: string, headers: Record<string, string>): Response {
-  return new Response(text, { status, headers: { "Content-Type": "application/json", ...headers } });
+function rawJson(status: number, text: string, headers: Record<string, string>): AgentReply {
+  return { status, body: text, headers: { "Content-Type": "application/json", ...headers } };
 }
 
 function envelope(error: AppError, requestId: string) {
   return { error: { code: error.code, message: error.message, requestId, details: error.details ?? {} } };
 }
 
-export function errorResponse(error: AppError, requestId: string, headers: Record<string, string> = {}): Response {
+export function errorReply(error: AppError, requestId: string, headers: Record<string, string> = {}): AgentReply {
   return json(error.status, envelope(error, requestId), { "X-Request-Id": requestId, ...headers });
 }
 
 /** Reads at most `limit` bytes: a huge body is refused without being held in memory. */
-async function readBodyText(request: Request, limit: number): Promise<string> {
+async function readBodyText(request: AgentRequest, limit: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) throw new AppError("payload_too_large", `request bodies are limited to ${limit} bytes`);
   if (!request.body) return "";
-  const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw new AppError("payload_too_large", `request bodies are limited to ${limit} bytes`);
-    }
-    chunks.push(value);
+  for await (const chunk of request.body) {
+    total += chunk.byteLength;
+    if (total > limit) throw new AppError("payload_too_large", `request bodies are limited to ${limit} bytes`);
+    chunks.push(chunk);
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));

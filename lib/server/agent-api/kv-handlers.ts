@@ -20,7 +20,7 @@ import { randomInt } from "node:crypto";
 import { CREDENTIAL_SLOTS, WORKSPACE_SLOTS } from "@/lib/core/budget";
 import { putKvEntry, putKvGuarded } from "../kv/put-kv-entry";
 import { poolSql } from "../pg";
-import type { AgentContext, AgentResult, ExpressCall, ExpressResult } from "./agent-route";
+import type { AgentContext, AgentRequest, AgentResult, ExpressCall, ExpressResult } from "./agent-route";
 import { normalModeHeaders } from "./usage";
 
 const PREFIX = "/api/v1/kv/";
@@ -30,7 +30,7 @@ const PREFIX = "/api/v1/kv/";
  * one percent-encoded segment and may itself contain `/` (as `%2F`), which
  * must not be decoded before the path is split.
  */
-export function kvPath(request: Request, withKey: boolean): { namespace: string; key: string } {
+export function kvPath(request: AgentRequest, withKey: boolean): { namespace: string; key: string } {
   const raw = new URL(request.url).pathname;
   const segments = raw.slice(PREFIX.length).split("/");
   if (!raw.startsWith(PREFIX) || segments.length !== (withKey ? 2 : 1) || segments.some((s) => s === "")) {
@@ -63,7 +63,7 @@ export function kvPath(request: Request, withKey: boolean): { namespace: string;
   return { namespace, key };
 }
 
-function preconditions(request: Request) {
+function preconditions(request: AgentRequest) {
   const parsed = parsePreconditions(request.headers.get("if-match"), request.headers.get("if-none-match"));
   if (!parsed.ok) throw new AppError("invalid_request", parsed.message);
   return parsed.value;
@@ -84,7 +84,7 @@ export async function getKvHandler(ctx: AgentContext): Promise<AgentResult> {
 }
 
 /** A PUT's preconditions and body, checked (refusals in the order the API documents). */
-function putBody(request: Request, bodyText: string) {
+function putBody(request: AgentRequest, bodyText: string) {
   const precondition = preconditions(request);
   let raw: unknown;
   try {

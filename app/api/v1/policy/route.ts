@@ -1,7 +1,5 @@
-import { agentRoute } from "@/lib/server/agent-api/agent-route";
-import { getPolicy } from "@/lib/server/agent-api/get-policy";
+import { getPolicyEndpoint } from "@/lib/server/agent-api/endpoints";
 
 export const dynamic = "force-dynamic";
 
-// Answered even when the workspace is stopped, and never counted (API.md).
-export const GET = agentRoute({ action: "policy.read", counted: false }, getPolicy);
+export const GET = getPolicyEndpoint;

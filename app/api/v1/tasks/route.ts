@@ -1,7 +1,6 @@
-import { agentRoute } from "@/lib/server/agent-api/agent-route";
-import { createTaskHandler, listTasksHandler } from "@/lib/server/agent-api/task-handlers";
+import { createTaskEndpoint, listTasksEndpoint } from "@/lib/server/agent-api/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export const GET = agentRoute({ action: "task.list" }, listTasksHandler);
-export const POST = agentRoute({ action: "task.create", mutating: true }, createTaskHandler);
+export const GET = listTasksEndpoint;
+export const POST = createTaskEndpoint;

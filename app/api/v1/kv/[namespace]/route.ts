@@ -1,6 +1,5 @@
-import { agentRoute } from "@/lib/server/agent-api/agent-route";
-import { listKvHandler } from "@/lib/server/agent-api/kv-handlers";
+import { listKvEndpoint } from "@/lib/server/agent-api/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export const GET = agentRoute({ action: "kv.list" }, listKvHandler);
+export const GET = listKvEndpoint;

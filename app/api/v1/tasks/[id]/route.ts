@@ -1,6 +1,5 @@
-import { agentRoute } from "@/lib/server/agent-api/agent-route";
-import { getTaskHandler } from "@/lib/server/agent-api/task-handlers";
+import { getTaskEndpoint } from "@/lib/server/agent-api/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export const GET = agentRoute<{ id: string }>({ action: "task.read" }, getTaskHandler);
+export const GET = getTaskEndpoint;

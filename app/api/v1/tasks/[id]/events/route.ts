@@ -1,6 +1,5 @@
-import { agentRoute } from "@/lib/server/agent-api/agent-route";
-import { taskEventHandler } from "@/lib/server/agent-api/task-handlers";
+import { taskEventEndpoint } from "@/lib/server/agent-api/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export const POST = agentRoute<{ id: string }>({ action: "task.event", mutating: true }, taskEventHandler);
+export const POST = taskEventEndpoint;
