@@ -130,7 +130,7 @@ let fixedHeaders: Record<string, string> | undefined;
 
 async function writeReply(req: IncomingMessage, res: ServerResponse, reply: AgentReply): Promise<void> {
   fixedHeaders ??= Object.fromEntries(
-    securityHeaders(env().NODE_ENV !== "production").map(({ key, value }) => [key, value]),
+    securityHeaders(env().NODE_ENV === "development").map(({ key, value }) => [key, value]),
   );
   let body: string | Buffer = reply.body;
   const headers: Record<string, string> = { ...fixedHeaders, ...reply.headers, Vary: "Accept-Encoding" };
@@ -140,6 +140,8 @@ async function writeReply(req: IncomingMessage, res: ServerResponse, reply: Agen
     headers["Content-Encoding"] = "gzip";
   }
   headers["Content-Length"] = String(Buffer.byteLength(body));
+  // Answered before the body was read to its end (a 413): this connection cannot carry another request.
+  if (!req.complete) headers.Connection = "close";
   res.writeHead(reply.status, headers);
   res.end(req.method === "HEAD" ? undefined : body);
 }
