@@ -82,6 +82,26 @@ async function stopAll() {
 }
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
+/** Case 0's bare server: its own process, like the app, so the same load generator measures it the same way. */
+async function startFloorServer(port: number): Promise<number> {
+  const code = `require("node:http").createServer((q, s) => {
+    s.writeHead(200, { "Content-Type": "text/plain", "Cache-Control": "no-store" }); s.end("ok");
+  }).listen(${port}, "127.0.0.1")`;
+  const floor = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "ignore", "inherit"] });
+  servers.push(floor);
+  for (let i = 0; i < 100; i++) {
+    if (
+      await fetch(`http://127.0.0.1:${port}/`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return floor.pid!;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the floor server did not start");
+}
+
 async function startServer(port: number): Promise<void> {
   const server = spawn(
     process.execPath,
@@ -231,6 +251,7 @@ try {
 
   const portA = await freePort();
   const portB = await freePort();
+  const portFloor = await freePort();
   log(`starting the production server on :${portA}`);
   await startServer(portA);
   const base = `http://127.0.0.1:${portA}`;
@@ -248,10 +269,27 @@ try {
     namespace: "bench.data",
   });
 
-  // Cases 1–4 run in rounds, each round every case once, in a rotating order: the machine's speed
+  // Cases 0–4 run in rounds, each round every case once, in a rotating order: the machine's speed
   // drifts (shared cores), so a ratio is taken within a round, between cases measured minutes apart
   // at most, and the median over the rounds is reported.
-  const caseJobs: { name: string; job: Record<string, unknown> }[] = [
+  // Case 0 is no part of the app: a bare Node.js server answering "ok", the floor of HTTP on this
+  // machine with this load generator. The agent API no longer runs through Next.js (its own lane,
+  // lib/server/agent-api/agent-server.ts), so case 1 — the cheapest route the app serves, through
+  // Next.js — is no longer the floor its routes stand on; case 0 shows how far above that floor they are.
+  const floor = await startFloorServer(portFloor);
+  await load({
+    url: `http://127.0.0.1:${portFloor}/`,
+    connections: CONNECTIONS,
+    duration: 2,
+    method: "GET",
+    keys: ["none"],
+  });
+  const caseJobs: { name: string; job: Record<string, unknown>; pid?: number }[] = [
+    {
+      name: "0 floor: bare Node.js http",
+      job: { url: `http://127.0.0.1:${portFloor}/`, method: "GET", keys: ["none"] },
+      pid: floor,
+    },
     { name: "1 baseline GET /api/ping", job: { url: `${base}/api/ping`, method: "GET", keys: ["none"] } },
     { name: "2 GET /api/v1/policy", job: { url: `${base}/api/v1/policy`, method: "GET", keys: [single] } },
     {
@@ -266,11 +304,14 @@ try {
   const rounds: Measured[][] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const round: Measured[] = [];
-    for (const { name, job } of [...caseJobs.slice(r % caseJobs.length), ...caseJobs.slice(0, r % caseJobs.length)]) {
+    for (const { name, job, pid } of [
+      ...caseJobs.slice(r % caseJobs.length),
+      ...caseJobs.slice(0, r % caseJobs.length),
+    ]) {
       log(`round ${r + 1}/${ROUNDS}, case: ${name} (${CONNECTIONS} connections, ${DURATION} s)`);
-      const before = cpuTicks(servers[0]!.pid!);
+      const before = cpuTicks(pid ?? servers[0]!.pid!);
       const result = await load({ connections: CONNECTIONS, duration: DURATION, ...job });
-      round.push({ name, result, cpu: cpuPerRequest(before, cpuTicks(servers[0]!.pid!), result.requests) });
+      round.push({ name, result, cpu: cpuPerRequest(before, cpuTicks(pid ?? servers[0]!.pid!), result.requests) });
     }
     rounds.push(round);
   }
@@ -313,6 +354,7 @@ try {
     "policy / baseline (target ≥ 0.8)": ratio("2", "1"),
     "guarded PUT / baseline (target ≥ 0.5)": ratio("3", "1"),
     "1 workspace / 8 workspaces (target ≥ 0.8)": ratio("3", "4"),
+    "guarded PUT / bare Node.js floor (no target; see README)": ratio("3", "0"),
   };
   const exactness = { limit: 2000, sent: 3200, accepted, refused, stored, exact: accepted === 2000 && stored === 2000 };
 
