@@ -106,8 +106,8 @@ function fromNodeRequest(req: IncomingMessage): AgentRequest {
         return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
       },
     },
-    // Not destroyed when the reader stops early (a body over the limit): the 413 must still reach
-    // the caller; Node discards the rest of the body once the response is sent.
+    // Left open when the reader stops early (a body over the limit): the 413 is written on this socket,
+    // with Connection: close (writeReply), and Node discards the rest of the body.
     body: method === "GET" || method === "HEAD" ? null : req.iterator({ destroyOnReturn: false }),
   };
 }
