@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fromWebRequest, toResponse } from "@/lib/server/agent-api/agent-route";
-import { matchAgentRoute, notFoundEndpoint, serveAgentRequest } from "@/lib/server/agent-api/agent-server";
+import { matchAgentRoute, notFoundReply, serveAgentRequest } from "@/lib/server/agent-api/agent-server";
 import type { FetchLike } from "@/sdk";
 
 /**
@@ -14,7 +14,7 @@ export const routeFetch: FetchLike = async (input, init) => {
   const url = new URL(request.url);
   const match = matchAgentRoute(request.method, url.pathname + url.search);
   const agentRequest = fromWebRequest(request);
-  return toResponse(match ? await match.endpoint.serve(agentRequest, match.params) : notFoundEndpoint(agentRequest));
+  return toResponse(match ? await match.endpoint.serve(agentRequest, match.params) : notFoundReply(agentRequest));
 };
 
 /**

@@ -12,10 +12,10 @@ import path from "node:path";
 import { expect } from "@playwright/test";
 import pg from "pg";
 import { BaseKV, isBaseKVError } from "../../sdk";
+import { SERVER_SCRIPT } from "../../scripts/lib/paths";
 
 const ROOT = process.cwd();
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-const SERVER_SCRIPT = path.join(ROOT, "scripts", "server.mjs");
 
 export type Tenant = { slug: string; workspaceId: string; credentialId: string; key: string };
 
@@ -45,25 +45,21 @@ export type App = { port: number; url: string; pid: number; child: ChildProcess;
 
 /** The production server (scripts/server.mjs) on the built .next against `databaseUrl`; resolves once it answers. */
 export async function startApp(input: { databaseUrl: string; port: number; authSecret: string }): Promise<App> {
-  const child = spawn(
-    process.execPath,
-    [SERVER_SCRIPT, "--port", String(input.port)],
-    {
-      cwd: ROOT,
-      // Its own process group: kill -9 takes everything the app started, and nothing else.
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        NEXT_TELEMETRY_DISABLED: "1",
-        DATABASE_URL: input.databaseUrl,
-        AUTH_SECRET: input.authSecret,
-        LOG_LEVEL: "warn",
-        PORT: String(input.port),
-      },
+  const child = spawn(process.execPath, [SERVER_SCRIPT, "--port", String(input.port)], {
+    cwd: ROOT,
+    // Its own process group: kill -9 takes everything the app started, and nothing else.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      DATABASE_URL: input.databaseUrl,
+      AUTH_SECRET: input.authSecret,
+      LOG_LEVEL: "warn",
+      PORT: String(input.port),
     },
-  );
+  });
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-200_000);

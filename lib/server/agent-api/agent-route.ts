@@ -18,7 +18,7 @@ import { chargeCall, readUsage, type BudgetHeaders, type Charge, type Usage } fr
 /**
  * What the wrapper and the handlers read of a request. Both a web `Request`
  * (Next.js route handlers, tests) and Node's `IncomingMessage` (the agent
- * API's own HTTP lane, `serveAgentApi`) are turned into one of these.
+ * API's own HTTP lane, `serveAgentRequest`) are turned into one of these.
  */
 export type AgentRequest = {
   method: string;

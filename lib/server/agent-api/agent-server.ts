@@ -88,7 +88,7 @@ export function matchAgentRoute(method: string, target: string): AgentMatch | nu
 }
 
 /** The envelope for a path no endpoint serves. */
-export function notFoundEndpoint(request: AgentRequest): AgentReply {
+export function notFoundReply(request: AgentRequest): AgentReply {
   const path = new URL(request.url).pathname;
   return errorReply(new AppError("not_found", `no such endpoint: ${request.method} ${path}`), newId("req"));
 }
