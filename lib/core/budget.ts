@@ -5,8 +5,8 @@
  * slot still below its cap — so accepted calls never exceed the limit, and no
  * single row serializes all of a workspace's traffic.
  */
-export const WORKSPACE_SLOTS = 16;
-export const CREDENTIAL_SLOTS = 16;
+export const WORKSPACE_SLOTS = 32;
+export const CREDENTIAL_SLOTS = 32;
 /** Unlimited budgets are still counted (for history), against caps that are never reached. */
 export const UNLIMITED = 2_000_000_000;
 

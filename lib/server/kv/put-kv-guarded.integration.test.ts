@@ -10,7 +10,7 @@ import { issueCredential } from "../credentials/issue-credential";
 import { revokeCredential } from "../credentials/revoke-credential";
 import { createIdentity } from "../identities/create-identity";
 import { createNamespace } from "../namespaces/create-namespace";
-import { poolSql } from "../pg";
+import { getPool, poolSql } from "../pg";
 import { updateWorkspace } from "../workspaces/update-workspace";
 import { putKvGuarded } from "./put-kv-entry";
 
@@ -188,6 +188,72 @@ describe("agent_kv_put — the guarded PUT in one statement", () => {
       reason: "leaked",
     });
     expect(await attempt(agent.key, "r")).toBeNull();
+  });
+
+  it("takes every limit the settings allow, up to 2,000,000,000 at any threshold", async () => {
+    const agent = await seedAgent();
+    const ceiling = await issueCredential({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      identityId: agent.identity.id,
+      expiresInSeconds: 3600,
+      dailyWriteCeiling: 2_000_000_000,
+    });
+    for (const degradeAtPercent of [80, 100]) {
+      await updateWorkspace({
+        slug: agent.workspace.slug,
+        actor: testActor,
+        settings: { dailyRequestLimit: 2_000_000_000, degradeAtPercent },
+      });
+      await layOut([agent.workspace.id, ceiling.id], 2_000_000_000);
+      expect(await attempt(ceiling.key, `big-${degradeAtPercent}`)).toMatchObject({
+        requests: { limit: 2_000_000_000, used: expect.any(Number) },
+      });
+    }
+  });
+
+  it("takes a free slot instead of waiting for one another call holds, and waits only when all are held", async () => {
+    const agent = await seedAgent();
+    await updateWorkspace({ slug: agent.workspace.slug, actor: testActor, settings: { dailyRequestLimit: 1000 } });
+    await layOut([agent.workspace.id, agent.credential.id], 1000);
+    const day = localDay(new Date(), "UTC");
+    const other = await getPool().connect();
+    try {
+      // Another call's transaction holds the slot this call would try first (start 0).
+      await other.query("BEGIN");
+      await other.query(`UPDATE usage_slot SET used = used + 1 WHERE scope_id = $1 AND day = $2 AND slot = 0`, [
+        agent.workspace.id,
+        day,
+      ]);
+      const put = await attempt(agent.key, "beside-a-held-slot");
+      expect(put).not.toBeNull();
+      await other.query("ROLLBACK");
+
+      // Only one slot has room, and another transaction holds it: the call waits for it, then takes
+      // it — a busy last unit is not refused.
+      await poolSql().query(`UPDATE usage_slot SET cap = used WHERE scope_id = $1 AND day = $2 AND slot <> 5`, [
+        agent.workspace.id,
+        day,
+      ]);
+      await other.query("BEGIN");
+      await other.query(`SELECT 1 FROM usage_slot WHERE scope_id = $1 AND day = $2 AND slot = 5 FOR UPDATE`, [
+        agent.workspace.id,
+        day,
+      ]);
+      let settled = false;
+      const waiting = attempt(agent.key, "the-last-room").finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false);
+      await other.query("COMMIT");
+      expect(await waiting).not.toBeNull();
+      const [slot] = await poolSql().query<{ used: number }>(
+        `SELECT used FROM usage_slot WHERE scope_id = $1 AND day = $2 AND slot = 5`,
+        [agent.workspace.id, day],
+      );
+      expect(slot!.used).toBe(1);
+    } finally {
+      other.release();
+    }
   });
 
   it("counts on the day of the workspace's time zone", async () => {
