@@ -65,10 +65,13 @@ export async function sealPendingEvents(
         list.push(row);
         byChain.set(key, list);
       }
+      // Each chain's head is its last seal: one step down the (chain_key, seq) index per chain, however
+      // long the chain (DISTINCT ON would read and sort every seal of every chain in the batch).
       const heads = await sql.query<{ chain_key: string; seq: string; hash: string }>(
-        `SELECT DISTINCT ON (chain_key) chain_key, seq, hash FROM audit_seal
-         WHERE chain_key = ANY($1::text[])
-         ORDER BY chain_key, seq DESC`,
+        `SELECT k.chain_key, h.seq, h.hash FROM unnest($1::text[]) AS k(chain_key)
+         CROSS JOIN LATERAL (
+           SELECT s.seq, s.hash FROM audit_seal s WHERE s.chain_key = k.chain_key ORDER BY s.seq DESC LIMIT 1
+         ) h`,
         [[...byChain.keys()]],
       );
       const ids: string[] = [];
