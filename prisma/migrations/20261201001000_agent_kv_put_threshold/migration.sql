@@ -1,9 +1,23 @@
--- The degrade threshold in numeric: limit × percent overflowed INTEGER for any
--- daily limit above 26,843,545 at the default 80 % (the settings allow up to
--- 2,000,000,000), so every guarded PUT of such a workspace failed with
--- "integer out of range" (a 500) instead of being written. Found when the
--- benchmark's workspace was given a real limit. The function is otherwise as
--- migration 20261126000000 made it.
+-- The guarded PUT's degrade threshold: computed in numeric, and checked once.
+--
+-- 1. limit × percent overflowed INTEGER for any daily limit above 26,843,545
+--    at the default 80 % (the settings allow up to 2,000,000,000), so every
+--    guarded PUT of such a workspace failed with "integer out of range" (a
+--    500) instead of being written. Found when the benchmark's workspace was
+--    given a real limit.
+-- 2. The threshold was read twice, before the write and after the units were
+--    taken, each time as the sum of all the workspace's slots — rows that their
+--    constant HOT updates spread over about as many heap pages as there are
+--    slots, the costliest read of the statement (in PostgreSQL alone, under 32
+--    clients: 1.4–1.6× the writes per second without the first read, with the
+--    slot choice of migration 20261201000000). Only the read after the units
+--    decides (it also sees the calls that committed meanwhile); the read before
+--    merely spared a degraded workspace's calls a write that is then rolled
+--    back. The caller now spares them that instead: after the general path
+--    finds a key's workspace degraded or stopped, it sends that key's writes
+--    straight to the general path for a few seconds (lib/server/agent-api).
+--
+-- Otherwise as migration 20261126000000 made it.
 CREATE OR REPLACE FUNCTION "agent_kv_put"(
   p_key_hash TEXT, p_now TIMESTAMPTZ, p_start INTEGER, p_workspace_slots INTEGER, p_credential_slots INTEGER,
   p_namespace TEXT, p_key TEXT, p_value JSONB, p_ttl_seconds INTEGER, p_precondition TEXT, p_if_version INTEGER,
@@ -53,10 +67,6 @@ BEGIN
   today := (p_now AT TIME ZONE p.time_zone)::date;
   normal_below := CASE WHEN p.daily_request_limit IS NULL THEN NULL
                        ELSE LEAST(p.daily_request_limit, ceil(p.daily_request_limit::numeric * p.degrade_at_percent / 100)) END;
-  IF normal_below IS NOT NULL
-     AND (SELECT COALESCE(sum(s.used), 0) FROM usage_slot s WHERE s.scope_id = p.workspace_id AND s.day = today) + 1 >= normal_below THEN
-    RETURN;
-  END IF;
   IF p.daily_write_ceiling IS NOT NULL
      AND NOT EXISTS (SELECT 1 FROM usage_slot s WHERE s.scope_id = p.id AND s.day = today AND s.used < s.cap) THEN
     RETURN;
