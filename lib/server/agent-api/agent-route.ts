@@ -11,6 +11,7 @@ import { getDb, type Tx } from "../db";
 import { requestLogger } from "../logger";
 import { observeAgentRequest } from "../metrics";
 import { loadPrincipal, touchLastUsed, type AgentPrincipal } from "./authenticate";
+import { expressHeld, holdExpress } from "./express-hold";
 import { poolSql, pgTransaction, prismaSql, type Sql } from "../pg";
 import { AGENT_TX_OPTIONS, runIdempotent, type Transaction } from "./idempotency";
 import { chargeCall, readUsage, type BudgetHeaders, type Charge, type Usage } from "./usage";
@@ -82,7 +83,8 @@ type Options = {
    * budget, write, audit event, stored response — in one statement that does
    * all of it or nothing. Null (anything out of the ordinary: a refusal, a
    * replay, the day's first call, a degraded workspace) falls through to the
-   * general path, which decides and explains it.
+   * general path, which decides and explains it. Not tried for a key whose
+   * workspace the general path just found degraded or stopped (express-hold.ts).
    */
   express?: (call: ExpressCall) => Promise<ExpressResult | null>;
 };
@@ -129,6 +131,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
     let usage: Usage | null = null;
     let charge: Charge | null = null;
     let reason: string | null = null;
+    let keyHash: string | null = null;
 
     try {
       const headers = parseAgentHeaders(request);
@@ -137,7 +140,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
 
       const bearer = parseBearer(request.headers.get("authorization"));
       if (!bearer.ok) throw new AppError("unauthorized", bearer.message);
-      const keyHash = hashKey(bearer.key);
+      keyHash = hashKey(bearer.key);
 
       // A route with a hot path reads its body first (once); a body the general path would refuse
       // (too large, not UTF-8) is refused there, in its order (after the key and the budget). Other
@@ -150,7 +153,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
         : null;
       // Computed once: the hot path and, when it declines, the general path use the same fingerprint.
       let fingerprint: string | null = null;
-      if (options.express && early && !early.error) {
+      if (options.express && early && !early.error && !expressHeld(keyHash)) {
         if (headers.idempotencyKey) fingerprint = fingerprintOf(request, early.text);
         const fast = await options.express({
           request,
@@ -220,6 +223,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
           }
         },
       };
+      if (options.express && usage.mode !== "normal") holdExpress(keyHash);
       const headersOut = standardHeaders(requestId, correlationId, usage);
 
       if (!options.mutating) return respond(await handler(ctx, params), headersOut);
@@ -288,6 +292,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
           outcome,
         }).catch((auditError: unknown) => log.error({ err: auditError }, "could not audit a refused agent call"));
       }
+      if (options.express && keyHash && usage && usage.mode !== "normal") holdExpress(keyHash);
       const headers = principal
         ? standardHeaders(requestId, correlationId, usage)
         : { "X-Request-Id": requestId, "X-Correlation-Id": correlationId };
