@@ -8,6 +8,7 @@ import { auditEvents, testActor } from "@/tests/fixtures";
 import { issueCredential } from "../credentials/issue-credential";
 import { updateWorkspace } from "../workspaces/update-workspace";
 import { loadPrincipal } from "./authenticate";
+import { expressHeld } from "./express-hold";
 import { chargeCall } from "./usage";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -85,7 +86,10 @@ describe("budgets — modes", () => {
       settings: { dailyRequestLimit: 10, degradeAtPercent: 50 },
     });
     for (let i = 0; i < 4; i++) expect((await put(agent.key, `d-${i}`)).headers.get("X-Guardrail-Mode")).toBe("normal");
+    expect(expressHeld(hashKey(agent.key))).toBe(false);
     expect((await put(agent.key, "d-4")).headers.get("X-Guardrail-Mode")).toBe("degraded");
+    // Its next writes go straight to the general path (the one statement would write and roll back).
+    expect(expressHeld(hashKey(agent.key))).toBe(true);
     const low = await put(agent.key, "d-low", { "X-Priority": "low" });
     expect(low.status).toBe(429);
     expect(low.body.error.code).toBe("degraded_low_priority");
