@@ -5,8 +5,15 @@
  * slot still below its cap — so accepted calls never exceed the limit, and no
  * single row serializes all of a workspace's traffic.
  */
-export const WORKSPACE_SLOTS = 32;
-export const CREDENTIAL_SLOTS = 32;
+/**
+ * Slots per scope and day. Keep these fixed: a day is laid out by whichever
+ * process makes its first call, so two app versions with different counts
+ * running at once (a rolling deploy) could lay out one day twice over, with
+ * caps adding up to more than the limit. (32 were measured against 16 on
+ * 2026-12-01: with SKIP LOCKED slot choice they bought no throughput.)
+ */
+export const WORKSPACE_SLOTS = 16;
+export const CREDENTIAL_SLOTS = 16;
 /** Unlimited budgets are still counted (for history), against caps that are never reached. */
 export const UNLIMITED = 2_000_000_000;
 
@@ -18,6 +25,21 @@ export function slotCaps(limit: number | null, slots: number): number[] {
   const base = Math.floor(total / slots);
   const remainder = total % slots;
   return Array.from({ length: slots }, (_, i) => base + (i < remainder ? 1 : 0));
+}
+
+/**
+ * Today's caps again, for a limit changed during the day: each slot keeps what
+ * it has used and gets an even share of what is left of the new limit, so the
+ * calls still accepted today are exactly `limit - used` (none once the day has
+ * used more than the new limit). Laying out `slotCaps(limit)` afresh instead
+ * would leave a slot that had used more than its new cap full without charging
+ * its excess to the others — accepting more than the limit.
+ */
+export function redistributeCaps(limit: number | null, used: number[]): number[] {
+  const total = limit ?? UNLIMITED;
+  const spent = used.reduce((a, b) => a + b, 0);
+  const shares = slotCaps(Math.max(0, total - spent), used.length);
+  return used.map((u, i) => u + shares[i]!);
 }
 
 export function degradeThreshold(limit: number, degradeAtPercent: number): number {

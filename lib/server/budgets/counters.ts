@@ -1,6 +1,7 @@
 import "server-only";
 import { randomInt } from "node:crypto";
-import { poolSql } from "../pg";
+import { redistributeCaps } from "@/lib/core/budget";
+import { pgTransaction, poolSql } from "../pg";
 
 export type Taken =
   | { refused: null; workspace: { slot: number; total: number }; credential: { slot: number; total: number } | null }
@@ -69,15 +70,33 @@ export async function usageOf(scopeId: string, day: string): Promise<number> {
 }
 
 /**
- * A new limit applies to the rest of today at once: today's caps are laid out
- * again (slots missing — none used yet today, or a change in the slot count —
- * are added).
+ * A new limit applies to the rest of today at once. Today's slots are locked
+ * (a call taking a unit meanwhile waits, or takes its unit first), each keeps
+ * what it has used, and what is left of the new limit is shared out among them
+ * (`redistributeCaps`): the calls still accepted today are exactly
+ * `limit - used`. Slots not laid out yet — none used today — are added.
  */
-export async function resizeToday(scopeId: string, day: string, caps: number[]): Promise<void> {
-  await poolSql().query(
-    `INSERT INTO usage_slot (scope_id, day, slot, cap)
-     SELECT $1, $2::date, s.slot - 1, s.cap FROM unnest($3::int[]) WITH ORDINALITY AS s(cap, slot)
-     ON CONFLICT (scope_id, day, slot) DO UPDATE SET cap = EXCLUDED.cap`,
-    [scopeId, day, caps],
-  );
+export async function resizeToday(scopeId: string, day: string, limit: number | null, slots: number): Promise<void> {
+  await pgTransaction(async (sql) => {
+    await sql.query(
+      `INSERT INTO usage_slot (scope_id, day, slot, cap)
+       SELECT $1, $2::date, s, 0 FROM generate_series(0, $3::int - 1) AS s
+       ON CONFLICT (scope_id, day, slot) DO NOTHING`,
+      [scopeId, day, slots],
+    );
+    const rows = await sql.query<{ slot: number; used: number }>(
+      `SELECT slot, used FROM usage_slot WHERE scope_id = $1 AND day = $2::date ORDER BY slot FOR UPDATE`,
+      [scopeId, day],
+    );
+    const caps = redistributeCaps(
+      limit,
+      rows.map((r) => r.used),
+    );
+    await sql.query(
+      `UPDATE usage_slot u SET cap = c.cap
+       FROM unnest($3::int[], $4::int[]) AS c(slot, cap)
+       WHERE u.scope_id = $1 AND u.day = $2::date AND u.slot = c.slot`,
+      [scopeId, day, rows.map((r) => r.slot), caps],
+    );
+  });
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { CREDENTIAL_SLOTS, slotCaps } from "@/lib/core/budget";
+import { CREDENTIAL_SLOTS } from "@/lib/core/budget";
 import { localDay } from "@/lib/core/calendar";
 import { AppError } from "@/lib/core/errors";
 import { resizeToday } from "../budgets/counters";
@@ -32,5 +32,5 @@ export async function setWriteCeiling(input: {
     return (await tx.workspace.findUniqueOrThrow({ where: { id: input.workspaceId }, select: { timeZone: true } }))
       .timeZone;
   });
-  await resizeToday(input.credentialId, localDay(new Date(), timeZone), slotCaps(input.ceiling, CREDENTIAL_SLOTS));
+  await resizeToday(input.credentialId, localDay(new Date(), timeZone), input.ceiling, CREDENTIAL_SLOTS);
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { slotCaps, WORKSPACE_SLOTS } from "@/lib/core/budget";
+import { WORKSPACE_SLOTS } from "@/lib/core/budget";
 import { localDay } from "@/lib/core/calendar";
 import { AppError } from "@/lib/core/errors";
 import { resizeToday } from "../budgets/counters";
@@ -48,11 +48,7 @@ export async function updateWorkspace(input: {
   });
   if ("dailyRequestLimit" in input.settings) {
     // A new limit applies to the rest of today at once.
-    await resizeToday(
-      updated.id,
-      localDay(new Date(), updated.timeZone),
-      slotCaps(updated.dailyRequestLimit, WORKSPACE_SLOTS),
-    );
+    await resizeToday(updated.id, localDay(new Date(), updated.timeZone), updated.dailyRequestLimit, WORKSPACE_SLOTS);
   }
   return updated;
 }
