@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CREDENTIAL_SLOTS, slotCaps, WORKSPACE_SLOTS } from "@/lib/core/budget";
+import { CREDENTIAL_SLOTS, degradeThreshold, WORKSPACE_SLOTS } from "@/lib/core/budget";
 import { localDay } from "@/lib/core/calendar";
 import { decideAccess, type AccessLevel } from "@/lib/core/grants";
 import { hashKey } from "@/lib/core/keys";
@@ -26,7 +26,7 @@ const SLOTS = { workspace: WORKSPACE_SLOTS, credential: CREDENTIAL_SLOTS };
 
 /** Today's counters laid out, as the general path does on a scope's first call of the day. */
 async function layOut(scopeIds: string[], limit: number | null = null, now = new Date(), timeZone = "UTC") {
-  for (const id of scopeIds) await resizeToday(id, localDay(now, timeZone), slotCaps(limit, WORKSPACE_SLOTS));
+  for (const id of scopeIds) await resizeToday(id, localDay(now, timeZone), limit, WORKSPACE_SLOTS);
 }
 
 function attempt(
@@ -117,6 +117,40 @@ describe("agent_kv_put — the guarded PUT in one statement", () => {
     expect(await footprint(agent)).toMatchObject({ entries: "1", versions: "1", records: "1", used: "2" });
   });
 
+  it("waits for a twin on the general path instead of deadlocking with it (the key first, then the entry)", async () => {
+    const agent = await seedAgent();
+    await layOut([agent.workspace.id, agent.credential.id]);
+    const general = await getPool().connect();
+    try {
+      // The general path's transaction: it has claimed the Idempotency-Key and is about to write.
+      await general.query("BEGIN");
+      await general.query(
+        `INSERT INTO idempotency_record (identity_id, key, fingerprint, response_status, response_body, created_at, expires_at)
+         VALUES ($1, 'op-twin-paths', 'fp', 0, '', now(), now() + interval '1 day')`,
+        [agent.identity.id],
+      );
+      const express = attempt(agent.key, "twin-paths", { idempotencyKey: "op-twin-paths" });
+      await new Promise((r) => setTimeout(r, 300));
+      // Its write of the same entry goes through: the one statement is waiting on the key, holding nothing.
+      const { rows } = await general.query<{ outcome: string }>(
+        `SELECT outcome FROM kv_put($1, 'billing.runs', 'twin-paths', '{"v":1}'::jsonb, NULL, 'none', NULL, now(),
+                                    'identity', $2, 'bot', NULL, NULL, 'req-general', '{}'::jsonb, NULL, NULL, NULL, NULL)`,
+        [agent.workspace.id, agent.identity.id],
+      );
+      expect(rows[0]!.outcome).toBe("written");
+      await general.query(
+        `UPDATE idempotency_record SET response_status = 201, response_body = '{}' WHERE identity_id = $1 AND key = 'op-twin-paths'`,
+        [agent.identity.id],
+      );
+      await general.query("COMMIT");
+      expect(await express).toBeNull(); // taken: the general path replays the twin's answer
+    } finally {
+      await general.query("ROLLBACK").catch(() => {});
+      general.release();
+    }
+    expect(await footprint(agent)).toMatchObject({ entries: "1", versions: "1", records: "1" });
+  });
+
   it("does nothing, and leaves the call to the general path, whenever the call is out of the ordinary", async () => {
     const agent = await seedAgent([{ pattern: "billing.*", access: "readwrite" }], {
       namespaces: ["billing.runs", "billing.capped"],
@@ -176,7 +210,7 @@ describe("agent_kv_put — the guarded PUT in one statement", () => {
       expiresInSeconds: 3600,
       dailyWriteCeiling: 1,
     });
-    await resizeToday(capped.id, localDay(new Date(), "UTC"), slotCaps(1, CREDENTIAL_SLOTS));
+    await resizeToday(capped.id, localDay(new Date(), "UTC"), 1, CREDENTIAL_SLOTS);
     await updateWorkspace({ slug: agent.workspace.slug, actor: testActor, settings: { dailyRequestLimit: null } });
     expect(await attempt(capped.key, "c-1")).not.toBeNull();
     expect(await attempt(capped.key, "c-2")).toBeNull();
@@ -190,25 +224,34 @@ describe("agent_kv_put — the guarded PUT in one statement", () => {
     expect(await attempt(agent.key, "r")).toBeNull();
   });
 
-  it("takes every limit the settings allow, up to 2,000,000,000 at any threshold", async () => {
-    const agent = await seedAgent();
-    const ceiling = await issueCredential({
-      workspaceId: agent.workspace.id,
-      actor: testActor,
-      identityId: agent.identity.id,
-      expiresInSeconds: 3600,
-      dailyWriteCeiling: 2_000_000_000,
-    });
-    for (const degradeAtPercent of [80, 100]) {
+  it("holds the degrade threshold exactly at limits up to 2,000,000,000, at any percentage", async () => {
+    const limit = 2_000_000_000;
+    for (const degradeAtPercent of [1, 80, 100]) {
+      const agent = await seedAgent();
+      const ceiling = await issueCredential({
+        workspaceId: agent.workspace.id,
+        actor: testActor,
+        identityId: agent.identity.id,
+        expiresInSeconds: 3600,
+        dailyWriteCeiling: limit,
+      });
       await updateWorkspace({
         slug: agent.workspace.slug,
         actor: testActor,
-        settings: { dailyRequestLimit: 2_000_000_000, degradeAtPercent },
+        settings: { dailyRequestLimit: limit, degradeAtPercent },
       });
-      await layOut([agent.workspace.id, ceiling.id], 2_000_000_000);
-      expect(await attempt(ceiling.key, `big-${degradeAtPercent}`)).toMatchObject({
-        requests: { limit: 2_000_000_000, used: expect.any(Number) },
+      await layOut([ceiling.id], limit);
+      // The day so far: two calls short of the threshold (put on one slot; the others take the units).
+      const threshold = degradeThreshold(limit, degradeAtPercent);
+      await poolSql().query(`UPDATE usage_slot SET used = $3 WHERE scope_id = $1 AND day = $2::date AND slot = 0`, [
+        agent.workspace.id,
+        localDay(new Date(), "UTC"),
+        threshold - 2,
+      ]);
+      expect(await attempt(ceiling.key, "last-normal"), `${degradeAtPercent}%`).toMatchObject({
+        requests: { limit, used: threshold - 1 },
       });
+      expect(await attempt(ceiling.key, "would-degrade"), `${degradeAtPercent}%`).toBeNull();
     }
   });
 
@@ -225,7 +268,10 @@ describe("agent_kv_put — the guarded PUT in one statement", () => {
         agent.workspace.id,
         day,
       ]);
-      const put = await attempt(agent.key, "beside-a-held-slot");
+      const put = await Promise.race([
+        attempt(agent.key, "beside-a-held-slot"),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("it waited for the held slot")), 5_000)),
+      ]);
       expect(put).not.toBeNull();
       await other.query("ROLLBACK");
 
@@ -252,6 +298,7 @@ describe("agent_kv_put — the guarded PUT in one statement", () => {
       );
       expect(slot!.used).toBe(1);
     } finally {
+      await other.query("ROLLBACK").catch(() => {});
       other.release();
     }
   });

@@ -17,6 +17,12 @@
 --    finds a key's workspace degraded or stopped, it sends that key's writes
 --    straight to the general path for a few seconds (lib/server/agent-api).
 --
+-- 3. The Idempotency-Key is claimed first (by kv_put, as the general path
+--    claims it) instead of stored after the write: the two paths took the
+--    record's and the entry's locks in opposite orders, so two copies of one
+--    request on different paths (one app process had sent the key's writes to
+--    the general path, another had not) could deadlock — a 500 after a second.
+--
 -- Otherwise as migration 20261126000000 made it.
 CREATE OR REPLACE FUNCTION "agent_kv_put"(
   p_key_hash TEXT, p_now TIMESTAMPTZ, p_start INTEGER, p_workspace_slots INTEGER, p_credential_slots INTEGER,
@@ -72,26 +78,15 @@ BEGIN
     RETURN;
   END IF;
 
+  -- kv_put claims the Idempotency-Key first, then writes, then stores the response: the order the
+  -- general path's runIdempotent locks them in, so a twin of this request on the other path waits
+  -- for this one (or this one for it) instead of deadlocking.
   SELECT * INTO put FROM kv_put(p.workspace_id, p_namespace, p_key, p_value, p_ttl_seconds, p_precondition,
                                 p_if_version, p_now, 'identity', p.identity_id, p.identity_name, p_reason,
-                                p_correlation_id, p_request_id, p_audit_details, NULL, NULL, NULL, NULL);
+                                p_correlation_id, p_request_id, p_audit_details,
+                                p.identity_id, p_idempotency_key, p_fingerprint, p_idempotency_expires);
   IF put.outcome <> 'written' THEN
-    RETURN;
-  END IF;
-
-  IF p_idempotency_key IS NOT NULL THEN
-    INSERT INTO idempotency_record (identity_id, key, fingerprint, response_status, response_body, response_headers,
-                                    created_at, expires_at)
-    VALUES (p.identity_id, p_idempotency_key, p_fingerprint, CASE WHEN put.version = 1 THEN 201 ELSE 200 END, put.body,
-            jsonb_build_object('X-Request-Id', p_request_id, 'ETag', '"' || put.version || '"'), p_now, p_idempotency_expires)
-    ON CONFLICT (identity_id, key) DO UPDATE
-      SET fingerprint = EXCLUDED.fingerprint, response_status = EXCLUDED.response_status,
-          response_body = EXCLUDED.response_body, response_headers = EXCLUDED.response_headers,
-          created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-      WHERE idempotency_record.expires_at <= p_now;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'the guarded write is left to the general path' USING ERRCODE = 'BKV01';
-    END IF;
+    RETURN; -- refused (nothing written, the claim given back) or taken by a twin: the general path answers
   END IF;
 
   IF budget_take_free(p.workspace_id, today, p_start % p_workspace_slots, p_workspace_slots) IS NULL
