@@ -10,7 +10,8 @@
  * process makes its first call, so two app versions with different counts
  * running at once (a rolling deploy) could lay out one day twice over, with
  * caps adding up to more than the limit. (32 were measured against 16 on
- * 2026-12-01: with SKIP LOCKED slot choice they bought no throughput.)
+ * 2026-12-01: with SKIP LOCKED slot choice, 0.59 ms of PostgreSQL CPU per
+ * guarded write against 0.49 — the degrade threshold reads every slot.)
  */
 export const WORKSPACE_SLOTS = 16;
 export const CREDENTIAL_SLOTS = 16;
