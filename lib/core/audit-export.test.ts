@@ -41,6 +41,19 @@ describe("audit export formats", () => {
     expect(csvField(7)).toBe("7");
   });
 
+  it("neutralises cells a spreadsheet would run as formulas (OWASP CSV injection), and reads them back exactly", () => {
+    for (const attack of ["=HYPERLINK(\"http://evil\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]) {
+      const cell = csvField(attack);
+      // Quoted, and the first character inside the quotes is the neutralising apostrophe.
+      expect(cell.startsWith(`"'`)).toBe(true);
+      expect(parseCsv(cell)).toEqual([[attack]]);
+    }
+    // A cell that starts with an apostrophe keeps it: the reader drops exactly one.
+    expect(csvField("'quoted")).toBe(`"''quoted"`);
+    expect(parseCsv(csvField("'quoted"))).toEqual([["'quoted"]]);
+    expect(csvField("plain-text")).toBe("plain-text");
+  });
+
   it("round-trips any reason through CSV", () => {
     fc.assert(
       fc.property(fc.string(), (reason) => {

@@ -45,13 +45,30 @@ export const EXPORT_COLUMNS = [
 ] as const satisfies readonly (keyof ExportRow)[];
 
 /**
+ * A cell a spreadsheet would run as a formula (CSV injection, OWASP): one starting with =, +, -, @,
+ * tab or CR. Audit fields hold what agents and people typed (reasons, keys, names), so such a cell
+ * gets a leading single quote, which spreadsheets show as text. A cell that itself starts with a
+ * single quote gets one too, so the original is always the cell without one leading quote
+ * (csvCellText): an export stays exact for verification.
+ */
+const FORMULA_START = /^[=+\-@\t\r']/;
+
+/**
  * RFC 4180: a field with a comma, a quote, CR or LF is quoted and its quotes
- * doubled; null is the empty field. `details` is its JSON text.
+ * doubled; null is the empty field. `details` is its JSON text. A field that
+ * could start a formula is neutralised first (FORMULA_START) and always quoted.
  */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return "";
-  const text = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const raw = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  const formula = FORMULA_START.test(raw);
+  const text = formula ? `'${raw}` : raw;
+  return formula || /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** The value a CSV cell of this export stands for: the cell without the quote csvField may have added. */
+export function csvCellText(cell: string): string {
+  return cell.startsWith("'") ? cell.slice(1) : cell;
 }
 
 export function csvHeader(): string {
@@ -66,7 +83,10 @@ export function ndjsonLine(row: ExportRow): string {
   return `${JSON.stringify(row)}\n`;
 }
 
-/** Parses CSV text (RFC 4180, as written above) into rows of fields; for tests and offline checks. */
+/**
+ * Parses CSV text (RFC 4180, as written above) into rows of field values (csvCellText applied);
+ * for tests and offline checks.
+ */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
@@ -96,5 +116,5 @@ export function parseCsv(text: string): string[][] {
     row.push(field);
     rows.push(row);
   }
-  return rows;
+  return rows.map((cells) => cells.map(csvCellText));
 }

