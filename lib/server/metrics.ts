@@ -29,6 +29,7 @@ type Metrics = {
   jobLastSuccess: Gauge<"job">;
   jobLag: Gauge<"job">;
   jobFailures: Counter<"job">;
+  unauditedRefusals: Counter;
   jobSuccessAt: Map<string, number>;
   budgetUsed: Gauge<"workspace">;
   budgetLimit: Gauge<"workspace">;
@@ -78,6 +79,11 @@ function create(): Metrics {
       name: "basekv_job_failures_total",
       help: "Background job runs that failed (they are retried on the next tick).",
       labelNames: ["job"],
+      registers,
+    }),
+    unauditedRefusals: new Counter({
+      name: "basekv_agent_refusals_unaudited_total",
+      help: "Agent calls refused before their key was known and not written to the audit trail, because their client address had reached its audited refusals for the minute.",
       registers,
     }),
     jobSuccessAt: new Map(),
@@ -149,6 +155,11 @@ export function observeAgentRequest(input: { route: string; method: string; stat
   const method = input.method.toUpperCase();
   m.requests.inc({ route, method, status: String(input.status) });
   m.duration.observe({ route, method }, Math.max(0, input.durationMs) / 1000);
+}
+
+/** An unauthenticated refusal left out of the audit trail (its address is over its per-minute allowance). */
+export function countUnauditedRefusal() {
+  metrics().unauditedRefusals.inc();
 }
 
 /** A background job run completed without error (whether or not this instance held its lock). */

@@ -11,7 +11,9 @@ import { getDb, type Tx } from "../db";
 import { requestLogger } from "../logger";
 import { observeAgentRequest } from "../metrics";
 import { loadPrincipal, touchLastUsed, type AgentPrincipal } from "./authenticate";
-import { expressHeld, holdExpress } from "./express-hold";
+import { boundText, REFUSAL_TARGET_MAX, UNAUTHENTICATED_TARGET_MAX } from "@/lib/core/refusal-audit";
+import { admitUnauthenticatedAudit } from "./unauthenticated-audits";
+import { expressHeld, forgetKey, holdExpress, keyVouchedFor, vouchForKey } from "./express-hold";
 import { poolSql, pgTransaction, prismaSql, type Sql } from "../pg";
 import { AGENT_TX_OPTIONS, runIdempotent, type Transaction } from "./idempotency";
 import { chargeCall, readUsage, type BudgetHeaders, type Charge, type Usage } from "./usage";
@@ -28,6 +30,8 @@ export type AgentRequest = {
   headers: { get(name: string): string | null };
   /** The body, chunk by chunk; null when there is none. */
   body: AsyncIterable<Uint8Array> | null;
+  /** The peer's address (the socket's), null when unknown; rations the audit of unauthenticated refusals. */
+  clientAddress?: string | null;
 };
 
 /** A finished answer: the web entry turns it into a `Response`, the Node lane writes it to the socket. */
@@ -142,10 +146,12 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       if (!bearer.ok) throw new AppError("unauthorized", bearer.message);
       keyHash = hashKey(bearer.key);
 
-      // A route with a hot path reads its body first (once); a body the general path would refuse
-      // (too large, not UTF-8) is refused there, in its order (after the key and the budget). Other
-      // routes read it only once the key is known.
-      const early = options.express
+      // The hot path reads the body before the key is looked up (its one statement checks the key), so it
+      // is taken only for a key this process has recently found valid; any other key is looked up first and
+      // refused before its body is read (express-hold.ts). A body the general path would refuse (too large,
+      // not UTF-8) is refused there, in its order (after the key and the budget).
+      const expressEligible = Boolean(options.express) && keyVouchedFor(keyHash) && !expressHeld(keyHash);
+      const early = expressEligible
         ? await readBodyText(request, MAX_BODY_BYTES).then(
             (text) => ({ text, error: null }),
             (error: unknown) => ({ text: "", error }),
@@ -153,7 +159,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
         : null;
       // Computed once: the hot path and, when it declines, the general path use the same fingerprint.
       let fingerprint: string | null = null;
-      if (options.express && early && !early.error && !expressHeld(keyHash)) {
+      if (options.express && early && !early.error) {
         if (headers.idempotencyKey) fingerprint = fingerprintOf(request, early.text);
         const fast = await options.express({
           request,
@@ -179,9 +185,18 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       }
 
       principal = await loadPrincipal(keyHash, now);
-      if (!principal) throw new AppError("unauthorized", "unknown API key");
-      const check = checkCredential({ ...principal.credential, identityStatus: principal.identity.status }, now);
-      if (!check.ok) throw new AppError("unauthorized", check.message, { reason: check.reason });
+      const check = principal
+        ? checkCredential({ ...principal.credential, identityStatus: principal.identity.status }, now)
+        : null;
+      if (!principal || !check) {
+        forgetKey(keyHash);
+        throw new AppError("unauthorized", "unknown API key");
+      }
+      if (!check.ok) {
+        forgetKey(keyHash);
+        throw new AppError("unauthorized", check.message, { reason: check.reason });
+      }
+      vouchForKey(keyHash, principal.credential.expiresAt, now);
       touchLastUsed(principal.credential, now);
 
       if (counted) {
@@ -280,7 +295,8 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       if (failure.status < 500) await charge?.refund();
       if (principal && (!usage || charge)) usage = await readUsage(principal, now, { fresh: true }).catch(() => usage);
       const outcome = auditOutcome(failure.code);
-      if (outcome) {
+      // Before the key is known, anyone can be refused: those refusals are rationed per client address.
+      if (outcome && (principal || admitUnauthenticatedAudit(request.clientAddress ?? null))) {
         await auditRefusal({
           options,
           request,
@@ -467,7 +483,7 @@ async function auditRefusal(input: {
     action: input.options.action,
     outcome: input.outcome,
     namespace: typeof error.details?.namespace === "string" ? error.details.namespace : null,
-    target: url.pathname,
+    target: boundText(url.pathname, principal ? REFUSAL_TARGET_MAX : UNAUTHENTICATED_TARGET_MAX),
     reason: input.reason,
     correlationId: input.correlationId,
     requestId: input.requestId,

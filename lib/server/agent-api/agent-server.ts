@@ -109,6 +109,7 @@ function fromNodeRequest(req: IncomingMessage): AgentRequest {
     // Left open when the reader stops early (a body over the limit): the 413 is written on this socket,
     // with Connection: close (writeReply), and Node discards the rest of the body.
     body: method === "GET" || method === "HEAD" ? null : req.iterator({ destroyOnReturn: false }),
+    clientAddress: req.socket.remoteAddress ?? null,
   };
 }
 

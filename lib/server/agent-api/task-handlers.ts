@@ -15,6 +15,7 @@ import { TASK_STATUSES, type TaskStatus } from "@/lib/core/tasks";
 import { createTaskBodySchema, taskEventBodySchema } from "@/lib/validations/tasks";
 import { createTask } from "../tasks/create-task";
 import { getTask } from "../tasks/get-task";
+import { namespaceIdsAllowed } from "../namespaces/readable-namespaces";
 import { decodeTaskCursor, listTasks } from "../tasks/list-tasks";
 import { recordTaskEvent } from "../tasks/record-task-event";
 import { loadCheckpoint, toApiTask } from "../tasks/task-view";
@@ -131,6 +132,8 @@ export async function listTasksHandler(ctx: AgentContext): Promise<AgentResult> 
   const page = await listTasks(ctx.tx, {
     workspaceId: ctx.principal.workspace.id,
     workflowClassId: ctx.principal.workflowClass.id,
+    // As GET /tasks/{id}: only tasks in namespaces this key may read (their input and output may hold secrets).
+    namespaceIds: await namespaceIdsAllowed(ctx.tx, ctx.principal.workspace.id, ctx.principal.grants, "read"),
     status: (status as TaskStatus | null) ?? undefined,
     due: due === "true",
     limit,

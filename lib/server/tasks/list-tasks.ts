@@ -26,6 +26,8 @@ export async function listTasks(
     workspaceId: string;
     workflowClassId?: string;
     namespaceId?: string;
+    /** Only tasks in these namespaces (an agent's readable ones): filtered in SQL, so pages stay full and keyset-correct. */
+    namespaceIds?: readonly string[];
     correlationId?: string;
     status?: TaskStatus;
     due?: boolean;
@@ -42,9 +44,12 @@ export async function listTasks(
     ...(input.status ? { status: input.status } : {}),
     ...(input.namespaceId ? { namespaceId: input.namespaceId } : {}),
     ...(input.correlationId ? { correlationId: input.correlationId } : {}),
-    ...(input.createdFrom || input.createdTo
-      ? { AND: [{ createdAt: { gte: input.createdFrom ?? new Date(0), lte: input.createdTo ?? new Date(8.64e15) } }] }
-      : {}),
+    AND: [
+      ...(input.namespaceIds ? [{ namespaceId: { in: [...input.namespaceIds] } }] : []),
+      ...(input.createdFrom || input.createdTo
+        ? [{ createdAt: { gte: input.createdFrom ?? new Date(0), lte: input.createdTo ?? new Date(8.64e15) } }]
+        : []),
+    ],
     ...(input.due ? { status: "retry_scheduled", retryAt: { lte: input.now } } : {}),
     ...(input.cursor
       ? {
