@@ -22,7 +22,8 @@ export default async function globalSetup() {
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: db.url,
+    // The owner's URL, as an operator gives it: npm start migrates with it and runs the app as its own role.
+    DATABASE_URL: db.ownerUrl,
     PORT: String(port),
     AUTH_SECRET: randomBytes(32).toString("base64url"),
     BASEKV_DATA_DIR: path.join(STATE_DIR, "data"),

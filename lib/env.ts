@@ -18,6 +18,23 @@ const schema = z.object({
   BASEKV_PUBLIC_URL: z.string().url().optional(),
   /** Bearer token for GET /api/metrics; unset = the endpoint answers 404. */
   METRICS_TOKEN: z.string().min(1).optional(),
+  /** The owner's connection for migrations; DATABASE_URL is then the app's unprivileged role (issue #18). */
+  DATABASE_MIGRATION_URL: z.string().url().optional(),
+  /** Local state (.data/ by default): generated secrets, the audit anchor file. */
+  BASEKV_DATA_DIR: z.string().min(1).optional(),
+  /** Ed25519 private key (PKCS#8 DER, base64url) that signs audit checkpoints; npm start keeps one in .data/. */
+  AUDIT_SIGNING_KEY: z.string().min(40).optional(),
+  /** Append-only file every checkpoint is written to (default <data dir>/audit-anchors.ndjson). */
+  AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
+  /** Optional second anchor: each checkpoint is POSTed here, signed like the escalation webhooks. */
+  AUDIT_ANCHOR_WEBHOOK_URL: z.string().url().optional(),
+  AUDIT_ANCHOR_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** A chain with unanchored events gets a checkpoint at most this long after its first one … */
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** … or as soon as this many events are unanchored. */
+  AUDIT_CHECKPOINT_EVENTS: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+  /** Public keys (base64url, comma-separated) a verify pins; default: the current signing key. */
+  AUDIT_TRUSTED_KEYS: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof schema>;

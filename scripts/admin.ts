@@ -1,14 +1,18 @@
 /** `npm run admin -- <command> [flags]`: see lib/server/cli/admin-cli.ts and API.md "Admin CLI". */
 import { runAdminCli } from "@/lib/server/cli/admin-cli";
 import { disconnectDb } from "@/lib/server/db";
-import { resolveDatabase } from "./lib/runtime";
+import { DATA_DIR } from "./lib/paths";
+import { ensureAuditSigningKey, openAppDatabase } from "./lib/runtime";
 
 const argv = process.argv.slice(2);
 let code = 0;
+// The same signing key and anchor file as `npm start` (audit checkpoint, verify, key rotate).
+process.env.AUDIT_SIGNING_KEY = ensureAuditSigningKey();
+process.env.BASEKV_DATA_DIR ??= DATA_DIR;
 const needsDb = argv.length > 0 && argv[0] !== "help" && argv[0] !== "--help";
 // Quiet: stdout is one JSON document and stderr at most one error line.
-const db = needsDb ? await resolveDatabase(() => {}) : null;
-if (db) process.env.DATABASE_URL = db.url;
+// As the app's own role, never as the owner (issue #18): the CLI changes what the app may change.
+const db = needsDb ? (await openAppDatabase(() => {}, { migrate: false })).handle : null;
 try {
   // Streamed output (audit export) goes straight to stdout, waiting for it to drain: memory stays flat.
   const write = (chunk: string) =>

@@ -1,19 +1,16 @@
-/** `npm run db:migrate`: apply pending SQL migrations to DATABASE_URL (or the embedded database). */
-import { migrate, MigrationError } from "./lib/migrations";
-import { resolveDatabase } from "./lib/runtime";
+/**
+ * `npm run db:migrate`: apply pending SQL migrations as the owner (DATABASE_MIGRATION_URL, else
+ * DATABASE_URL, else the embedded database) and grant the app's role what it needs (app-role.ts).
+ */
+import { MigrationError } from "./lib/migrations";
+import { openAppDatabase } from "./lib/runtime";
 
 const log = (line: string) => console.log(`[db] ${line}`);
-const db = await resolveDatabase(log);
 try {
-  const result = await migrate(db.url, { log });
-  console.log(
-    result.applied.length
-      ? `[db] applied ${result.applied.length} migration(s)`
-      : `[db] up to date (${result.alreadyApplied} migration(s) applied)`,
-  );
+  const { handle, app } = await openAppDatabase(log, { migrate: true });
+  log(`the app connects as role ${app.role}`);
+  await handle.close();
 } catch (error) {
-  console.error(`[db] ${error instanceof MigrationError ? error.message : String(error)}`);
+  console.error(`[db] ${error instanceof MigrationError ? error.message : error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
-} finally {
-  await db.close();
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildIfNeeded } from "./lib/build";
 import { DATA_DIR, ROOT, SERVER_SCRIPT } from "./lib/paths";
-import { ensureAuthSecret, resolveDatabase } from "./lib/runtime";
+import { ensureAuditSigningKey, ensureAuthSecret, openAppDatabase } from "./lib/runtime";
 
 const dev = process.argv.includes("--dev");
 const log = (line: string) => console.log(`[basekv] ${line}`);
@@ -20,9 +20,15 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.AUTH_SECRET = ensureAuthSecret();
+process.env.AUDIT_SIGNING_KEY = ensureAuditSigningKey();
+process.env.BASEKV_DATA_DIR ??= DATA_DIR;
 
-const db = await resolveDatabase(log);
-process.env.DATABASE_URL = db.url;
+// Migrated as the owner; everything else (the seed, the web server, its jobs) runs as the app's own role.
+const { handle: db, app } = await openAppDatabase(log, { migrate: true }).catch((error: unknown) => {
+  console.error(`[basekv] could not prepare the database: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+log(`the app connects as role ${app.role}`);
 
 let server: ChildProcess | null = null;
 let stopping = false;
@@ -52,10 +58,6 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
-  const { migrate } = await import("./lib/migrations");
-  const result = await migrate(db.url, { log: (line) => log(`migrations: ${line}`) });
-  log(`database ready (${result.applied.length} new migration(s), ${result.alreadyApplied} already applied)`);
-
   const login = await seedAndDescribeLogin();
   if (!dev) buildIfNeeded(log);
 

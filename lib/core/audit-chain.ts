@@ -82,7 +82,14 @@ export type BadEventProblem =
   /** a sequence number is missing: a seal (or its event) was removed */
   | "missing_seal"
   /** a seal exists but its event does not: the event was deleted */
-  | "missing_event";
+  | "missing_event"
+  /**
+   * the chain no longer reaches a signed, anchored checkpoint's hash at its seq: some event up to it
+   * was edited, deleted or inserted and the seals recomputed (audit-checkpoint.ts)
+   */
+  | "checkpoint_mismatch"
+  /** the chain ends before a signed, anchored checkpoint: events and seals were removed from its end */
+  | "truncated";
 
 export type ChainVerdict =
   | { ok: true; events: number }
@@ -92,12 +99,32 @@ export type ChainVerdict =
  * Walks one chain in seq order, one row at a time (constant memory, so a
  * million-event chain verifies in batches). `push` returns the first problem
  * and the verifier stops there; `verdict` says ok with the count otherwise.
+ *
+ * `from`: start after a position already verified (seq and hash), not at the
+ * genesis. `checkpoints`: seq → the hash a signed checkpoint says the chain
+ * has there; a seal that passes every other check but differs from it is a
+ * rewritten chain.
  */
 export class ChainVerifier {
-  private expectedSeq = 1;
-  private prevHash = GENESIS_HASH;
+  private expectedSeq: number;
+  private prevHash: string;
   private bad: Extract<ChainVerdict, { ok: false }>["firstBadEvent"] | null = null;
   private count = 0;
+
+  constructor(
+    options: { from?: { seq: number; hash: string }; checkpoints?: ReadonlyMap<number, string> } = {},
+  ) {
+    this.expectedSeq = (options.from?.seq ?? 0) + 1;
+    this.prevHash = options.from?.hash ?? GENESIS_HASH;
+    this.checkpoints = options.checkpoints ?? new Map();
+  }
+
+  private readonly checkpoints: ReadonlyMap<number, string>;
+
+  /** The last seq verified (the start position when nothing was pushed). */
+  get lastSeq(): number {
+    return this.expectedSeq - 1;
+  }
 
   get failed(): boolean {
     return this.bad !== null;
@@ -114,12 +141,20 @@ export class ChainVerifier {
       this.bad = { id: eventId, seq: seal.seq, problem: "broken_link" };
     } else if (event.id !== eventId || sealHash(seal.prevHash, event) !== seal.hash) {
       this.bad = { id: eventId, seq: seal.seq, problem: "hash_mismatch" };
+    } else if (this.checkpoints.has(seal.seq) && this.checkpoints.get(seal.seq) !== seal.hash) {
+      this.bad = { id: eventId, seq: seal.seq, problem: "checkpoint_mismatch" };
     }
     if (this.bad) return false;
     this.count++;
     this.expectedSeq++;
     this.prevHash = seal.hash;
     return true;
+  }
+
+  /** After the last row: a chain that stops short of `anchoredSeq` (the latest checkpoint) was truncated. */
+  end(anchoredSeq: number): void {
+    if (!this.bad && this.lastSeq < anchoredSeq)
+      this.bad = { id: "", seq: this.lastSeq + 1, problem: "truncated" };
   }
 
   verdict(): ChainVerdict {

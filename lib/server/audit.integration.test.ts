@@ -1,3 +1,4 @@
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { seedWorkspace, testActor } from "@/tests/fixtures";
 import { writeAudit } from "./audit";
@@ -34,16 +35,41 @@ describe("audit trail", () => {
     });
   });
 
-  it("is append-only: the database refuses UPDATE, DELETE and TRUNCATE", async () => {
+  it("is append-only: the app's role may not UPDATE, DELETE, TRUNCATE or disable the triggers; the owner's triggers refuse too", async () => {
     const { workspace } = await seedWorkspace(["admin"]);
     const db = getDb();
-    await expect(
-      db.$executeRaw`UPDATE audit_event SET reason = 'edited' WHERE workspace_id = ${workspace.id}`,
-    ).rejects.toThrow(/append-only/);
-    await expect(db.$executeRaw`DELETE FROM audit_event WHERE workspace_id = ${workspace.id}`).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(db.$executeRawUnsafe(`TRUNCATE audit_event`)).rejects.toThrow(/append-only|foreign key/);
+    // The app's role (what the app, its jobs and the CLI connect as): refused by PostgreSQL's permissions.
+    for (const [table, column] of [
+      ["audit_event", "reason"],
+      ["audit_seal", "hash"],
+      ["audit_checkpoint", "hash"],
+      ["audit_signing_key", "signature"],
+    ]) {
+      await expect(db.$executeRawUnsafe(`UPDATE ${table} SET ${column} = ${column}`), table).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(db.$executeRawUnsafe(`DELETE FROM ${table}`), table).rejects.toThrow(/permission denied/);
+      await expect(db.$executeRawUnsafe(`TRUNCATE ${table}`), table).rejects.toThrow(/permission denied/);
+      await expect(db.$executeRawUnsafe(`ALTER TABLE ${table} DISABLE TRIGGER USER`), table).rejects.toThrow(
+        /must be owner/,
+      );
+    }
+    await expect(db.$executeRawUnsafe(`SET session_replication_role = replica`)).rejects.toThrow(/permission denied/);
+    await expect(db.$executeRawUnsafe(`CREATE TABLE evil (id int)`)).rejects.toThrow(/permission denied/);
+    // The owner (the migrator's role): the triggers refuse it as well; only turning them off would do.
+    const owner = new pg.Client({ connectionString: process.env.TEST_DATABASE_OWNER_URL });
+    await owner.connect();
+    try {
+      await expect(owner.query(`UPDATE audit_event SET reason = 'edited' WHERE workspace_id = $1`, [workspace.id])).rejects.toThrow(
+        /append-only/,
+      );
+      await expect(owner.query(`DELETE FROM audit_event WHERE workspace_id = $1`, [workspace.id])).rejects.toThrow(
+        /append-only/,
+      );
+      await expect(owner.query(`TRUNCATE audit_event`)).rejects.toThrow(/append-only|foreign key/);
+    } finally {
+      await owner.end();
+    }
     expect(await db.auditEvent.count({ where: { workspaceId: workspace.id } })).toBeGreaterThan(0);
   });
 

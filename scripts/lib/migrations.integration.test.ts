@@ -41,7 +41,7 @@ describe("migration runner", () => {
       finished_at: Date;
       applied_steps_count: number;
     }>(
-      db.url,
+      db.ownerUrl,
       `SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`,
     );
     expect(rows.map((r) => r.migration_name)).toEqual(files.map((f) => f.name));
@@ -54,7 +54,7 @@ describe("migration runner", () => {
   });
 
   it("is idempotent: a second run applies nothing", async () => {
-    const result = await migrate(db.url);
+    const result = await migrate(db.ownerUrl);
     expect(result.applied).toEqual([]);
     expect(result.alreadyApplied).toBe((await readMigrations()).length);
   });
@@ -65,15 +65,15 @@ describe("migration runner", () => {
     });
     const scratch = await createFreshDatabase("mig_changed");
     try {
-      await migrate(scratch.url, { dir });
+      await migrate(scratch.ownerUrl, { dir });
       const edited = await scratchMigrations({
         "20990101000000_one": `CREATE TABLE scratch_one (id int, extra text);`,
         "20990102000000_two": `CREATE TABLE scratch_two (id int);`,
       });
-      await expect(migrate(scratch.url, { dir: edited })).rejects.toThrow(/20990101000000_one was changed/);
-      await expect(migrate(scratch.url, { dir: edited })).rejects.toBeInstanceOf(MigrationError);
+      await expect(migrate(scratch.ownerUrl, { dir: edited })).rejects.toThrow(/20990101000000_one was changed/);
+      await expect(migrate(scratch.ownerUrl, { dir: edited })).rejects.toBeInstanceOf(MigrationError);
       const tables = await query<{ table_name: string }>(
-        scratch.url,
+        scratch.ownerUrl,
         `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'scratch_%'`,
       );
       expect(tables.map((t) => t.table_name)).toEqual(["scratch_one"]);
@@ -89,14 +89,14 @@ describe("migration runner", () => {
         "20990101000000_ok": `CREATE TABLE scratch_ok (id int);`,
         "20990102000000_broken": `CREATE TABLE scratch_half (id int); SELECT * FROM no_such_table;`,
       });
-      await expect(migrate(scratch.url, { dir })).rejects.toThrow(/20990102000000_broken failed and was rolled back/);
+      await expect(migrate(scratch.ownerUrl, { dir })).rejects.toThrow(/20990102000000_broken failed and was rolled back/);
       const tables = await query<{ table_name: string }>(
-        scratch.url,
+        scratch.ownerUrl,
         `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'scratch_%' ORDER BY 1`,
       );
       expect(tables.map((t) => t.table_name)).toEqual(["scratch_ok"]);
       const recorded = await query<{ migration_name: string }>(
-        scratch.url,
+        scratch.ownerUrl,
         `SELECT migration_name FROM "_prisma_migrations" WHERE migration_name LIKE '2099%'`,
       );
       expect(recorded.map((r) => r.migration_name)).toEqual(["20990101000000_ok"]);
@@ -109,7 +109,7 @@ describe("migration runner", () => {
     const scratch = await createFreshDatabase("mig_race");
     try {
       const dir = await scratchMigrations({ "20990101000000_once": `CREATE TABLE scratch_once (id int);` });
-      const results = await Promise.all([1, 2, 3].map(() => migrate(scratch.url, { dir })));
+      const results = await Promise.all([1, 2, 3].map(() => migrate(scratch.ownerUrl, { dir })));
       expect(results.flatMap((r) => r.applied)).toEqual(["20990101000000_once"]);
     } finally {
       await scratch.drop();

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { provisionAppDatabase } from "./app-role";
 import { migrate } from "./migrations";
 import { resolveDatabase } from "./runtime";
 
@@ -20,25 +21,33 @@ export async function testServerUrl(): Promise<{ url: string; close: () => Promi
   return { url: withDatabase(handle.url, "postgres"), close: handle.close };
 }
 
+/**
+ * `url` is the app's own unprivileged role on it (what the app, its jobs and the CLI use, as in
+ * production); `ownerUrl` the server's superuser (migrations, `npm start`, attacks in tests).
+ */
 export async function createFreshDatabase(
   label: string,
-): Promise<{ url: string; serverUrl: string; drop: () => Promise<void> }> {
+): Promise<{ url: string; ownerUrl: string; serverUrl: string; drop: () => Promise<void> }> {
   const server = await testServerUrl();
   const name = `basekv_test_${label}_${Date.now()}_${randomBytes(3).toString("hex")}`;
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
-  const url = withDatabase(server.url, name);
-  await migrate(url);
+  const ownerUrl = withDatabase(server.url, name);
+  await migrate(ownerUrl);
+  const app = await provisionAppDatabase({ ownerUrl });
   return {
-    url,
+    url: app.appUrl,
+    ownerUrl,
     serverUrl: server.url,
     drop: async () => {
       if (process.env.KEEP_TEST_DB !== "1") {
         const client = new pg.Client({ connectionString: server.url });
         await client.connect();
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        // Roles belong to the server, not the database: the app's goes with its database.
+        if (app.appUrl !== ownerUrl) await client.query(`DROP ROLE IF EXISTS "${app.role}"`);
         await client.end();
       }
       await server.close();

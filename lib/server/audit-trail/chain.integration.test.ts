@@ -16,9 +16,9 @@ async function verifySettled(workspaceId: string): Promise<VerifyResult> {
   }
 }
 
-/** A superuser edit behind the trigger's back: what the hash chain exists to reveal. */
+/** A superuser edit behind the trigger's back: what the hash chain exists to reveal. (The app's own role cannot.) */
 async function asSuperuserBehindTheTrigger(sql: string, params: unknown[]) {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_OWNER_URL });
   await client.connect();
   try {
     await client.query("SET session_replication_role = replica");
@@ -40,7 +40,7 @@ describe("audit hash chain", () => {
     await writeSome(workspace.id, 5);
     const result = await verifySettled(workspace.id);
     const total = await getDb().auditEvent.count({ where: { workspaceId: workspace.id } });
-    expect(result).toEqual({ ok: true, events: total });
+    expect(result).toMatchObject({ ok: true, events: total });
 
     const seals = await getDb().auditSeal.findMany({ where: { chainKey: workspace.id }, orderBy: { seq: "asc" } });
     expect(seals.map((s) => Number(s.seq))).toEqual(Array.from({ length: total }, (_, i) => i + 1));
@@ -84,7 +84,7 @@ describe("audit hash chain", () => {
     const result = await verifySettled(workspace.id);
     const total = await db.auditEvent.count({ where: { workspaceId: workspace.id } });
     expect(total).toBeGreaterThanOrEqual(48);
-    expect(result).toEqual({ ok: true, events: total });
+    expect(result).toMatchObject({ ok: true, events: total });
     // Exactly one seal per event, none twice.
     const sealed = await db.$queryRaw<{ n: bigint; distinct_events: bigint }[]>`
       SELECT count(*) AS n, count(DISTINCT s.event_id) AS distinct_events FROM audit_seal s
@@ -154,11 +154,22 @@ describe("audit hash chain", () => {
     const { workspace } = await seedWorkspace(["admin"]);
     await verifySettled(workspace.id);
     const db = getDb();
+    // The app's role has no UPDATE or DELETE on the seals at all ...
     await expect(
       db.$executeRaw`UPDATE audit_seal SET hash = repeat('0', 64) WHERE chain_key = ${workspace.id}`,
-    ).rejects.toThrow(/append-only/);
+    ).rejects.toThrow(/permission denied/);
     await expect(db.$executeRaw`DELETE FROM audit_seal WHERE chain_key = ${workspace.id}`).rejects.toThrow(
-      /append-only/,
+      /permission denied/,
     );
+    // ... and the owner is refused by the trigger.
+    const owner = new pg.Client({ connectionString: process.env.TEST_DATABASE_OWNER_URL });
+    await owner.connect();
+    try {
+      await expect(owner.query(`DELETE FROM audit_seal WHERE chain_key = $1`, [workspace.id])).rejects.toThrow(
+        /append-only/,
+      );
+    } finally {
+      await owner.end();
+    }
   });
 });

@@ -519,6 +519,8 @@ describe("every admin CLI command that changes something writes its audit event"
     ],
     "escalation cancel": async (w) => ["escalation", "cancel", "--id", await w.newEscalation(), "--note", note],
     "audit export": async (w) => ["audit", "export", "--workspace", w.slug, "--since", "2999-01-01"],
+    "audit checkpoint": async (w) => ["audit", "checkpoint", "--workspace", w.slug],
+    "audit key": async () => ["audit", "key", "rotate"],
   };
 
   it("has a case for every command that is not read-only", () => {

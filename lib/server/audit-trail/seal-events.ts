@@ -95,6 +95,22 @@ export async function sealPendingEvents(
          SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[])`,
         [ids, keys, seqs, prevs, hashes],
       );
+      // Each chain's new head waits for a signed checkpoint (checkpoint.ts); `since` keeps its first wait.
+      const headKeys: string[] = [];
+      const headSeqs: string[] = [];
+      const headHashes: string[] = [];
+      keys.forEach((key, i) => {
+        if (keys[i + 1] === key) return; // each chain's seals are consecutive here: the last one is its head
+        headKeys.push(key);
+        headSeqs.push(seqs[i]!);
+        headHashes.push(hashes[i]!);
+      });
+      await sql.query(
+        `INSERT INTO audit_chain_pending (chain_key, seq, hash, since)
+         SELECT k, s, h, now() FROM unnest($1::text[], $2::bigint[], $3::text[]) AS t(k, s, h)
+         ON CONFLICT (chain_key) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash`,
+        [headKeys, headSeqs, headHashes],
+      );
       const last = rows[rows.length - 1]!;
       await sql.query(
         `UPDATE audit_chain_state SET last_xid = $1::bigint, last_id = $2, updated_at = now() WHERE id = 1`,

@@ -1,48 +1,217 @@
 import "server-only";
-import { ChainVerifier, chainKeyOf, type ChainVerdict } from "@/lib/core/audit-chain";
+import {
+  ChainVerifier,
+  chainKeyOf,
+  sealHash,
+  type BadEventProblem,
+} from "@/lib/core/audit-chain";
+import { checkCheckpoint, type Checkpoint, type KeyRecord } from "@/lib/core/audit-checkpoint";
 import { getDb } from "../db";
 import { EVENT_COLUMNS, toChainEvent, type AuditEventRow } from "./event-row";
 import { countUnsealedEvents, sealPendingEvents } from "./seal-events";
+import { readAnchors, verifierKeys } from "./signing-key";
 
 const PAGE = 5000;
 
-export type VerifyResult =
+export type VerifyProblem =
+  | BadEventProblem
+  | "unsealed_event"
+  /** a checkpoint (anchored or stored) whose signature does not verify */
+  | "bad_checkpoint_signature"
+  /** a checkpoint signed by a key the verifier does not trust */
+  | "unknown_checkpoint_key";
+
+type Coverage = {
+  /** The latest signed checkpoint that verified (null: none yet). */
+  checkpoint: { seq: number; hash: string; at: string; keyId: string } | null;
+  /** Sealed events after that checkpoint: what no signature covers yet (README, "Audit trail"). */
+  unanchoredTail: number;
+  /** Where the walk started: 0 for a full pass, else the last verified checkpoint. */
+  from: number;
+};
+
+export type VerifyResult = (
   | { ok: true; events: number; pending?: number }
   | {
       ok: false;
       events: number;
       pending?: number;
-      firstBadEvent: {
-        id: string;
-        seq: number | null;
-        problem: Extract<ChainVerdict, { ok: false }>["firstBadEvent"]["problem"] | "unsealed_event";
-      };
-    };
+      firstBadEvent: { id: string; seq: number | null; problem: VerifyProblem };
+    }
+) &
+  Coverage;
+
+type SealRow = Omit<AuditEventRow, "id"> & {
+  id: bigint | null;
+  event_id: bigint;
+  seq: bigint;
+  prev_hash: string;
+  hash: string;
+};
+
+/** Every checkpoint of a chain, from the anchor file and the database's copies, and the keys to check them. */
+async function checkpointsOf(chainKey: string): Promise<{ checkpoints: Checkpoint[]; keys: KeyRecord[] }> {
+  const db = getDb();
+  const anchors = readAnchors();
+  const stored = await db.auditCheckpoint.findMany({ where: { chainKey }, orderBy: { seq: "asc" } });
+  const storedKeys = await db.auditSigningKey.findMany();
+  const seen = new Set<string>();
+  const checkpoints = [
+    ...anchors.checkpoints.filter((c) => c.chain === chainKey),
+    ...stored.map((c) => ({
+      chain: c.chainKey,
+      seq: Number(c.seq),
+      hash: c.hash,
+      at: c.createdAt.toISOString(),
+      keyId: c.keyId,
+      signature: c.signature,
+    })),
+  ]
+    .filter((c) => {
+      const id = `${c.seq}|${c.hash}|${c.signature}`;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    })
+    .sort((a, b) => a.seq - b.seq);
+  const keys = [
+    ...anchors.keys,
+    ...storedKeys.map((k) => ({
+      keyId: k.keyId,
+      publicKey: k.publicKey,
+      at: k.createdAt.toISOString(),
+      previousKeyId: k.previousKeyId,
+      previousSignature: k.previousSignature,
+      signature: k.signature,
+    })),
+  ];
+  return { checkpoints, keys };
+}
 
 /**
- * Verifies a workspace's chain: first seals what is committed (so a verify
- * right after a change covers it), then walks the seals in seq order, page by
- * page, recomputing every hash from the event as stored now. Reports the
- * first event that does not verify. Events sealed below the chainer's
- * position must all have a seal: one without is reported too (inserted
- * behind the chainer's back with an old transaction id).
+ * Verifies a workspace's chain against its signed checkpoints: first seals what is committed (so a
+ * verify right after a change covers it), then
+ *
+ * 1. checks every checkpoint's signature (a checkpoint signed with another key is refused);
+ * 2. confirms that each checkpoint's head is still there: the seal at its seq has its hash, and the
+ *    event there still hashes to it (so a deletion or edit behind a checkpoint is caught at once);
+ * 3. walks the seals in seq order, page by page, recomputing every hash and link, and comparing the
+ *    chain with each checkpoint it passes; a chain that ends before the latest checkpoint was truncated.
+ *
+ * `incremental` (the dashboard's button): step 3 starts from the last checkpoint a verify found
+ * intact (audit_verification), so it costs time in proportion to the events since; steps 1–2 always
+ * cover every checkpoint. The CLI's `audit verify` is a full pass. Reports the first thing that does
+ * not verify; an intact pass records its latest checkpoint as verified.
  */
-export async function verifyWorkspaceChain(workspaceId: string): Promise<VerifyResult> {
+export async function verifyWorkspaceChain(
+  workspaceId: string,
+  options: { incremental?: boolean } = {},
+): Promise<VerifyResult> {
   await sealPendingEvents({ wait: true, maxBatches: 10_000 });
   const db = getDb();
   const chainKey = chainKeyOf(workspaceId);
-  const verifier = new ChainVerifier();
-  let afterSeq = 0n;
+  const pending = await countUnsealedEvents(workspaceId);
+  const extra = pending ? { pending } : {};
+  const [head] = await db.$queryRaw<{ seq: bigint }[]>`
+    SELECT seq FROM audit_seal WHERE chain_key = ${chainKey} ORDER BY seq DESC LIMIT 1`;
+  const headSeq = Number(head?.seq ?? 0);
+
+  // 1. Signatures.
+  const { checkpoints, keys } = await checkpointsOf(chainKey);
+  const trusted = verifierKeys(keys);
+  const valid: Checkpoint[] = [];
+  for (const checkpoint of checkpoints) {
+    const check = checkCheckpoint(checkpoint, trusted);
+    if (check !== "ok") {
+      return {
+        ok: false,
+        events: 0,
+        ...extra,
+        firstBadEvent: {
+          id: "",
+          seq: checkpoint.seq,
+          problem: check === "unknown_key" ? "unknown_checkpoint_key" : "bad_checkpoint_signature",
+        },
+        checkpoint: null,
+        unanchoredTail: headSeq,
+        from: 0,
+      };
+    }
+    valid.push(checkpoint);
+  }
+  const latest = valid[valid.length - 1] ?? null;
+  const coverage = (from: number, upTo: number): Coverage => {
+    const covered = [...valid].reverse().find((c) => c.seq <= upTo) ?? null;
+    return {
+      checkpoint: covered ? { seq: covered.seq, hash: covered.hash, at: covered.at, keyId: covered.keyId } : null,
+      unanchoredTail: Math.max(0, headSeq - (covered?.seq ?? 0)),
+      from,
+    };
+  };
+  const expected = new Map<number, string>();
+  for (const c of valid) {
+    // Two valid checkpoints disagreeing about one position: the chain can match at most one of them.
+    if (expected.has(c.seq) && expected.get(c.seq) !== c.hash) expected.set(c.seq, "conflicting checkpoints");
+    else expected.set(c.seq, c.hash);
+  }
+
+  // 2. Each checkpoint's head still exists unchanged.
+  if (valid.length > 0) {
+    const seqs = [...expected.keys()];
+    const rows = await db.$queryRawUnsafe<SealRow[]>(
+      `SELECT s.event_id, s.seq, s.prev_hash, s.hash, ${EVENT_COLUMNS}
+       FROM unnest($2::bigint[]) AS q(seq)
+       JOIN audit_seal s ON s.chain_key = $1 AND s.seq = q.seq
+       LEFT JOIN audit_event e ON e.id = s.event_id
+       ORDER BY s.seq`,
+      chainKey,
+      seqs,
+    );
+    const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
+    for (const seq of seqs.sort((a, b) => a - b)) {
+      const row = bySeq.get(seq);
+      const problem: VerifyProblem | null = !row
+        ? seq > headSeq
+          ? "truncated"
+          : "missing_seal"
+        : row.id === null
+          ? "missing_event"
+          : row.hash !== expected.get(seq)
+            ? "checkpoint_mismatch"
+            : sealHash(row.prev_hash, toChainEvent(row as AuditEventRow)) !== row.hash
+              ? "hash_mismatch"
+              : null;
+      if (problem) {
+        const at = problem === "truncated" ? headSeq + 1 : seq;
+        return {
+          ok: false,
+          events: 0,
+          ...extra,
+          firstBadEvent: { id: row?.event_id.toString() ?? "", seq: at, problem },
+          ...coverage(0, at - 1),
+        };
+      }
+    }
+  }
+
+  // 3. The walk, from the genesis or from the last verified checkpoint.
+  let from = 0;
+  let fromHash: string | null = null;
+  if (options.incremental) {
+    const last = await db.auditVerification.findUnique({ where: { chainKey } });
+    // Only a position that a valid checkpoint vouches for (the row itself is not evidence).
+    if (last && expected.get(Number(last.seq)) === last.hash) {
+      from = Number(last.seq);
+      fromHash = last.hash;
+    }
+  }
+  const verifier = new ChainVerifier({
+    from: fromHash ? { seq: from, hash: fromHash } : undefined,
+    checkpoints: expected,
+  });
+  let afterSeq = BigInt(from);
   for (;;) {
-    const rows = await db.$queryRawUnsafe<
-      (Omit<AuditEventRow, "id"> & {
-        id: bigint | null;
-        event_id: bigint;
-        seq: bigint;
-        prev_hash: string;
-        hash: string;
-      })[]
-    >(
+    const rows = await db.$queryRawUnsafe<SealRow[]>(
       `SELECT s.event_id, s.seq, s.prev_hash, s.hash, ${EVENT_COLUMNS}
        FROM audit_seal s LEFT JOIN audit_event e ON e.id = s.event_id
        WHERE s.chain_key = $1 AND s.seq > $2
@@ -62,10 +231,12 @@ export async function verifyWorkspaceChain(workspaceId: string): Promise<VerifyR
     if (verifier.failed || rows.length < PAGE) break;
     afterSeq = rows[rows.length - 1]!.seq;
   }
-  const pending = await countUnsealedEvents(workspaceId);
+  verifier.end(latest?.seq ?? 0);
   const verdict = verifier.verdict();
-  const extra = pending ? { pending } : {};
-  if (!verdict.ok) return { ...verdict, ...extra };
+  const events = from + verdict.events;
+  if (!verdict.ok) {
+    return { ...verdict, events, ...extra, ...coverage(from, verdict.firstBadEvent.seq - 1) };
+  }
   const [orphan] = await db.$queryRaw<{ id: bigint }[]>`
     SELECT e.id FROM audit_event e, audit_chain_state st
     WHERE st.id = 1 AND e.workspace_id = ${workspaceId}
@@ -75,10 +246,18 @@ export async function verifyWorkspaceChain(workspaceId: string): Promise<VerifyR
   if (orphan) {
     return {
       ok: false,
-      events: verdict.events,
+      events,
       ...extra,
       firstBadEvent: { id: orphan.id.toString(), seq: null, problem: "unsealed_event" },
+      ...coverage(from, headSeq),
     };
   }
-  return { ok: true, events: verdict.events, ...extra };
+  if (latest) {
+    await db.auditVerification.upsert({
+      where: { chainKey },
+      create: { chainKey, seq: latest.seq, hash: latest.hash, verifiedAt: new Date() },
+      update: { seq: latest.seq, hash: latest.hash, verifiedAt: new Date() },
+    });
+  }
+  return { ok: true, events, ...extra, ...coverage(from, headSeq) };
 }

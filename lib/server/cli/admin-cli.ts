@@ -5,7 +5,7 @@ import { z } from "zod";
 import { AppError, isAppError } from "@/lib/core/errors";
 import { emailSchema, passwordSchema, roleSchema, workspaceSlugSchema } from "@/lib/validations/common";
 import { createWorkspaceSchema, workspaceSettingsSchema } from "@/lib/validations/workspace";
-import type { Actor } from "../audit";
+import { writeAudit, type Actor } from "../audit";
 import { parseDuration } from "@/lib/core/duration";
 import { getDb } from "../db";
 import { createNamespace } from "../namespaces/create-namespace";
@@ -34,6 +34,9 @@ import { createWorkspace } from "../workspaces/create-workspace";
 import { updateWorkspace } from "../workspaces/update-workspace";
 import { auditFilterSchema } from "@/lib/validations/audit";
 import { exportAudit } from "../audit-trail/export-audit";
+import { makeCheckpoints } from "../audit-trail/checkpoint";
+import { rotateSigningKey } from "../audit-trail/rotate-signing-key";
+import { sealPendingEvents } from "../audit-trail/seal-events";
 import { verifyWorkspaceChain } from "../audit-trail/verify-chain";
 
 /**
@@ -155,9 +158,34 @@ function escalationCommand(verb: "acknowledge" | "redrive" | "resolve" | "cancel
 
 const COMMANDS: Record<string, Command> = {
   "audit verify": {
-    usage: "audit verify --workspace acme   → { ok, events } or { ok: false, firstBadEvent }",
+    usage:
+      "audit verify --workspace acme   → { ok, events, checkpoint, unanchoredTail } or { ok: false, firstBadEvent } (a full pass)",
     options: { workspace: { type: "string" } },
     run: async (values) => verifyWorkspaceChain(await workspaceId(values.workspace)),
+  },
+  "audit checkpoint": {
+    usage: "audit checkpoint --workspace acme   → signs and anchors the chain's head now: { seq, hash, signature, … }",
+    options: { workspace: { type: "string" } },
+    run: async (values, actor) => {
+      const id = await workspaceId(values.workspace);
+      await sealPendingEvents({ wait: true, maxBatches: 10_000 });
+      const [checkpoint] = await makeCheckpoints({ chainKey: id, force: true, wait: true });
+      if (!checkpoint) throw new AppError("not_found", "This workspace's audit trail has no sealed events yet.");
+      // In the trail of no workspace: an event in this chain would at once stand after its checkpoint.
+      await writeAudit(getDb(), {
+        workspaceId: null,
+        actor,
+        action: "audit.checkpointed",
+        target: id,
+        details: { seq: checkpoint.seq, hash: checkpoint.hash, keyId: checkpoint.keyId },
+      });
+      return checkpoint;
+    },
+  },
+  "audit key": {
+    usage: "audit key rotate   → a new signing key, cross-signed by the current one: { keyId, publicKey, previousKeyId, keyFile }",
+    options: {},
+    run: async (_values, actor) => rotateSigningKey({ actor }),
   },
   "audit export": {
     usage:
@@ -483,6 +511,10 @@ export async function runAdminCli(
       stderr: argv.length === 0 ? `${usage()}\n` : "",
     };
   }
+  // "audit key rotate": a command of two words and its verb.
+  const verbCommand = argv.slice(0, 2).join(" ") === "audit key";
+  if (verbCommand && argv[2] !== "rotate")
+    return { code: 2, stdout: "", stderr: `error: audit key takes one verb: rotate\n` };
   const name = argv.slice(0, 2).join(" ");
   const command = COMMANDS[name];
   if (!command) {
@@ -490,7 +522,7 @@ export async function runAdminCli(
   }
   try {
     const { values, positionals } = parseArgs({
-      args: argv.slice(2),
+      args: argv.slice(verbCommand ? 3 : 2),
       options: command.options,
       strict: true,
       allowPositionals: true,

@@ -3,6 +3,7 @@ import { logger } from "../logger";
 import { recordJobFailure, recordJobSuccess } from "../metrics";
 import { deliverDueWebhooks, notifyOverdueEscalations } from "./deliver-webhooks";
 import { failSilentTasks } from "./heartbeat-timeouts";
+import { makeCheckpoints } from "../audit-trail/checkpoint";
 import { sealPendingEvents } from "../audit-trail/seal-events";
 import { sweepExpired } from "./sweep-expired";
 
@@ -56,11 +57,14 @@ export function startBackgroundJobs(): () => void {
     ).catch((error: unknown) => logger.warn({ err: error, job: "webhooks" }, "webhook delivery failed; will retry"));
   }, WEBHOOK_INTERVAL_MS);
   notifications.unref();
-  // The audit chainer: seals committed events into their workspace's hash chain shortly after commit.
+  // The audit chainer: seals committed events into their workspace's hash chain shortly after commit,
+  // then signs and anchors the chains' heads that are due (checkpoint.ts).
   const sealing = setInterval(() => {
-    track("audit-chainer", sealPendingEvents()).catch((error: unknown) =>
-      logger.warn({ err: error, job: "audit-chainer" }, "audit sealing failed; will retry"),
-    );
+    track("audit-chainer", sealPendingEvents())
+      .then(() => track("audit-checkpointer", makeCheckpoints()))
+      .catch((error: unknown) =>
+        logger.warn({ err: error, job: "audit-chainer" }, "audit sealing or checkpointing failed; will retry"),
+      );
   }, AUDIT_SEAL_INTERVAL_MS);
   sealing.unref();
   return () => {

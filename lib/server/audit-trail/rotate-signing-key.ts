@@ -1,0 +1,54 @@
+import "server-only";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { keyIdOf, keyRecord, rawPublicKey } from "@/lib/core/audit-checkpoint";
+import { AppError } from "@/lib/core/errors";
+import { writeAuditSql } from "../audit-sql";
+import type { Actor } from "../audit";
+import { pgTransaction } from "../pg";
+import { insertKeyRecord, makeCheckpoints } from "./checkpoint";
+import { appendAnchor, currentSigner, dataDir } from "./signing-key";
+
+/**
+ * `audit key rotate`: a new signing key, cross-signed by the current one (and acknowledging it), its
+ * record anchored and stored, its private half written to <data dir>/audit-signing-key (the old one
+ * kept beside it as audit-signing-key.<keyId>.retired). Checkpoints signed by either key verify
+ * (the link). The app signs with the new key from its next start; where AUDIT_SIGNING_KEY is set in
+ * the environment, the operator sets it to the new file's contents.
+ */
+export async function rotateSigningKey(input: { actor: Actor; now?: Date }) {
+  const now = input.now ?? new Date();
+  const current = currentSigner();
+  if (!current) throw new AppError("validation_failed", "AUDIT_SIGNING_KEY is not set: there is no key to rotate.");
+  // The current key's own record first (it signs the hand-over), then a last checkpoint under it.
+  await makeCheckpoints({ wait: true, now });
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const record = keyRecord(privateKey, now.toISOString(), { key: current.privateKey, keyId: current.keyId });
+  appendAnchor({ type: "key", ...record });
+  await pgTransaction(async (sql) => {
+    await insertKeyRecord(sql, record);
+    await writeAuditSql(sql, {
+      workspaceId: null,
+      actor: input.actor,
+      action: "audit.key_rotated",
+      target: record.keyId,
+      details: { previousKeyId: current.keyId, keyId: record.keyId, publicKey: record.publicKey },
+    });
+  });
+  const dir = dataDir();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, "audit-signing-key");
+  if (existsSync(file)) renameSync(file, path.join(dir, `audit-signing-key.${current.keyId}.retired`));
+  writeFileSync(file, `${privateKey.export({ format: "der", type: "pkcs8" }).toString("base64url")}\n`, {
+    mode: 0o600,
+  });
+  const publicKey = rawPublicKey(privateKey);
+  return {
+    keyId: keyIdOf(publicKey),
+    publicKey,
+    previousKeyId: current.keyId,
+    keyFile: file,
+    next: "Restart the app to sign with the new key; where AUDIT_SIGNING_KEY is set in the environment, set it to the contents of keyFile.",
+  };
+}
