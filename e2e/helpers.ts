@@ -42,7 +42,8 @@ export function admin(...args: string[]): Record<string, unknown> {
     [path.join("node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", "scripts/admin.ts", ...args],
     {
       encoding: "utf8",
-      env: { ...process.env, DATABASE_URL: printedLogin().databaseUrl },
+      // The server's data directory: the same audit signing key and anchor file.
+      env: { ...process.env, DATABASE_URL: printedLogin().databaseUrl, BASEKV_DATA_DIR: path.join(process.cwd(), "e2e", ".state", "data") },
     },
   );
   if (result.status !== 0) throw new Error(`admin ${args.join(" ")} failed: ${result.stderr}`);

@@ -10,8 +10,9 @@
  *
  * Called by scripts/bench.ts after the HTTP cases; writes bench/audit-results.json.
  */
-import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { ROOT } from "./lib/paths";
@@ -28,11 +29,25 @@ function p95(samples: number[]): number {
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
+/** A signing key and anchor file of the bench's own, unless the environment has them (read once, at first use). */
+export function benchAuditSigning() {
+  process.env.AUDIT_SIGNING_KEY ??= generateKeyPairSync("ed25519")
+    .privateKey.export({ format: "der", type: "pkcs8" })
+    .toString("base64url");
+  process.env.AUDIT_ANCHOR_FILE ??= path.join(mkdtempSync(path.join(os.tmpdir(), "basekv-bench-")), "anchors.ndjson");
+}
+
+const NEW_EVENTS = 10_000;
+const CHECKPOINT_EVERY = 1_000;
+
 export async function benchAudit(log: Log = (l) => console.log(`[bench:audit] ${l}`)) {
   const { getDb } = await import("@/lib/server/db");
   const { createWorkspace } = await import("@/lib/server/workspaces/create-workspace");
   const { searchAudit } = await import("@/lib/server/audit-trail/search-audit");
   const { exportAudit } = await import("@/lib/server/audit-trail/export-audit");
+  const { sealPendingEvents } = await import("@/lib/server/audit-trail/seal-events");
+  const { makeCheckpoints } = await import("@/lib/server/audit-trail/checkpoint");
+  const { verifyWorkspaceChain } = await import("@/lib/server/audit-trail/verify-chain");
   const db = getDb();
   const actor = { type: "cli" as const, id: "bench", name: "bench" };
   const workspace = await createWorkspace({ slug: `bench-audit-${Date.now().toString(36)}`, actor });
@@ -119,9 +134,51 @@ export async function benchAudit(log: Log = (l) => console.log(`[bench:audit] ${
       `heap ${exportResult.heapBeforeMb} → peak ${exportResult.peakHeapMb} MB`,
   );
 
+  // Verify (issue #18): seal everything with a signed checkpoint every 1,000 events (the default
+  // AUDIT_CHECKPOINT_EVENTS), a full pass, 10,000 new events, then the dashboard's incremental pass.
+  const sealWithCheckpoints = async () => {
+    for (;;) {
+      const sealed = await sealPendingEvents({ wait: true, maxBatches: CHECKPOINT_EVERY / 500 });
+      if (sealed.sealed === 0) return;
+      await makeCheckpoints({ chainKey: workspace.id, force: true, wait: true });
+    }
+  };
+  log(`sealing every event, with a signed checkpoint every ${CHECKPOINT_EVERY.toLocaleString("en")}`);
+  started = performance.now();
+  await sealWithCheckpoints();
+  const sealSeconds = Math.round((performance.now() - started) / 100) / 10;
+  started = performance.now();
+  const full = await verifyWorkspaceChain(workspace.id);
+  const fullSeconds = (performance.now() - started) / 1000;
+  await db.$executeRaw`
+    INSERT INTO audit_event (workspace_id, actor_type, actor_name, action, outcome, reason, created_at)
+    SELECT ${workspace.id}, 'identity', 'bot-new', 'kv.put', 'success', 'after the full pass', now()
+    FROM generate_series(1, ${NEW_EVENTS}::int)`;
+  await sealWithCheckpoints();
+  started = performance.now();
+  const incremental = await verifyWorkspaceChain(workspace.id, { incremental: true });
+  const incrementalSeconds = (performance.now() - started) / 1000;
+  const verifyResult = {
+    sealSeconds,
+    full: { ok: full.ok, events: full.events, seconds: Math.round(fullSeconds * 100) / 100 },
+    incremental: {
+      ok: incremental.ok,
+      events: incremental.events,
+      from: incremental.from,
+      seconds: Math.round(incrementalSeconds * 100) / 100,
+    },
+    ratio: Math.round((incrementalSeconds / fullSeconds) * 1000) / 1000,
+  };
+  log(
+    `verify: full pass ${verifyResult.full.seconds} s over ${full.events.toLocaleString("en")} events (ok: ${full.ok}); ` +
+      `incremental after ${NEW_EVENTS.toLocaleString("en")} new events ${verifyResult.incremental.seconds} s from #${incremental.from} ` +
+      `(ok: ${incremental.ok}) = ${(verifyResult.ratio * 100).toFixed(1)} % of the full pass (sealing took ${sealSeconds} s)`,
+  );
+
   const targets = {
     "search p95 ≤ 100 ms": Object.values(results).every((r) => r.p95Ms <= 100),
     "export ≥ 50,000 rows/s": rate >= 50_000,
+    "incremental verify ≤ 5 % of a full one": full.ok && incremental.ok && verifyResult.ratio <= 0.05,
   };
   for (const [name, met] of Object.entries(targets)) log(`${name}: ${met ? "met" : "MISSED"}`);
   const report = {
@@ -130,6 +187,7 @@ export async function benchAudit(log: Log = (l) => console.log(`[bench:audit] ${
     seedSeconds,
     searches: results,
     export: exportResult,
+    verify: verifyResult,
     targets,
   };
   mkdirSync(path.join(ROOT, "bench"), { recursive: true });
@@ -143,6 +201,7 @@ export async function runAuditBenchAlone(): Promise<number> {
   const { createFreshDatabase } = await import("./lib/test-database");
   const database = await createFreshDatabase("bench_audit");
   process.env.DATABASE_URL = database.url;
+  benchAuditSigning();
   process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
   try {
     await benchAudit();

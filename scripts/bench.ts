@@ -70,6 +70,7 @@ if (process.argv.slice(2).join(" ") === "--only soak")
 
 const db = await createFreshDatabase("bench");
 process.env.DATABASE_URL = db.url;
+(await import("./bench-audit")).benchAuditSigning();
 process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
 const servers: ChildProcess[] = [];
 

@@ -6,7 +6,12 @@ import { freePort } from "../../scripts/lib/ports";
 test("GET /api/health answers 200 with the database ok", async ({ request }) => {
   const response = await request.get("/api/health");
   expect(response.status()).toBe(200);
-  expect(await response.json()).toEqual({ status: "ok", database: "ok" });
+  expect(await response.json()).toEqual({
+    status: "ok",
+    database: "ok",
+    // The public half of the audit signing key, for auditors to pin (issue #18).
+    auditSigningKey: { keyId: expect.stringMatching(/^[0-9a-f]{16}$/), publicKey: expect.stringMatching(/^[\w-]{43}$/) },
+  });
   expect(response.headers()["cache-control"]).toContain("no-store");
 });
 
@@ -67,7 +72,7 @@ test.describe("with the database gone", () => {
     const response = await fetch(`http://127.0.0.1:${port}/api/health`);
     expect(response.status).toBe(503);
     const body = await response.text();
-    expect(JSON.parse(body)).toEqual({ status: "error", database: "down" });
+    expect(JSON.parse(body)).toEqual({ status: "error", database: "down", auditSigningKey: null });
     expect(body).not.toMatch(/ECONNREFUSED|postgres|stack/i);
   });
 });

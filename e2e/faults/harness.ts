@@ -6,8 +6,9 @@
  * nothing acknowledged was lost and nothing was done twice.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { expect } from "@playwright/test";
 import pg from "pg";
@@ -17,6 +18,16 @@ import { SERVER_SCRIPT } from "../../scripts/lib/paths";
 const ROOT = process.cwd();
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
+/**
+ * The app, the CLI and its `audit verify` share one audit signing key and anchor file (issue #18),
+ * apart from the checkout's .data/: the chain's checkpoints are checked after every fault too.
+ */
+const AUDIT_ENV = {
+  BASEKV_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "basekv-faults-")),
+  AUDIT_SIGNING_KEY: generateKeyPairSync("ed25519").privateKey.export({ format: "der", type: "pkcs8" }).toString("base64url"),
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: "2",
+};
+
 export type Tenant = { slug: string; workspaceId: string; credentialId: string; key: string };
 
 /** A workspace with a daily request limit, a key with a daily write ceiling, namespaces `faults.data` and `faults.runs`. */
@@ -24,7 +35,7 @@ export function provision(databaseUrl: string, slug: string): Tenant {
   const result = spawnSync(process.execPath, [TSX, "--conditions=react-server", "e2e/faults/provision.ts", slug], {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, DATABASE_URL: databaseUrl },
+    env: { ...process.env, ...AUDIT_ENV, DATABASE_URL: databaseUrl },
   });
   if (result.status !== 0) throw new Error(`provisioning failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as Tenant;
@@ -35,7 +46,7 @@ export function auditVerify(databaseUrl: string, slug: string): { ok: boolean; e
   const result = spawnSync(
     process.execPath,
     [TSX, "--conditions=react-server", "scripts/admin.ts", "audit", "verify", "--workspace", slug],
-    { cwd: ROOT, encoding: "utf8", env: { ...process.env, DATABASE_URL: databaseUrl } },
+    { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...AUDIT_ENV, DATABASE_URL: databaseUrl } },
   );
   if (result.status !== 0) throw new Error(`audit verify failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as { ok: boolean; events: number; pending?: number };
@@ -52,6 +63,7 @@ export async function startApp(input: { databaseUrl: string; port: number; authS
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
+      ...AUDIT_ENV,
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
       DATABASE_URL: input.databaseUrl,

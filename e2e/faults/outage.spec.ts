@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { expect, test } from "@playwright/test";
+import { provisionAppDatabase } from "../../scripts/lib/app-role";
 import { migrate } from "../../scripts/lib/migrations";
 import { freePort } from "../../scripts/lib/ports";
 import {
@@ -76,8 +77,10 @@ test("PostgreSQL stopped under load: health 503 and agent calls 500 internal mea
     const up = await cluster.next();
     if (up.state !== "up") throw new Error(`the private cluster did not start: ${JSON.stringify(up)}`);
     await migrate(up.url);
-    const tenant = provision(up.url, "faults-outage");
-    app = await startApp({ databaseUrl: up.url, port: await freePort(), authSecret: newAuthSecret() });
+    // As in production: the app connects as its own unprivileged role (issue #18), the cluster's superuser migrated.
+    const appDb = await provisionAppDatabase({ ownerUrl: up.url });
+    const tenant = provision(appDb.appUrl, "faults-outage");
+    app = await startApp({ databaseUrl: appDb.appUrl, port: await freePort(), authSecret: newAuthSecret() });
     const auth = { Authorization: `Bearer ${tenant.key}`, "Content-Type": "application/json" };
     const probePut = (key: string) =>
       fetch(`${app!.url}/api/v1/kv/faults.data/${key}`, { method: "PUT", headers: auth, body: '{"value":1}' });

@@ -195,6 +195,13 @@ export type TaskListResponse = z.infer<typeof taskListResponseSchema>;
 export const healthResponseSchema = z.strictObject({
   status: z.enum(["ok", "error"]),
   database: z.enum(["ok", "down"]),
+  auditSigningKey: z
+    .strictObject({
+      keyId: z.string().meta({ description: "The key's id: the first 16 hex digits of the SHA-256 of the raw public key." }),
+      publicKey: z.string().meta({ description: "Raw Ed25519 public key, base64url: pin it to verify audit checkpoints." }),
+    })
+    .nullable()
+    .meta({ description: "The key that signs the audit trail's checkpoints (null when none is configured)." }),
 });
 
 // ——— headers and query parameters (the wrapper and handlers parse these by hand; same limits) ———

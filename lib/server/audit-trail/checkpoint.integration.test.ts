@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -283,5 +283,32 @@ describe("signed, anchored checkpoints of the audit chain", () => {
     const events = await getDb().auditEvent.findMany({ where: { action: "audit.checkpointed", target: workspace.id } });
     expect(events).toHaveLength(1);
     expect(events[0]!.workspaceId).toBeNull();
+  });
+
+  it("keys rotate: the new key is cross-signed by the old one, and checkpoints of both verify from either key", async () => {
+    const { workspace } = await checkpointedChain();
+    const old = currentSigner()!;
+    const rotated = await runAdminCli(["audit", "key", "rotate"]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const { keyId, keyFile, previousKeyId } = JSON.parse(rotated.stdout) as Record<string, string>;
+    expect(previousKeyId).toBe(old.keyId);
+    // "After a restart": another process signs with the new key (the CLI, given the new key file).
+    await writeSome(workspace.id, 2);
+    const cli = (...argv: string[]) =>
+      spawnSync(
+        process.execPath,
+        ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "scripts/admin.ts", ...argv],
+        { encoding: "utf8", env: { ...process.env, AUDIT_SIGNING_KEY: readFileSync(keyFile!, "utf8").trim() } },
+      );
+    const signed = cli("audit", "checkpoint", "--workspace", workspace.slug);
+    expect(signed.status, signed.stderr).toBe(0);
+    expect(JSON.parse(signed.stdout)).toMatchObject({ seq: 12, keyId });
+    // Pinned on the old key (this process): the new one is accepted through its link.
+    expect(await verifyWorkspaceChain(workspace.id)).toMatchObject({ ok: true, checkpoint: { seq: 12, keyId } });
+    // Pinned on the new key (the other process): the old one's checkpoints still verify.
+    const verified = cli("audit", "verify", "--workspace", workspace.slug);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, events: 12, checkpoint: { seq: 12, keyId } });
+    // The offline verifier pinned on the new key only: the same.
+    expect(await verifyOffline(workspace.id, JSON.parse(rotated.stdout).publicKey)).toMatchObject({ ok: true });
   });
 });

@@ -6,6 +6,7 @@ import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
 import { resolveEventLinks } from "@/lib/server/audit-trail/event-links";
 import { searchAudit } from "@/lib/server/audit-trail/search-audit";
+import { signingStatus } from "@/lib/server/audit-trail/signing-status";
 import {
   ACTOR_TYPES,
   AUDIT_OUTCOMES,
@@ -53,6 +54,7 @@ export default async function AuditPage({
   const cursor = decodeAuditCursor(raw.cursor);
   const page = await searchAudit(workspace.id, filter, { cursor, limit: 50 });
   const links = await resolveEventLinks(workspace, page.items);
+  const signing = await signingStatus(workspace.id);
   const now = new Date();
   const base = `/w/${workspace.slug}/audit`;
   const params_ = auditFilterParams(filter);
@@ -85,6 +87,26 @@ export default async function AuditPage({
           </div>
         }
       />
+      <section
+        aria-label="Signed checkpoints"
+        className="rounded-md border border-zinc-200 px-4 py-3 text-sm text-zinc-600 dark:border-zinc-800 dark:text-zinc-400"
+      >
+        {signing.key ? (
+          <p>
+            Checkpoints are signed with Ed25519 key <code className="font-mono">{signing.key.keyId}</code> and anchored
+            outside the database. Pin its public key to verify them yourself:{" "}
+            <code data-testid="audit-public-key" className="break-all font-mono text-xs">
+              {signing.key.publicKey}
+            </code>{" "}
+            (also in <code className="font-mono">/api/health</code>).{" "}
+            {signing.lastCheckpoint
+              ? `Latest checkpoint: #${signing.lastCheckpoint.seq}, ${formatDistanceStrict(signing.lastCheckpoint.at, now, { addSuffix: true })}.`
+              : "No checkpoint yet."}
+          </p>
+        ) : (
+          <p>No audit signing key is configured (AUDIT_SIGNING_KEY): the chain is not checkpointed.</p>
+        )}
+      </section>
       <form className="flex flex-wrap items-end gap-3" role="search" aria-label="Audit search">
         {TEXT_FILTERS.map(([name, label, placeholder]) => (
           <div key={name}>
