@@ -60,7 +60,10 @@ export default async function globalSetup() {
     });
   });
   // authSecret: e2e/ui/web-security.spec.ts checks it appears in no page and no client chunk.
-  writeFileSync(LOGIN_FILE, JSON.stringify({ ...login, databaseUrl: db.url, authSecret: env.AUTH_SECRET }));
+  writeFileSync(
+    LOGIN_FILE,
+    JSON.stringify({ ...login, databaseUrl: db.url, ownerUrl: db.ownerUrl, authSecret: env.AUTH_SECRET }),
+  );
 
   return async () => {
     await new Promise<void>((resolve) => {
