@@ -81,6 +81,9 @@ try {
   console.log(`BaseKV Guardrails is running at http://localhost:${port}`);
   console.log(`Email: ${login.email}`);
   console.log(`Password: ${login.password}`);
+  const { currentSigner } = await import("@/lib/server/audit-trail/signing-key");
+  const signer = currentSigner();
+  if (signer) console.log(`Audit signing key ${signer.keyId} (pin its public key): ${signer.publicKey}`);
   console.log("");
 } catch (error) {
   console.error(`[basekv] could not start: ${error instanceof Error ? error.message : String(error)}`);

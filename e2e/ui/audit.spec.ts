@@ -59,6 +59,9 @@ test("an admin searches the audit trail, opens an event's drawer, follows it to 
   await expect(page.getByRole("heading", { name: "Audit trail" })).toBeVisible();
   await page.getByRole("button", { name: "Verify integrity" }).click();
   await expect(page.getByTestId("verify-result")).toContainText(/Integrity verified: \d+ events, chain intact/);
+  // The public key to pin is on the page, the same one /api/health gives (issue #18).
+  const health = (await (await page.request.get("/api/health")).json()) as { auditSigningKey: { publicKey: string } };
+  await expect(page.getByTestId("audit-public-key")).toHaveText(health.auditSigningKey.publicKey);
 
   // The export is offered to an admin, with the current filters.
   await page.getByLabel("Correlation id").fill(correlation);
