@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Grant } from "@/lib/core/grants";
 import { hashKey } from "@/lib/core/keys";
 import { UNAUTHENTICATED_AUDITS_PER_MINUTE } from "@/lib/core/refusal-audit";
 import { seedAgent } from "@/tests/agent-fixtures";
@@ -70,22 +71,19 @@ async function answeredWithoutBody(pending: Promise<Answer>): Promise<Answer> {
 
 const FAKE_KEY = `bkv_${"A".repeat(43)}`;
 
+/** A key of another identity of seedAgent's class, with its own grants. */
+async function classmateKey(workspaceId: string, name: string, grants: Grant[]): Promise<string> {
+  const identity = await createIdentity({ workspaceId, actor: testActor, name, workflowClass: "invoices", grants });
+  return (await issueCredential({ workspaceId, actor: testActor, identityId: identity.id, expiresInSeconds: 600 })).key;
+}
+
 describe("#17.1 listing tasks obeys the namespace grants", () => {
   it("GET /tasks returns only tasks in namespaces the key may read, filtered in SQL so pages stay full", async () => {
     const agent = await seedAgent([{ pattern: "billing.*", access: "readwrite" }], {
       namespaces: ["billing.runs", "other.y"],
     });
     // Another identity of the same class (tasks are visible class-wide) works in other.y.
-    const other = await createIdentity({
-      workspaceId: agent.workspace.id,
-      actor: testActor,
-      name: "other-bot",
-      workflowClass: "invoices",
-      grants: [{ pattern: "other.*", access: "readwrite" }],
-    });
-    const otherKey = (
-      await issueCredential({ workspaceId: agent.workspace.id, actor: testActor, identityId: other.id, expiresInSeconds: 600 })
-    ).key;
+    const otherKey = await classmateKey(agent.workspace.id, "other-bot", [{ pattern: "other.*", access: "readwrite" }]);
     const mine: string[] = [];
     for (let i = 0; i < 3; i++) {
       const a = await call("POST", "/api/v1/tasks", agent.key, { body: JSON.stringify({ namespace: "billing.runs" }) });
@@ -117,16 +115,7 @@ describe("#17.1 listing tasks obeys the namespace grants", () => {
     expect(pages).toEqual([2, 1]);
 
     // A key with no read grant at all lists nothing (a write-only grant does not read).
-    const writer = await createIdentity({
-      workspaceId: agent.workspace.id,
-      actor: testActor,
-      name: "write-only-bot",
-      workflowClass: "invoices",
-      grants: [{ pattern: "*", access: "write" }],
-    });
-    const writerKey = (
-      await issueCredential({ workspaceId: agent.workspace.id, actor: testActor, identityId: writer.id, expiresInSeconds: 600 })
-    ).key;
+    const writerKey = await classmateKey(agent.workspace.id, "write-only-bot", [{ pattern: "*", access: "write" }]);
     const none = await call("GET", "/api/v1/tasks", writerKey);
     expect(JSON.parse(none.body)).toEqual({ items: [], nextCursor: null });
   });

@@ -4,7 +4,7 @@
 -- is not in the database (AUDIT_SIGNING_KEY) and also written outside it (the anchor file, a
 -- webhook). The rows here are copies for the dashboard and the verifier; what an auditor relies on
 -- is the signature and the anchored copy, which a database administrator can neither forge nor
--- remove. Append-only like the events and their seals.
+-- remove. Append-only like the events and their seals (below).
 CREATE TABLE "audit_checkpoint" (
   "id" BIGSERIAL PRIMARY KEY,
   "chain_key" TEXT NOT NULL,
@@ -17,12 +17,6 @@ CREATE TABLE "audit_checkpoint" (
   CONSTRAINT "audit_checkpoint_hash_format" CHECK ("hash" ~ '^[0-9a-f]{64}$')
 );
 CREATE INDEX "audit_checkpoint_chain_key_seq_idx" ON "audit_checkpoint" ("chain_key", "seq");
-CREATE TRIGGER "audit_checkpoint_append_only"
-  BEFORE UPDATE OR DELETE ON "audit_checkpoint"
-  FOR EACH ROW EXECUTE FUNCTION "audit_event_refuse_change"();
-CREATE TRIGGER "audit_checkpoint_no_truncate"
-  BEFORE TRUNCATE ON "audit_checkpoint"
-  FOR EACH STATEMENT EXECUTE FUNCTION "audit_event_refuse_change"();
 
 -- The signing keys' public halves, each new one cross-signed by the one before it (and itself
 -- acknowledging its predecessor): verifiers accept a key only through such links from a key they pinned.
@@ -34,12 +28,18 @@ CREATE TABLE "audit_signing_key" (
   "previous_signature" TEXT,
   "signature" TEXT NOT NULL
 );
-CREATE TRIGGER "audit_signing_key_append_only"
-  BEFORE UPDATE OR DELETE ON "audit_signing_key"
-  FOR EACH ROW EXECUTE FUNCTION "audit_event_refuse_change"();
-CREATE TRIGGER "audit_signing_key_no_truncate"
-  BEFORE TRUNCATE ON "audit_signing_key"
-  FOR EACH STATEMENT EXECUTE FUNCTION "audit_event_refuse_change"();
+
+-- Both append-only, with the triggers the events and seals have.
+DO $$
+DECLARE t TEXT;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['audit_checkpoint', 'audit_signing_key'] LOOP
+    EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I FOR EACH ROW EXECUTE FUNCTION "audit_event_refuse_change"()',
+                   t || '_append_only', t);
+    EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION "audit_event_refuse_change"()',
+                   t || '_no_truncate', t);
+  END LOOP;
+END $$;
 
 -- Work queue of the checkpointer: chains with sealed events that no checkpoint covers yet, with
 -- their head and since when. The chainer upserts a chain's row as it seals; the checkpointer deletes
