@@ -4,3 +4,6 @@ import { inject } from "vitest";
 process.env.DATABASE_URL = inject("databaseUrl");
 process.env.TEST_DATABASE_SERVER_URL = inject("databaseServerUrl");
 process.env.AUTH_SECRET ??= "integration-tests-auth-secret-0123456789abcdef";
+// The tests' webhook receivers listen on 127.0.0.1, which webhooks may not reach by default (SSRF).
+// lib/server/webhooks/ssrf.integration.test.ts sets the production default back for itself.
+process.env.WEBHOOK_ALLOWED_HOSTS ??= "127.0.0.1";
