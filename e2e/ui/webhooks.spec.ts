@@ -17,6 +17,7 @@ test("webhook URLs: private destinations refused on save; the URL and the delive
   browser,
   request,
 }) => {
+  test.slow(); // three people sign in, and a background job has to run
   const receiver = http.createServer((req, res) => {
     req.resume();
     res.writeHead(500).end("internal detail");
@@ -68,12 +69,13 @@ test("webhook URLs: private destinations refused on save; the URL and the delive
       expect((await request.post(`/api/v1/tasks/${id}/events`, { headers, data })).status()).toBe(200);
 
     await page.goto("/w/demo/escalations");
-    await page
+    // Followed by its address: a click right after the page loads can land before React hydrates the link.
+    const escalationUrl = await page
       .getByRole("row", { name: new RegExp(id) })
       .getByRole("link", { name: /^esc_/ })
-      .click();
-    await expect(page).toHaveURL(/\/escalations\/esc_/);
-    const escalationUrl = page.url();
+      .getAttribute("href");
+    expect(escalationUrl).toMatch(/\/escalations\/esc_/);
+    await page.goto(escalationUrl!);
     const notifications = page.getByRole("table", { name: "Notifications" });
     await expect(async () => {
       await page.reload();
@@ -87,7 +89,7 @@ test("webhook URLs: private destinations refused on save; the URL and the delive
       const other = await context.newPage();
       await signIn(other, email, `password-${suffix}-1`);
       await expect(other).toHaveURL(/\/w\/demo$/);
-      await other.goto(escalationUrl);
+      await other.goto(escalationUrl!);
       const table = other.getByRole("table", { name: "Notifications" });
       await expect(table).toContainText(`http://127.0.0.1:${port}/…`);
       await expect(table).toContainText("delivery failed");
