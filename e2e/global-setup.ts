@@ -29,6 +29,8 @@ export default async function globalSetup() {
     BASEKV_DATA_DIR: path.join(STATE_DIR, "data"),
     BASEKV_QUIET_SERVER: "1",
     METRICS_TOKEN,
+    // Webhooks reach public addresses only; e2e/ui/webhooks.spec.ts's receiver listens on 127.0.0.1.
+    WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
   };
   delete env.ADMIN_EMAIL;
   delete env.ADMIN_PASSWORD;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAllowedHosts, type DestinationPolicy } from "@/lib/core/webhooks";
 
 /**
  * The one place that reads process.env. Values are validated on first use, not
@@ -35,6 +36,26 @@ const schema = z.object({
   AUDIT_CHECKPOINT_EVENTS: z.coerce.number().int().min(1).max(10_000_000).default(1000),
   /** Public keys (base64url, comma-separated) a verify pins; default: the current signing key. */
   AUDIT_TRUSTED_KEYS: z.string().min(1).optional(),
+  /**
+   * Webhooks go to public addresses only (SSRF). `true` lets them reach loopback and private
+   * networks too — for receivers inside the operator's network, and the test suites' local ones.
+   */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z
+    .enum(["true", "false"], { error: "use true or false" })
+    .default("false")
+    .transform((v) => v === "true"),
+  /** Comma list of `host` / `host:port` that webhooks may reach even on a private address. */
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .transform((list, ctx) => {
+      try {
+        return parseAllowedHosts(list);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -60,4 +81,8 @@ export function requireDatabaseUrl(): string {
 
 export function publicUrl(): string {
   return (env().BASEKV_PUBLIC_URL ?? `http://localhost:${env().PORT}`).replace(/\/$/, "");
+}
+
+export function webhookDestinationPolicy(): DestinationPolicy {
+  return { allowPrivateNetworks: env().WEBHOOK_ALLOW_PRIVATE_NETWORKS, allowedHosts: env().WEBHOOK_ALLOWED_HOSTS };
 }

@@ -8,3 +8,6 @@ process.env.AUTH_SECRET ??= "integration-tests-auth-secret-0123456789abcdef";
 process.env.AUDIT_SIGNING_KEY = inject("auditSigningKey");
 process.env.AUDIT_ANCHOR_FILE = inject("auditAnchorFile");
 process.env.BASEKV_DATA_DIR = inject("dataDir");
+// The tests' webhook receivers listen on 127.0.0.1, which webhooks may not reach by default (SSRF).
+// lib/server/webhooks/ssrf.integration.test.ts sets the production default back for itself.
+process.env.WEBHOOK_ALLOWED_HOSTS ??= "127.0.0.1";

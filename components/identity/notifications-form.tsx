@@ -51,7 +51,7 @@ export function NotificationsForm({
               label="Webhook URL"
               htmlFor="webhook-url"
               error={errors?.webhookUrl}
-              hint="Slack incoming webhooks work as is. Empty: no notifications."
+              hint="Slack incoming webhooks work as is. Public addresses only, unless the operator allows a private host. Empty: no notifications."
             >
               <Input
                 id="webhook-url"

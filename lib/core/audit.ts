@@ -1,3 +1,5 @@
+import { maskWebhookUrl } from "./webhooks";
+
 /**
  * Audit details must never carry secrets. Services pass plain objects; this
  * drops any field whose name says it holds a secret, at any depth, so a future
@@ -5,6 +7,19 @@
  */
 const SECRET_FIELD =
   /^(password|passwordhash|newpassword|secret|token|apikey|authorization|key_?hash|credential_?secret)$/i;
+/**
+ * URLs (`url`, `webhookUrl`, `webhook_url_tier2`, `urls` …) keep only scheme
+ * and host: an incoming-webhook URL is a bearer secret in its path, and
+ * everyone in a workspace reads its audit trail.
+ */
+const URL_FIELD = /url(s|_?tier\d+)?$/i;
+
+function maskUrls(value: unknown): JsonValue {
+  if (typeof value === "string") return maskWebhookUrl(value);
+  if (Array.isArray(value)) return value.map(maskUrls);
+  if (value === null || value === undefined) return null;
+  return "[redacted]";
+}
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -17,7 +32,11 @@ export function redactSecrets(value: unknown): JsonValue {
     const out: Record<string, JsonValue> = {};
     for (const [field, inner] of Object.entries(value)) {
       if (inner === undefined) continue;
-      out[field] = SECRET_FIELD.test(field) ? "[redacted]" : redactSecrets(inner);
+      out[field] = SECRET_FIELD.test(field)
+        ? "[redacted]"
+        : URL_FIELD.test(field)
+          ? maskUrls(inner)
+          : redactSecrets(inner);
     }
     return out;
   }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { classifyAddress, describeRefusal, isIpAddress } from "./network-address";
 
 /**
  * Escalation webhooks: Slack-compatible bodies, signed like Stripe's
@@ -59,4 +60,118 @@ export function escalationPayload(n: EscalationNotice) {
     ],
     escalation: n,
   };
+}
+
+/**
+ * Where webhooks may go, as the operator configured it (lib/env.ts): by
+ * default only public addresses; `allowPrivateNetworks` lifts that for every
+ * host, `allowedHosts` (normalized `host` or `host:port`) for those hosts only.
+ */
+export type DestinationPolicy = { allowPrivateNetworks: boolean; allowedHosts: readonly string[] };
+
+export const PUBLIC_ONLY: DestinationPolicy = { allowPrivateNetworks: false, allowedHosts: [] };
+
+/**
+ * `WEBHOOK_ALLOWED_HOSTS`: a comma list of `host` or `host:port` (IPv6 in
+ * brackets), normalized as URLs normalize hosts — so `0x7f000001` names
+ * 127.0.0.1, as it would in a webhook URL. Throws on an entry that is no host.
+ */
+export function parseAllowedHosts(list: string): string[] {
+  return list
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const match = /^(\[[^\]]+\]|[^:/?#@[\]\s]+)(?::(\d{1,5}))?$/.exec(entry);
+      let hostname: string | null = null;
+      try {
+        hostname = match ? new URL(`http://${match[1]}/`).hostname : null;
+      } catch {
+        hostname = null;
+      }
+      const port = match?.[2] === undefined ? undefined : Number(match[2]);
+      if (!hostname || (port !== undefined && (port < 1 || port > 65535)))
+        throw new Error(`"${entry}" is not a host or host:port`);
+      return port === undefined ? hostname : `${hostname}:${port}`;
+    });
+}
+
+export type WebhookUrlDecision =
+  | {
+      ok: true;
+      url: URL;
+      /** The host to connect to, without IPv6 brackets. */
+      host: string;
+      port: number;
+      /** The operator allows this host on private networks: its addresses are not judged. */
+      trusted: boolean;
+      /** The host is an IP address: no name to resolve. */
+      literal: boolean;
+    }
+  | { ok: false; reason: string };
+
+const effectivePort = (url: URL) => (url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80);
+
+/**
+ * The first check of a webhook URL, on its text alone: http(s) only; a host
+ * that is an IP address (in any spelling — the URL parser normalizes
+ * `http://2130706433/`, `http://0x7f000001/`, `http://0177.0.0.1/`,
+ * `http://127.1/` to 127.0.0.1) must be public, and `localhost` names are
+ * loopback by definition. A host name passes here; its addresses are judged
+ * when it is resolved (on saving, and again on every connection).
+ */
+export function checkWebhookUrl(text: string, policy: DestinationPolicy): WebhookUrlDecision {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, reason: "not a valid URL" };
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return { ok: false, reason: "use an http(s) URL" };
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  if (!host) return { ok: false, reason: "the URL has no host" };
+  const port = effectivePort(url);
+  const trusted =
+    policy.allowPrivateNetworks ||
+    policy.allowedHosts.includes(url.hostname) ||
+    policy.allowedHosts.includes(`${url.hostname}:${port}`);
+  const literal = isIpAddress(host);
+  if (!trusted) {
+    const name = host.replace(/\.$/, "").toLowerCase();
+    if (name === "localhost" || name.endsWith(".localhost")) return { ok: false, reason: `${host} (a loopback name)` };
+    if (literal) {
+      const verdict = classifyAddress(host);
+      if (!verdict.allowed) return { ok: false, reason: describeRefusal(verdict) };
+    }
+  }
+  return { ok: true, url, host, port, trusted, literal };
+}
+
+/**
+ * A webhook URL as people other than admins see it — and as the audit trail
+ * keeps it: scheme and host only. Incoming-webhook URLs (Slack's, Discord's)
+ * are bearer secrets in their path; credentials and query go too.
+ */
+export function maskWebhookUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    return `${url.protocol}//${url.host}/…`;
+  } catch {
+    return "[redacted]";
+  }
+}
+
+/**
+ * A delivery's last result for the escalation page. Admins see the detail
+ * (status code, error text: they configured the receiver); everyone else only
+ * whether it worked, since the detail of what a URL answered is what makes a
+ * webhook a probe of the network behind it.
+ */
+export function deliveryResultText(
+  d: { status: "pending" | "delivered" | "failed"; lastStatusCode: number | null; lastError: string | null },
+  detailed: boolean,
+): string {
+  if (detailed) return d.lastError ?? (d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : "—");
+  if (d.status === "delivered") return "delivered";
+  return d.status === "failed" || d.lastError ? "delivery failed" : "—";
 }

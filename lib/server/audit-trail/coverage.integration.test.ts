@@ -593,7 +593,10 @@ describe("every background job that changes something writes its audit event", (
           attempts: MAX_DELIVERY_ATTEMPTS - 1,
         },
       });
-      await until(() => deliverDueWebhooks(), audited(w.workspace.id, "escalation.notification_failed", escalationId));
+      await until(
+        () => deliverDueWebhooks({ workspaceId: w.workspace.id }),
+        audited(w.workspace.id, "escalation.notification_failed", escalationId),
+      );
     },
     "lib/server/jobs/deliver-webhooks.ts#notifyOverdueEscalations": async (w) => {
       const { notifyOverdueEscalations } = await import("../jobs/deliver-webhooks");

@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import {
   deliveryBackoffSeconds,
   escalationPayload,
@@ -6,130 +7,177 @@ import {
   SIGNATURE_HEADER,
   signatureHeader,
 } from "@/lib/core/webhooks";
-import { publicUrl } from "@/lib/env";
+import { publicUrl, webhookDestinationPolicy } from "@/lib/env";
 import { systemActor, writeAudit } from "../audit";
 import { getDb } from "../db";
 import { open } from "../secret-box";
+import type { Resolver } from "../webhooks/destination";
+import { postWebhook, type PostResult } from "../webhooks/post-webhook";
 
-const DELIVERY_LOCK_KEY = 72707373;
 const BATCH = 20;
 const TIMEOUT_MS = 5_000;
+/** Well over a send's TIMEOUT_MS: only a run that died mid-send leaves a claim to run out. */
+const CLAIM_LEASE_MS = 60_000;
+
+type ClaimedDelivery = {
+  id: bigint;
+  url: string;
+  tier: number;
+  attempts: number;
+  escalation_id: string;
+  cause: string;
+  reason: string | null;
+  task_id: string;
+  workspace_id: string;
+  workspace_slug: string;
+  class_name: string;
+  secret_sealed: string | null;
+};
 
 /**
- * Sends due escalation notifications. One instance at a time (advisory lock);
- * each delivery is claimed with SKIP LOCKED, sent with a timeout, and either
- * marked delivered or rescheduled with exponential backoff (failed after
- * MAX_DELIVERY_ATTEMPTS). Attempts and errors stay visible on the escalation.
+ * Sends due escalation notifications in three steps, so that no transaction
+ * is open while a receiver takes its time: an open transaction holds back the
+ * audit chainer (it seals only events older than the oldest running
+ * transaction, lib/server/audit-trail/seal-events.ts), so one workspace's slow
+ * receiver would have stalled sealing for every workspace.
+ *
+ * 1. Claim: one statement takes up to BATCH due deliveries (`FOR UPDATE SKIP
+ *    LOCKED`, then a lease `claimed_until` with this run's token), so another
+ *    run — in this instance or another — does not send the same ones meanwhile.
+ * 2. Send each over HTTP, in parallel, outside any transaction, with a timeout,
+ *    only to a destination the operator's policy allows (postWebhook).
+ * 3. Record each result — delivered, or rescheduled with exponential backoff,
+ *    or failed after MAX_DELIVERY_ATTEMPTS — with its audit event, in a short
+ *    transaction of its own, if the claim is still this run's.
+ *
+ * A run that dies between 2 and 3 leaves the lease to run out, and the delivery
+ * is sent again: receivers get at-least-once delivery (the body carries the
+ * escalation id). `workspaceId` limits a run to one workspace (tests share a database).
  */
 export async function deliverDueWebhooks(
-  now: Date = new Date(),
+  options: { now?: Date; resolve?: Resolver; workspaceId?: string } = {},
 ): Promise<{ delivered: number; retried: number; failed: number }> {
-  const db = getDb();
-  const result = { delivered: 0, retried: 0, failed: 0 };
-  await db.$transaction(
-    async (tx) => {
-      const lock = await tx.$queryRaw<
-        { locked: boolean }[]
-      >`SELECT pg_try_advisory_xact_lock(${DELIVERY_LOCK_KEY}) AS locked`;
-      if (!lock[0]?.locked) return;
-      const due = await tx.$queryRaw<{ id: bigint }[]>`
-        SELECT id FROM webhook_delivery WHERE status = 'pending' AND next_attempt_at <= ${now}
-        ORDER BY next_attempt_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
-      for (const { id } of due) {
-        const delivery = await tx.webhookDelivery.findUniqueOrThrow({
-          where: { id },
-          select: {
-            id: true,
-            url: true,
-            tier: true,
-            attempts: true,
-            escalation: {
-              select: {
-                id: true,
-                cause: true,
-                reason: true,
-                taskId: true,
-                workspace: { select: { id: true, slug: true } },
-                task: { select: { workflowClass: { select: { name: true, webhookSecretEncrypted: true } } } },
-              },
-            },
-          },
-        });
-        const e = delivery.escalation;
-        const body = JSON.stringify(
-          escalationPayload({
-            id: e.id,
-            cause: e.cause,
-            reason: e.reason,
-            taskId: e.taskId,
-            workflowClass: e.task.workflowClass.name,
-            workspace: e.workspace.slug,
-            link: `${publicUrl()}/w/${e.workspace.slug}/escalations/${e.id}`,
-            overdue: delivery.tier > 1,
-          }),
-        );
-        const headers: Record<string, string> = {
-          "Content-Type": "application/json",
-          "User-Agent": "BaseKV-Guardrails-Webhooks/1",
-        };
-        const sealed = e.task.workflowClass.webhookSecretEncrypted;
-        if (sealed) headers[SIGNATURE_HEADER] = signatureHeader(open(sealed), body, Math.floor(now.getTime() / 1000));
-
-        let statusCode: number | null = null;
-        let error: string | null = null;
-        try {
-          const response = await fetch(delivery.url, {
-            method: "POST",
-            headers,
-            body,
-            signal: AbortSignal.timeout(TIMEOUT_MS),
-            redirect: "manual",
-          });
-          statusCode = response.status;
-          if (!response.ok) error = `HTTP ${response.status}`;
-        } catch (cause) {
-          error = cause instanceof Error ? cause.message.slice(0, 300) : "request failed";
-        }
-        const attempts = delivery.attempts + 1;
-        if (!error) {
-          await tx.webhookDelivery.update({
-            where: { id },
-            data: { status: "delivered", attempts, lastStatusCode: statusCode, lastError: null, deliveredAt: now },
-          });
-          result.delivered++;
-        } else if (attempts >= MAX_DELIVERY_ATTEMPTS) {
-          await tx.webhookDelivery.update({
-            where: { id },
-            data: { status: "failed", attempts, lastStatusCode: statusCode, lastError: error },
-          });
-          result.failed++;
-        } else {
-          const nextAttemptAt = new Date(now.getTime() + deliveryBackoffSeconds(attempts) * 1000);
-          await tx.webhookDelivery.update({
-            where: { id },
-            data: { attempts, lastStatusCode: statusCode, lastError: error, nextAttemptAt },
-          });
-          result.retried++;
-        }
-        // Each attempt is in the trail with the escalation, in the transaction that records it.
-        await writeAudit(tx, {
-          workspaceId: e.workspace.id,
-          actor: systemActor("webhook-delivery"),
-          action: !error
-            ? "escalation.notification_delivered"
-            : attempts >= MAX_DELIVERY_ATTEMPTS
-              ? "escalation.notification_failed"
-              : "escalation.notification_retry_scheduled",
-          outcome: error ? "error" : "success",
-          target: e.id,
-          reason: error,
-          details: { deliveryId: delivery.id, tier: delivery.tier, attempts, statusCode },
-        });
-      }
-    },
-    { maxWait: 10_000, timeout: 120_000 },
+  const now = options.now ?? new Date();
+  const token = randomUUID();
+  const claimed = await getDb().$queryRaw<ClaimedDelivery[]>`
+    WITH due AS (
+      SELECT d.id FROM webhook_delivery d JOIN escalation e ON e.id = d.escalation_id
+      WHERE d.status = 'pending' AND d.next_attempt_at <= ${now}
+        AND (d.claimed_until IS NULL OR d.claimed_until <= ${now})
+        AND (${options.workspaceId ?? null}::text IS NULL OR e.workspace_id = ${options.workspaceId ?? null})
+      ORDER BY d.next_attempt_at
+      LIMIT ${BATCH}
+      FOR UPDATE OF d SKIP LOCKED
+    ), claimed AS (
+      UPDATE webhook_delivery d
+      SET claimed_until = ${new Date(now.getTime() + CLAIM_LEASE_MS)}, claim_token = ${token}
+      FROM due WHERE d.id = due.id
+      RETURNING d.id, d.url, d.tier, d.attempts, d.escalation_id
+    )
+    SELECT c.id, c.url, c.tier, c.attempts, c.escalation_id, e.cause::text AS cause, e.reason, e.task_id,
+           w.id AS workspace_id, w.slug AS workspace_slug, wc.name AS class_name,
+           wc.webhook_secret_encrypted AS secret_sealed
+    FROM claimed c
+    JOIN escalation e ON e.id = c.escalation_id
+    JOIN workspace w ON w.id = e.workspace_id
+    JOIN task t ON t.id = e.task_id
+    JOIN workflow_class wc ON wc.id = t.workflow_class_id`;
+  const policy = webhookDestinationPolicy();
+  // Settled one by one: a delivery that throws (e.g. its secret cannot be opened) leaves its lease to run
+  // out, and does not keep the others' results from being recorded.
+  const settled = await Promise.allSettled(
+    claimed.map(async (delivery) => {
+      const result = await postWebhook(delivery.url, {
+        ...signedRequest(delivery, now),
+        policy,
+        resolve: options.resolve,
+        timeoutMs: TIMEOUT_MS,
+      });
+      return record(delivery, token, result, now);
+    }),
   );
-  return result;
+  const failure = settled.find((o) => o.status === "rejected");
+  if (failure) throw failure.reason;
+  const outcomes = settled.map((o) => (o as PromiseFulfilledResult<string>).value);
+  return {
+    delivered: outcomes.filter((o) => o === "delivered").length,
+    retried: outcomes.filter((o) => o === "retried").length,
+    failed: outcomes.filter((o) => o === "failed").length,
+  };
+}
+
+/** The Slack-compatible body, signed with the class's secret (X-BaseKV-Signature). */
+function signedRequest(d: ClaimedDelivery, now: Date): { headers: Record<string, string>; body: string } {
+  const body = JSON.stringify(
+    escalationPayload({
+      id: d.escalation_id,
+      cause: d.cause,
+      reason: d.reason,
+      taskId: d.task_id,
+      workflowClass: d.class_name,
+      workspace: d.workspace_slug,
+      link: `${publicUrl()}/w/${d.workspace_slug}/escalations/${d.escalation_id}`,
+      overdue: d.tier > 1,
+    }),
+  );
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "User-Agent": "BaseKV-Guardrails-Webhooks/1",
+  };
+  if (d.secret_sealed)
+    headers[SIGNATURE_HEADER] = signatureHeader(open(d.secret_sealed), body, Math.floor(now.getTime() / 1000));
+  return { headers, body };
+}
+
+async function record(
+  d: ClaimedDelivery,
+  token: string,
+  result: PostResult,
+  now: Date,
+): Promise<"delivered" | "retried" | "failed" | "taken_over"> {
+  const attempts = d.attempts + 1;
+  const outcome = result.ok ? "delivered" : attempts >= MAX_DELIVERY_ATTEMPTS ? "failed" : "retried";
+  const release = { claimedUntil: null, claimToken: null };
+  const data = result.ok
+    ? { status: "delivered" as const, attempts, lastStatusCode: result.statusCode, lastError: null, deliveredAt: now }
+    : outcome === "failed"
+      ? { status: "failed" as const, attempts, lastStatusCode: result.statusCode, lastError: result.error }
+      : {
+          attempts,
+          lastStatusCode: result.statusCode,
+          lastError: result.error,
+          nextAttemptAt: new Date(now.getTime() + deliveryBackoffSeconds(attempts) * 1000),
+        };
+  return getDb().$transaction(async (tx) => {
+    // Only while the claim is still ours: had the lease run out, another run has taken the delivery over.
+    const { count } = await tx.webhookDelivery.updateMany({
+      where: { id: d.id, claimToken: token },
+      data: { ...data, ...release },
+    });
+    if (count === 0) return "taken_over";
+    // Each attempt is in the trail with the escalation, in the transaction that records it. Everyone in
+    // the workspace reads the trail, so it says only whether it worked: what the destination answered is
+    // detail for admins, on the escalation (a probe's answer is what makes a webhook a port scanner).
+    await writeAudit(tx, {
+      workspaceId: d.workspace_id,
+      actor: systemActor("webhook-delivery"),
+      action:
+        outcome === "delivered"
+          ? "escalation.notification_delivered"
+          : outcome === "failed"
+            ? "escalation.notification_failed"
+            : "escalation.notification_retry_scheduled",
+      outcome: result.ok ? "success" : "error",
+      target: d.escalation_id,
+      reason: result.ok
+        ? null
+        : result.refused
+          ? "destination refused: not a public address (details on the escalation, for admins)"
+          : "delivery failed (details on the escalation, for admins)",
+      details: { deliveryId: d.id, tier: d.tier, attempts },
+    });
+    return outcome;
+  });
 }
 
 /**

@@ -29,7 +29,9 @@ function track<T>(job: string, run: Promise<T>): Promise<T> {
 /**
  * Background jobs of one app instance. Every instance runs them; each job
  * takes a PostgreSQL advisory lock so that only one instance does the work at
- * a time.
+ * a time — except webhook delivery, which claims each delivery with a lease
+ * instead (its HTTP calls run outside any transaction, so no transaction-level
+ * lock can span them), so instances and overlapping runs send different ones.
  */
 export function startBackgroundJobs(): () => void {
   const timer = setInterval(() => {

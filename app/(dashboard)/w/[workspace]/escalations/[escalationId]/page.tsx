@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
 import { getDb } from "@/lib/server/db";
+import { listEscalationDeliveries } from "@/lib/server/escalations/list-deliveries";
 import { getTask } from "@/lib/server/tasks/get-task";
 import { EscalationActions } from "@/components/escalations/escalation-actions";
 import { LastError } from "@/components/tasks/last-error";
@@ -42,29 +43,16 @@ export default async function EscalationPage({
         select: { id: true, action: true, body: true, authorName: true, authorType: true, createdAt: true },
       },
       overdueNotifiedAt: true,
-      deliveries: {
-        orderBy: { id: "asc" },
-        select: {
-          id: true,
-          tier: true,
-          url: true,
-          status: true,
-          attempts: true,
-          nextAttemptAt: true,
-          lastStatusCode: true,
-          lastError: true,
-          deliveredAt: true,
-        },
-      },
     },
   });
   if (!escalation) notFound();
-  const [{ task, events, checkpoint }, operators] = await Promise.all([
+  const [{ task, events, checkpoint }, operators, deliveries] = await Promise.all([
     getTask(db, { taskId: escalation.taskId, workspaceId: workspace.id, now: new Date() }),
     db.membership.findMany({
       where: { workspaceId: workspace.id, role: { in: ["admin", "operator"] } },
       select: { user: { select: { id: true, email: true } } },
     }),
+    listEscalationDeliveries({ workspaceId: workspace.id, escalationId: escalation.id, role }),
   ]);
   return (
     <div className="space-y-6">
@@ -123,7 +111,7 @@ export default async function EscalationPage({
       ) : null}
       <Card>
         <h2 className="mb-3 text-base font-semibold">Notifications</h2>
-        {escalation.deliveries.length === 0 ? (
+        {deliveries.length === 0 ? (
           <p className="text-sm text-zinc-500">No webhook is set for this workflow class.</p>
         ) : (
           <Table aria-label="Notifications">
@@ -138,19 +126,19 @@ export default async function EscalationPage({
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-              {escalation.deliveries.map((d) => (
-                <tr key={d.id.toString()}>
+              {deliveries.map((d) => (
+                <tr key={d.id}>
                   <Td>{d.tier === 1 ? "first" : "overdue"}</Td>
-                  <Td className="max-w-xs truncate font-mono text-xs">{d.url}</Td>
+                  <Td className="max-w-xs truncate font-mono text-xs">{d.destination}</Td>
                   <Td>
                     <Badge tone={d.status === "delivered" ? "good" : d.status === "failed" ? "bad" : "warn"}>
                       {d.status}
                     </Badge>
                   </Td>
                   <Td>{d.attempts}</Td>
-                  <Td className="text-xs">{d.lastError ?? (d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : "—")}</Td>
+                  <Td className="text-xs">{d.result}</Td>
                   <Td className="text-xs">
-                    {d.status === "pending" ? d.nextAttemptAt.toISOString().replace("T", " ").slice(0, 19) : "—"}
+                    {d.nextAttemptAt ? d.nextAttemptAt.toISOString().replace("T", " ").slice(0, 19) : "—"}
                   </Td>
                 </tr>
               ))}
