@@ -3,13 +3,15 @@
 // no code from this repository.
 //
 //   node scripts/verify-audit-export.mjs export.ndjson [--anchors audit-anchors.ndjson --public-key KEY]
+//                                         [--workspace ID] [--filtered]
 //
 // prints { "ok": true, "events": N, … } or { "ok": false, "firstBadEvent": … } (exit 1). With the
 // anchor file and the public key you pinned (base64url; repeat --public-key or separate by commas),
 // the chain is also checked against every signed checkpoint: signatures (Ed25519; keys accepted
 // only through rotation records signed by both keys, from a pinned one), each checkpoint's hash at
-// its position, and a chain that ends before its latest checkpoint (truncated). The formulas are
-// documented in README, "Audit trail".
+// its position, and a chain that ends before its latest checkpoint (truncated). The export must then
+// be a whole chain — every position 1..n exactly once — unless --filtered says it is a search's
+// subset (then only what it holds is checked). The formulas are documented in README, "Audit trail".
 import { createHash, createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 
@@ -46,23 +48,36 @@ const option = (name) => {
   for (let i = 0; i < args.length; i++) if (args[i] === name) values.push(args[++i]);
   return values;
 };
-const file = args.find((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
+const FLAGS = new Set(["--filtered"]);
+const file = args.find((a, i) => !a.startsWith("--") && (!args[i - 1]?.startsWith("--") || FLAGS.has(args[i - 1])));
 const pinned = option("--public-key").flatMap((k) => k.split(",")).filter(Boolean);
 const anchorsFile = option("--anchors")[0];
+const filtered = args.includes("--filtered");
 
 const lines = (text) => text.split("\n").filter((l) => l.trim());
 const rows = lines(readFileSync(file ?? 0, "utf8")).map((line) => JSON.parse(line));
 const sealed = rows.filter((r) => r.chainSeq !== null).sort((a, b) => a.chainSeq - b.chainSeq);
-const chain = sealed[0] ? (sealed[0].workspaceId ?? "_global") : null;
 const bySeq = new Map(sealed.map((r) => [r.chainSeq, r]));
 const lastSeq = sealed.length ? sealed[sealed.length - 1].chainSeq : 0;
-// A full export holds every position 1..n; only then can it show a truncation.
-const complete = sealed.every((r, i) => r.chainSeq === i + 1);
 
 const fail = (firstBadEvent, extra = {}) => {
   console.log(JSON.stringify({ ok: false, ...extra, firstBadEvent }));
   process.exit(1);
 };
+
+const chains = new Set(rows.map((r) => r.workspaceId ?? "_global"));
+if (chains.size > 1) fail({ problem: "mixed_chains", message: "the export holds events of several workspaces" });
+const chain = option("--workspace")[0] ?? [...chains][0] ?? null;
+if (pinned.length && !anchorsFile) fail({ problem: "no_anchors", message: "--public-key needs --anchors" });
+if (anchorsFile && !chain) fail({ problem: "empty_export", message: "an empty export: name its chain with --workspace" });
+if (anchorsFile && !filtered) {
+  // A whole chain, every position exactly once: anything else is an export that was cut or padded.
+  for (let i = 0; i < sealed.length; i++) {
+    if (sealed[i].chainSeq === i + 1) continue;
+    const duplicate = sealed[i].chainSeq === sealed[i - 1]?.chainSeq;
+    fail({ id: sealed[i].id, seq: duplicate ? sealed[i].chainSeq : i + 1, problem: duplicate ? "duplicate_seal" : "missing_seal" });
+  }
+}
 
 // --- checkpoints -------------------------------------------------------------
 const keyIdOf = (publicKey) =>
@@ -118,8 +133,8 @@ if (anchorsFile) {
   for (const c of checkpoints) {
     const row = bySeq.get(c.seq);
     if (!row) {
-      if (complete && c.seq > lastSeq) fail({ id: "", seq: lastSeq + 1, problem: "truncated" });
-      continue; // not in this (filtered) export
+      if (filtered) continue; // not in this subset
+      fail({ id: "", seq: lastSeq + 1, problem: "truncated" }); // a whole chain that ends before a checkpoint
     }
     if (row.hash !== c.hash) fail({ id: row.id, seq: c.seq, problem: "checkpoint_mismatch" });
   }

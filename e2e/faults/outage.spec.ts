@@ -14,6 +14,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { expect, test } from "@playwright/test";
 import { provisionAppDatabase } from "../../scripts/lib/app-role";
+import { TEST_APP_ROLE_SECRET } from "../../scripts/lib/test-database";
 import { migrate } from "../../scripts/lib/migrations";
 import { freePort } from "../../scripts/lib/ports";
 import {
@@ -78,7 +79,7 @@ test("PostgreSQL stopped under load: health 503 and agent calls 500 internal mea
     if (up.state !== "up") throw new Error(`the private cluster did not start: ${JSON.stringify(up)}`);
     await migrate(up.url);
     // As in production: the app connects as its own unprivileged role (issue #18), the cluster's superuser migrated.
-    const appDb = await provisionAppDatabase({ ownerUrl: up.url });
+    const appDb = await provisionAppDatabase({ ownerUrl: up.url, secret: TEST_APP_ROLE_SECRET });
     const tenant = provision(appDb.appUrl, "faults-outage");
     app = await startApp({ databaseUrl: appDb.appUrl, port: await freePort(), authSecret: newAuthSecret() });
     const auth = { Authorization: `Bearer ${tenant.key}`, "Content-Type": "application/json" };

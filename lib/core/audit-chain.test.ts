@@ -76,7 +76,15 @@ describe("audit hash chain", () => {
     const gap = new ChainVerifier();
     gap.push({ eventId: "1", seal: seals[0]!, event: events[0]! });
     gap.push({ eventId: "3", seal: seals[2]!, event: events[2]! });
-    expect(gap.verdict()).toMatchObject({ ok: false, firstBadEvent: { id: "3", seq: 3, problem: "missing_seal" } });
+    // Reported at the missing position (#2), not at the next seal there.
+    expect(gap.verdict()).toMatchObject({ ok: false, firstBadEvent: { seq: 2, problem: "missing_seal" } });
+
+    // A second seal at a position already verified: inserted beside the real one.
+    const twice = new ChainVerifier();
+    twice.push({ eventId: "1", seal: seals[0]!, event: events[0]! });
+    twice.push({ eventId: "2", seal: seals[1]!, event: events[1]! });
+    twice.push({ eventId: "9", seal: seals[1]!, event: events[1]! });
+    expect(twice.verdict()).toMatchObject({ ok: false, firstBadEvent: { seq: 2, problem: "duplicate_seal" } });
 
     const missing = new ChainVerifier();
     missing.push({ eventId: "1", seal: seals[0]!, event: null });

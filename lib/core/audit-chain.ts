@@ -81,6 +81,8 @@ export type BadEventProblem =
   | "broken_link"
   /** a sequence number is missing: a seal (or its event) was removed */
   | "missing_seal"
+  /** a sequence number appears twice: a seal was inserted beside the real one */
+  | "duplicate_seal"
   /** a seal exists but its event does not: the event was deleted */
   | "missing_event"
   /**
@@ -89,7 +91,9 @@ export type BadEventProblem =
    */
   | "checkpoint_mismatch"
   /** the chain ends before a signed, anchored checkpoint: events and seals were removed from its end */
-  | "truncated";
+  | "truncated"
+  /** two validly signed checkpoints name different hashes at one position: the key signed both */
+  | "conflicting_checkpoints";
 
 export type ChainVerdict =
   | { ok: true; events: number }
@@ -133,8 +137,11 @@ export class ChainVerifier {
   push(row: { eventId: string; seal: Seal; event: ChainEvent | null }): boolean {
     if (this.bad) return false;
     const { seal, event, eventId } = row;
-    if (seal.seq !== this.expectedSeq) {
-      this.bad = { id: eventId, seq: seal.seq, problem: "missing_seal" };
+    if (seal.seq < this.expectedSeq) {
+      this.bad = { id: eventId, seq: seal.seq, problem: "duplicate_seal" };
+    } else if (seal.seq > this.expectedSeq) {
+      // Reported at the position that is missing, not at the next one there.
+      this.bad = { id: "", seq: this.expectedSeq, problem: "missing_seal" };
     } else if (!event) {
       this.bad = { id: eventId, seq: seal.seq, problem: "missing_event" };
     } else if (seal.prevHash !== this.prevHash) {

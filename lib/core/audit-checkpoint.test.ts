@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   checkCheckpoint,
+  keyForks,
   keyIdOf,
   keyRecord,
   parseAnchors,
@@ -49,6 +50,13 @@ describe("key rotation: trust follows links both keys signed", () => {
     expect([...trustedKeys([rawPublicKey(k1)], [r1, r2, r3]).keys()].sort()).toEqual([idOf(k1), idOf(k2), idOf(k3)].sort());
     expect([...trustedKeys([rawPublicKey(k3)], [r3, r2, r1]).keys()].sort()).toEqual([idOf(k1), idOf(k2), idOf(k3)].sort());
     expect([...trustedKeys([rawPublicKey(k2)], [r1]).keys()]).toEqual([idOf(k2)]);
+  });
+
+  it("a retired key that hands over twice (a stolen private half) forks the history: verifiers see the fork", () => {
+    const attacker = newKey();
+    const fork = keyRecord(attacker, "2026-06-01T00:00:00.000Z", { key: k1, keyId: idOf(k1) });
+    expect(keyForks([r1, r2, r3])).toEqual([]);
+    expect(keyForks([r1, r2, r3, fork])).toEqual([idOf(k1)]);
   });
 
   it("a key that claims a trusted key as its predecessor without that key's signature is not trusted", () => {

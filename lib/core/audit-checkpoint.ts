@@ -96,29 +96,49 @@ export function keyRecord(
   };
 }
 
+/** Records that are what they claim: the id is the key's, and the key signed its own link. */
+function soundRecords(records: readonly KeyRecord[]): KeyRecord[] {
+  return records.filter(
+    (r) => keyIdOf(r.publicKey) === r.keyId && verifyMessage(r.publicKey, keyLinkMessage(r), r.signature),
+  );
+}
+
+/**
+ * Keys that hand over to more than one successor. Rotation is a straight line; a fork means someone
+ * with a retired key's private half made a successor of their own. Verifiers refuse the history.
+ */
+export function keyForks(records: readonly KeyRecord[]): string[] {
+  const successors = new Map<string, Set<string>>();
+  for (const r of soundRecords(records)) {
+    if (!r.previousKeyId || !r.previousSignature) continue;
+    const set = successors.get(r.previousKeyId) ?? new Set<string>();
+    set.add(r.keyId);
+    successors.set(r.previousKeyId, set);
+  }
+  return [...successors].filter(([, next]) => next.size > 1).map(([keyId]) => keyId);
+}
+
 /**
  * The keys to accept: the pinned public keys and every key linked to one of them by a record both
- * ends signed. Returned as keyId → public key.
+ * ends signed. Returned as keyId → public key. (Check keyForks first: on a fork, trust nothing new.)
  */
 export function trustedKeys(pinned: readonly string[], records: readonly KeyRecord[]): Map<string, string> {
   const trusted = new Map(pinned.map((k) => [keyIdOf(k), k]));
-  // Only well-formed records: the id is the key's, and the key signed its own link.
-  const sound = records.filter(
-    (r) => keyIdOf(r.publicKey) === r.keyId && verifyMessage(r.publicKey, keyLinkMessage(r), r.signature),
-  );
+  const sound = soundRecords(records);
   const byId = new Map(sound.map((r) => [r.keyId, r]));
+  // A key that handed over twice vouches for neither successor.
+  const forked = new Set(keyForks(records));
   for (let changed = true; changed; ) {
     changed = false;
     for (const r of sound) {
       if (!r.previousKeyId || !r.previousSignature) continue;
-      const previous = byId.get(r.previousKeyId) ?? null;
-      const previousKey = trusted.get(r.previousKeyId) ?? previous?.publicKey ?? null;
+      const previousKey = trusted.get(r.previousKeyId) ?? byId.get(r.previousKeyId)?.publicKey ?? null;
       if (!previousKey || !verifyMessage(previousKey, keyLinkMessage(r), r.previousSignature)) continue;
-      // Forward: a trusted key handed over to r. Backward: trusted r names its predecessor, who signed too.
-      if (trusted.has(r.previousKeyId) && !trusted.has(r.keyId)) {
+      // Forward: a trusted key handed over to r. Backward: trusted r (this very key) names its predecessor, who signed too.
+      if (trusted.get(r.previousKeyId) === previousKey && !trusted.has(r.keyId) && !forked.has(r.previousKeyId)) {
         trusted.set(r.keyId, r.publicKey);
         changed = true;
-      } else if (trusted.has(r.keyId) && !trusted.has(r.previousKeyId)) {
+      } else if (trusted.get(r.keyId) === r.publicKey && !trusted.has(r.previousKeyId)) {
         trusted.set(r.previousKeyId, previousKey);
         changed = true;
       }

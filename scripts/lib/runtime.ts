@@ -55,6 +55,7 @@ export async function openAppDatabase(
   options: { migrate: boolean },
 ): Promise<{ handle: DatabaseHandle; app: AppDatabase }> {
   const given = process.env.DATABASE_MIGRATION_URL ? process.env.DATABASE_URL : undefined;
+  // Only migrating processes (npm start, db:migrate) create the role and grant; the CLI looks it up.
   const handle = await resolveDatabase(log);
   try {
     if (options.migrate) {
@@ -62,9 +63,16 @@ export async function openAppDatabase(
       const result = await migrate(handle.url, { log: (line) => log(`migrations: ${line}`) });
       log(`database ready (${result.applied.length} new migration(s), ${result.alreadyApplied} already applied)`);
     }
-    const app = await provisionAppDatabase({ ownerUrl: handle.url, appUrl: given });
+    const app = await provisionAppDatabase({
+      ownerUrl: handle.url,
+      appUrl: given,
+      secret: ensureAuthSecret(),
+      provision: options.migrate,
+    });
     for (const warning of app.warnings) log(`WARNING: ${warning}`);
     process.env.DATABASE_URL = app.appUrl;
+    // The owner's credentials stay with this process: nothing it starts (the web server) inherits them.
+    delete process.env.DATABASE_MIGRATION_URL;
     return { handle, app };
   } catch (error) {
     await handle.close();

@@ -25,8 +25,12 @@ export async function testServerUrl(): Promise<{ url: string; close: () => Promi
  * `url` is the app's own unprivileged role on it (what the app, its jobs and the CLI use, as in
  * production); `ownerUrl` the server's superuser (migrations, `npm start`, attacks in tests).
  */
+/** The app role's password of a test database derives from this, unless the caller gives its AUTH_SECRET. */
+export const TEST_APP_ROLE_SECRET = "basekv-test-databases-app-role-secret-0123456789";
+
 export async function createFreshDatabase(
   label: string,
+  options: { authSecret?: string } = {},
 ): Promise<{ url: string; ownerUrl: string; serverUrl: string; drop: () => Promise<void> }> {
   const server = await testServerUrl();
   const name = `basekv_test_${label}_${Date.now()}_${randomBytes(3).toString("hex")}`;
@@ -36,7 +40,7 @@ export async function createFreshDatabase(
   await admin.end();
   const ownerUrl = withDatabase(server.url, name);
   await migrate(ownerUrl);
-  const app = await provisionAppDatabase({ ownerUrl });
+  const app = await provisionAppDatabase({ ownerUrl, secret: options.authSecret ?? TEST_APP_ROLE_SECRET });
   return {
     url: app.appUrl,
     ownerUrl,

@@ -7,6 +7,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { sealHash } from "@/lib/core/audit-chain";
 import { keyIdOf, rawPublicKey, signCheckpoint } from "@/lib/core/audit-checkpoint";
+import { createFreshDatabase } from "@/scripts/lib/test-database";
 import { seedWorkspace, testActor } from "@/tests/fixtures";
 import { writeAudit } from "../audit";
 import { runAdminCli } from "../cli/admin-cli";
@@ -117,6 +118,15 @@ async function verifyOffline(workspaceId: string, publicKey: string) {
   }
 }
 
+/** The same verdict from the dashboard's (incremental) verify, a full pass, the CLI's and the offline verifier. */
+async function expectEverywhere(workspace: { id: string; slug: string }, expected: Record<string, unknown>) {
+  expect(await verifyWorkspaceChain(workspace.id), "full").toMatchObject(expected);
+  expect(await verifyWorkspaceChain(workspace.id, { incremental: true }), "incremental").toMatchObject(expected);
+  const cli = await runAdminCli(["audit", "verify", "--workspace", workspace.slug]);
+  expect(JSON.parse(cli.stdout), "CLI").toMatchObject(expected);
+  expect(await verifyOffline(workspace.id, currentSigner()!.publicKey), "offline").toMatchObject(expected);
+}
+
 describe("signed, anchored checkpoints of the audit chain", () => {
   it("an untouched chain verifies against its checkpoints, everywhere; new events are the unanchored tail", async () => {
     const { workspace, second } = await checkpointedChain();
@@ -150,19 +160,8 @@ describe("signed, anchored checkpoints of the audit chain", () => {
       await client.query(`UPDATE audit_event SET reason = 'nothing to see here' WHERE id = $1`, [rows[0]!.event_id]);
       await recomputeSeals(client, workspace.id, 7);
     });
-    for (const incremental of [false, true]) {
-      expect(await verifyWorkspaceChain(workspace.id, { incremental })).toMatchObject({
-        ok: false,
-        firstBadEvent: { seq: 10, problem: "checkpoint_mismatch" },
-        checkpoint: { seq: 5 },
-      });
-    }
-    const cli = await runAdminCli(["audit", "verify", "--workspace", workspace.slug]);
-    expect(JSON.parse(cli.stdout)).toMatchObject({ ok: false, firstBadEvent: { seq: 10, problem: "checkpoint_mismatch" } });
-    expect(await verifyOffline(workspace.id, currentSigner()!.publicKey)).toMatchObject({
-      ok: false,
-      firstBadEvent: { seq: 10, problem: "checkpoint_mismatch" },
-    });
+    await expectEverywhere(workspace, { ok: false, firstBadEvent: { seq: 10, problem: "checkpoint_mismatch" } });
+    expect(await verifyWorkspaceChain(workspace.id)).toMatchObject({ checkpoint: { seq: 5 } });
   });
 
   it("attack 2: the last 3 events and their seals deleted — reported as truncated at #8", async () => {
@@ -174,16 +173,7 @@ describe("signed, anchored checkpoints of the audit chain", () => {
       );
       await client.query(`DELETE FROM audit_seal WHERE chain_key = $1 AND seq >= 8`, [workspace.id]);
     });
-    for (const incremental of [false, true]) {
-      expect(await verifyWorkspaceChain(workspace.id, { incremental })).toMatchObject({
-        ok: false,
-        firstBadEvent: { seq: 8, problem: "truncated" },
-      });
-    }
-    expect(await verifyOffline(workspace.id, currentSigner()!.publicKey)).toMatchObject({
-      ok: false,
-      firstBadEvent: { seq: 8, problem: "truncated" },
-    });
+    await expectEverywhere(workspace, { ok: false, firstBadEvent: { seq: 8, problem: "truncated" } });
   });
 
   it("attack 3: a forged event inserted with a valid seal (the rest renumbered and recomputed) — caught", async () => {
@@ -208,14 +198,20 @@ describe("signed, anchored checkpoints of the audit chain", () => {
       );
       await recomputeSeals(client, workspace.id, 6);
     });
-    expect(await verifyWorkspaceChain(workspace.id)).toMatchObject({
-      ok: false,
-      firstBadEvent: { seq: 10, problem: "checkpoint_mismatch" },
+    await expectEverywhere(workspace, { ok: false, firstBadEvent: { seq: 10, problem: "checkpoint_mismatch" } });
+  });
+
+  it("an event deleted with its seal behind a checkpoint, in the middle of the chain — caught by every verify", async () => {
+    const { workspace } = await checkpointedChain();
+    await verifyWorkspaceChain(workspace.id); // verified once: the dashboard's next pass starts at #10
+    await asSuperuser(async (client) => {
+      await client.query(
+        `DELETE FROM audit_event WHERE id IN (SELECT event_id FROM audit_seal WHERE chain_key = $1 AND seq = 7)`,
+        [workspace.id],
+      );
+      await client.query(`DELETE FROM audit_seal WHERE chain_key = $1 AND seq = 7`, [workspace.id]);
     });
-    expect(await verifyOffline(workspace.id, currentSigner()!.publicKey)).toMatchObject({
-      ok: false,
-      firstBadEvent: { seq: 10, problem: "checkpoint_mismatch" },
-    });
+    await expectEverywhere(workspace, { ok: false, firstBadEvent: { seq: 7, problem: "missing_seal" } });
   });
 
   it("attack 4: a checkpoint signed with another key, or a signature altered, is refused", async () => {
@@ -234,10 +230,10 @@ describe("signed, anchored checkpoints of the audit chain", () => {
         [workspace.id, forged.seq, forged.hash, forged.at, forged.keyId, forged.signature],
       ),
     );
-    expect(await verifyWorkspaceChain(workspace.id)).toMatchObject({
-      ok: false,
-      firstBadEvent: { seq: 10, problem: "unknown_checkpoint_key" },
-    });
+    const refused = { ok: false, firstBadEvent: { seq: 10, problem: "unknown_checkpoint_key" } };
+    expect(await verifyWorkspaceChain(workspace.id)).toMatchObject(refused);
+    expect(await verifyWorkspaceChain(workspace.id, { incremental: true })).toMatchObject(refused);
+    expect(JSON.parse((await runAdminCli(["audit", "verify", "--workspace", workspace.slug])).stdout)).toMatchObject(refused);
 
     const other = await checkpointedChain();
     const signer = currentSigner()!;
@@ -285,30 +281,65 @@ describe("signed, anchored checkpoints of the audit chain", () => {
     expect(events[0]!.workspaceId).toBeNull();
   });
 
-  it("keys rotate: the new key is cross-signed by the old one, and checkpoints of both verify from either key", async () => {
-    const { workspace } = await checkpointedChain();
-    const old = currentSigner()!;
-    const rotated = await runAdminCli(["audit", "key", "rotate"]);
-    expect(rotated.code, rotated.stderr).toBe(0);
-    const { keyId, keyFile, previousKeyId } = JSON.parse(rotated.stdout) as Record<string, string>;
-    expect(previousKeyId).toBe(old.keyId);
-    // "After a restart": another process signs with the new key (the CLI, given the new key file).
-    await writeSome(workspace.id, 2);
-    const cli = (...argv: string[]) =>
-      spawnSync(
+  it("keys rotate: the new key is cross-signed by the old one, once, and checkpoints of both verify from either key", async () => {
+    // An installation of its own (database, key, anchor file): rotation changes a whole installation.
+    const db = await createFreshDatabase("rotate");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "basekv-rotate-"));
+    const keyA = generateKeyPairSync("ed25519").privateKey;
+    const env = {
+      ...process.env,
+      DATABASE_URL: db.url,
+      BASEKV_DATA_DIR: dir,
+      AUDIT_ANCHOR_FILE: path.join(dir, "anchors.ndjson"),
+    };
+    const cli = (key: string, ...argv: string[]) => {
+      const run = spawnSync(
         process.execPath,
         ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "scripts/admin.ts", ...argv],
-        { encoding: "utf8", env: { ...process.env, AUDIT_SIGNING_KEY: readFileSync(keyFile!, "utf8").trim() } },
+        { encoding: "utf8", env: { ...env, AUDIT_SIGNING_KEY: key } },
       );
-    const signed = cli("audit", "checkpoint", "--workspace", workspace.slug);
-    expect(signed.status, signed.stderr).toBe(0);
-    expect(JSON.parse(signed.stdout)).toMatchObject({ seq: 12, keyId });
-    // Pinned on the old key (this process): the new one is accepted through its link.
-    expect(await verifyWorkspaceChain(workspace.id)).toMatchObject({ ok: true, checkpoint: { seq: 12, keyId } });
-    // Pinned on the new key (the other process): the old one's checkpoints still verify.
-    const verified = cli("audit", "verify", "--workspace", workspace.slug);
-    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, events: 12, checkpoint: { seq: 12, keyId } });
-    // The offline verifier pinned on the new key only: the same.
-    expect(await verifyOffline(workspace.id, JSON.parse(rotated.stdout).publicKey)).toMatchObject({ ok: true });
+      return { code: run.status, out: run.stdout, err: run.stderr };
+    };
+    try {
+      const a = keyA.export({ format: "der", type: "pkcs8" }).toString("base64url");
+      expect(cli(a, "workspace", "create", "--slug", "rot").code).toBe(0);
+      const first = cli(a, "audit", "checkpoint", "--workspace", "rot");
+      expect(first.code, first.err).toBe(0);
+      const rotated = cli(a, "audit", "key", "rotate");
+      expect(rotated.code, rotated.err).toBe(0);
+      const { keyId, keyFile, publicKey, previousKeyId } = JSON.parse(rotated.out) as Record<string, string>;
+      expect(previousKeyId).toBe(keyIdOf(rawPublicKey(keyA)));
+      // Not twice from the same key: that would fork the history.
+      const again = cli(a, "audit", "key", "rotate");
+      expect(again.code).not.toBe(0);
+      expect(again.err).toMatch(/already rotated/);
+      // After the restart: the new key signs.
+      const b = readFileSync(keyFile!, "utf8").trim();
+      expect(cli(b, "namespace", "create", "--workspace", "rot", "--name", "after.rotation").code).toBe(0);
+      const second = cli(b, "audit", "checkpoint", "--workspace", "rot");
+      expect(JSON.parse(second.out)).toMatchObject({ keyId });
+      // Pinned on the new key: the old key's checkpoint verifies through the link.
+      const verified = JSON.parse(cli(b, "audit", "verify", "--workspace", "rot").out) as Record<string, unknown>;
+      expect(verified).toMatchObject({ ok: true, checkpoint: { keyId } });
+      // Offline, pinned on the old key only: the new one is accepted through the same link.
+      const exported = cli(b, "audit", "export", "--workspace", "rot");
+      writeFileSync(path.join(dir, "export.ndjson"), exported.out);
+      const offline = spawnSync(
+        process.execPath,
+        [
+          "scripts/verify-audit-export.mjs",
+          path.join(dir, "export.ndjson"),
+          "--anchors",
+          env.AUDIT_ANCHOR_FILE,
+          "--public-key",
+          rawPublicKey(keyA),
+        ],
+        { encoding: "utf8" },
+      );
+      expect(JSON.parse(offline.stdout)).toMatchObject({ ok: true, checkpoint: { keyId } });
+      expect(publicKey).toMatch(/^[\w-]{43}$/);
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -17,13 +17,22 @@ let warnedNoKey = false;
  */
 async function ensureKeyRecorded(sql: Sql, signer: Signer, now: Date): Promise<void> {
   if (recorded.has(signer.keyId)) return;
-  const [stored] = await sql.query<{ key_id: string }>(`SELECT key_id FROM audit_signing_key WHERE key_id = $1`, [
-    signer.keyId,
-  ]);
+  const known = await sql.query<{ key_id: string }>(`SELECT key_id FROM audit_signing_key`);
+  const stored = known.find((k) => k.key_id === signer.keyId);
+  // A host that generated a key of its own (no AUDIT_SIGNING_KEY, a fresh .data/) must not sign this
+  // installation's chains: its checkpoints would stand in the append-only table as "another key".
+  if (!stored && known.length > 0)
+    throw new Error(
+      `the audit signing key ${signer.keyId} is not this installation's (its keys: ${known.map((k) => k.key_id).join(", ")}): ` +
+        "set AUDIT_SIGNING_KEY to the installation's key, or rotate with `audit key rotate`",
+    );
   const anchored = readAnchors().keys.some((k) => k.keyId === signer.keyId);
   if (!stored || !anchored) {
     const record = keyRecord(signer.privateKey, now.toISOString());
-    if (!anchored) appendAnchor({ type: "key", ...record });
+    if (!anchored) {
+      appendAnchor({ type: "key", ...record });
+      await sendAnchorWebhook({ type: "key", ...record });
+    }
     if (!stored) await insertKeyRecord(sql, record);
   }
   recorded.add(signer.keyId);

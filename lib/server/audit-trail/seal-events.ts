@@ -99,12 +99,15 @@ export async function sealPendingEvents(
       const headKeys: string[] = [];
       const headSeqs: string[] = [];
       const headHashes: string[] = [];
-      keys.forEach((key, i) => {
-        if (keys[i + 1] === key) return; // each chain's seals are consecutive here: the last one is its head
-        headKeys.push(key);
-        headSeqs.push(seqs[i]!);
-        headHashes.push(hashes[i]!);
-      });
+      const newHeads = keys
+        .map((key, i) => ({ key, seq: seqs[i]!, hash: hashes[i]! }))
+        .filter((_, i) => keys[i + 1] !== keys[i]) // each chain's seals are consecutive here: the last is its head
+        .sort((a, b) => (a.key < b.key ? -1 : 1)); // rows locked in key order, as the checkpointer's deletes
+      for (const head of newHeads) {
+        headKeys.push(head.key);
+        headSeqs.push(head.seq);
+        headHashes.push(head.hash);
+      }
       await sql.query(
         `INSERT INTO audit_chain_pending (chain_key, seq, hash, since)
          SELECT k, s, h, now() FROM unnest($1::text[], $2::bigint[], $3::text[]) AS t(k, s, h)

@@ -1,6 +1,6 @@
 import "server-only";
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import {
   anchorLine,
@@ -59,7 +59,24 @@ export function anchorFilePath(): string {
 export function appendAnchor(line: AnchorLine): void {
   const file = anchorFilePath();
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  appendFileSync(file, anchorLine(line), { flag: "a", mode: 0o600 });
+  // A line torn by a crash mid-write must not swallow this one: start on a fresh line.
+  const torn = existsSync(file) && statSync(file).size > 0 && !endsWithNewline(file);
+  appendFileSync(file, (torn ? "\n" : "") + anchorLine(line), { flag: "a", mode: 0o600 });
+}
+
+function endsWithNewline(file: string): boolean {
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.alloc(1);
+    readSync(fd, buffer, 0, 1, statSync(file).size - 1);
+    return buffer[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function anchorFileExists(): boolean {
+  return existsSync(anchorFilePath());
 }
 
 /** Everything anchored so far (empty when the file does not exist yet). */

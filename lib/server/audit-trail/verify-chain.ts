@@ -5,11 +5,12 @@ import {
   sealHash,
   type BadEventProblem,
 } from "@/lib/core/audit-chain";
-import { checkCheckpoint, type Checkpoint, type KeyRecord } from "@/lib/core/audit-checkpoint";
+import { checkCheckpoint, keyForks, type Checkpoint, type KeyRecord } from "@/lib/core/audit-checkpoint";
+import { env } from "@/lib/env";
 import { getDb } from "../db";
 import { EVENT_COLUMNS, toChainEvent, type AuditEventRow } from "./event-row";
 import { countUnsealedEvents, sealPendingEvents } from "./seal-events";
-import { readAnchors, verifierKeys } from "./signing-key";
+import { anchorFileExists, currentSigner, readAnchors, verifierKeys } from "./signing-key";
 
 const PAGE = 5000;
 
@@ -19,7 +20,13 @@ export type VerifyProblem =
   /** a checkpoint (anchored or stored) whose signature does not verify */
   | "bad_checkpoint_signature"
   /** a checkpoint signed by a key the verifier does not trust */
-  | "unknown_checkpoint_key";
+  | "unknown_checkpoint_key"
+  /** a retired key handed over to two successors: someone holds a retired private key */
+  | "forked_key_history"
+  /** events sealed long ago that no checkpoint covers: checkpoints stopped (or were removed) */
+  | "checkpoint_overdue"
+  /** signing is set up and checkpoints were made, but this host's anchor file is gone */
+  | "anchor_missing";
 
 type Coverage = {
   /** The latest signed checkpoint that verified (null: none yet). */
@@ -28,6 +35,8 @@ type Coverage = {
   unanchoredTail: number;
   /** Where the walk started: 0 for a full pass, else the last verified checkpoint. */
   from: number;
+  /** Checkpoints refused (another key, a bad signature): never counted as evidence, always reported. */
+  invalidCheckpoints?: { seq: number; keyId: string; problem: "unknown_checkpoint_key" | "bad_checkpoint_signature" }[];
 };
 
 export type VerifyResult = (
@@ -116,28 +125,21 @@ export async function verifyWorkspaceChain(
     SELECT seq FROM audit_seal WHERE chain_key = ${chainKey} ORDER BY seq DESC LIMIT 1`;
   const headSeq = Number(head?.seq ?? 0);
 
-  // 1. Signatures.
+  // 1. Signatures. A refused checkpoint is never evidence; it is reported, after any problem of the chain
+  // itself (so junk rows cannot hide a rewrite).
   const { checkpoints, keys } = await checkpointsOf(chainKey);
   const trusted = verifierKeys(keys);
   const valid: Checkpoint[] = [];
+  const invalid: NonNullable<Coverage["invalidCheckpoints"]> = [];
   for (const checkpoint of checkpoints) {
     const check = checkCheckpoint(checkpoint, trusted);
-    if (check !== "ok") {
-      return {
-        ok: false,
-        events: 0,
-        ...extra,
-        firstBadEvent: {
-          id: "",
-          seq: checkpoint.seq,
-          problem: check === "unknown_key" ? "unknown_checkpoint_key" : "bad_checkpoint_signature",
-        },
-        checkpoint: null,
-        unanchoredTail: headSeq,
-        from: 0,
-      };
-    }
-    valid.push(checkpoint);
+    if (check === "ok") valid.push(checkpoint);
+    else
+      invalid.push({
+        seq: checkpoint.seq,
+        keyId: checkpoint.keyId,
+        problem: check === "unknown_key" ? "unknown_checkpoint_key" : "bad_checkpoint_signature",
+      });
   }
   const latest = valid[valid.length - 1] ?? null;
   const coverage = (from: number, upTo: number): Coverage => {
@@ -146,16 +148,24 @@ export async function verifyWorkspaceChain(
       checkpoint: covered ? { seq: covered.seq, hash: covered.hash, at: covered.at, keyId: covered.keyId } : null,
       unanchoredTail: Math.max(0, headSeq - (covered?.seq ?? 0)),
       from,
+      ...(invalid.length ? { invalidCheckpoints: invalid } : {}),
     };
   };
+  const fail = (problem: VerifyProblem, seq: number | null, id = "", events = 0, from = 0): VerifyResult => ({
+    ok: false,
+    events,
+    ...extra,
+    firstBadEvent: { id, seq, problem },
+    ...coverage(from, seq === null ? headSeq : seq - 1),
+  });
   const expected = new Map<number, string>();
   for (const c of valid) {
-    // Two valid checkpoints disagreeing about one position: the chain can match at most one of them.
-    if (expected.has(c.seq) && expected.get(c.seq) !== c.hash) expected.set(c.seq, "conflicting checkpoints");
-    else expected.set(c.seq, c.hash);
+    if (expected.has(c.seq) && expected.get(c.seq) !== c.hash) return fail("conflicting_checkpoints", c.seq);
+    expected.set(c.seq, c.hash);
   }
 
-  // 2. Each checkpoint's head still exists unchanged.
+  // 2. Each checkpoint's head still exists unchanged, and nothing was removed or added behind the latest:
+  // exactly one seal per position 1..latest, each with its event (index-only counts, no hashing).
   if (valid.length > 0) {
     const seqs = [...expected.keys()];
     const rows = await db.$queryRawUnsafe<SealRow[]>(
@@ -167,7 +177,11 @@ export async function verifyWorkspaceChain(
       chainKey,
       seqs,
     );
-    const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
+    const bySeq = new Map<number, SealRow>();
+    for (const row of rows) {
+      if (bySeq.has(Number(row.seq))) return fail("duplicate_seal", Number(row.seq), row.event_id.toString());
+      bySeq.set(Number(row.seq), row);
+    }
     for (const seq of seqs.sort((a, b) => a - b)) {
       const row = bySeq.get(seq);
       const problem: VerifyProblem | null = !row
@@ -181,23 +195,34 @@ export async function verifyWorkspaceChain(
             : sealHash(row.prev_hash, toChainEvent(row as AuditEventRow)) !== row.hash
               ? "hash_mismatch"
               : null;
-      if (problem) {
-        const at = problem === "truncated" ? headSeq + 1 : seq;
-        return {
-          ok: false,
-          events: 0,
-          ...extra,
-          firstBadEvent: { id: row?.event_id.toString() ?? "", seq: at, problem },
-          ...coverage(0, at - 1),
-        };
-      }
+      if (problem) return fail(problem, problem === "truncated" ? headSeq + 1 : seq, row?.event_id.toString() ?? "");
     }
+  }
+  let structureIntact = true;
+  if (latest && options.incremental) {
+    const [shape] = await db.$queryRaw<{ seals: bigint; positions: bigint; orphans: bigint }[]>`
+      SELECT count(*) AS seals, count(DISTINCT s.seq) AS positions,
+             count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM audit_event e WHERE e.id = s.event_id)) AS orphans
+      FROM audit_seal s WHERE s.chain_key = ${chainKey} AND s.seq BETWEEN 1 AND ${latest.seq}`;
+    // Something was removed or added behind a checkpoint: the full walk below names the position.
+    structureIntact =
+      Number(shape?.seals) === latest.seq && Number(shape?.positions) === latest.seq && Number(shape?.orphans) === 0;
+  }
+
+  // Checkpoints stopped, or this host lost its anchors: the tail is growing old without a signature.
+  if (currentSigner()) {
+    if (!anchorFileExists() && (await db.auditSigningKey.count()) > 0) return fail("anchor_missing", null);
+    const [firstUncovered] = await db.$queryRaw<{ seq: bigint; sealed_at: Date }[]>`
+      SELECT seq, sealed_at FROM audit_seal WHERE chain_key = ${chainKey} AND seq = ${(latest?.seq ?? 0) + 1}`;
+    const graceMs = (2 * env().AUDIT_CHECKPOINT_INTERVAL_SECONDS + 60) * 1000;
+    if (firstUncovered && firstUncovered.sealed_at.getTime() < Date.now() - graceMs)
+      return fail("checkpoint_overdue", Number(firstUncovered.seq));
   }
 
   // 3. The walk, from the genesis or from the last verified checkpoint.
   let from = 0;
   let fromHash: string | null = null;
-  if (options.incremental) {
+  if (options.incremental && structureIntact) {
     const last = await db.auditVerification.findUnique({ where: { chainKey } });
     // Only a position that a valid checkpoint vouches for (the row itself is not evidence).
     if (last && expected.get(Number(last.seq)) === last.hash) {
@@ -209,15 +234,18 @@ export async function verifyWorkspaceChain(
     from: fromHash ? { seq: from, hash: fromHash } : undefined,
     checkpoints: expected,
   });
-  let afterSeq = BigInt(from);
+  // Paged by (seq, event_id), not seq alone: a second seal at one position (its unique index dropped)
+  // must reach the verifier, not fall between two pages.
+  let after = { seq: BigInt(from), eventId: 9_223_372_036_854_775_807n }; // after every seal at `from`
   for (;;) {
     const rows = await db.$queryRawUnsafe<SealRow[]>(
       `SELECT s.event_id, s.seq, s.prev_hash, s.hash, ${EVENT_COLUMNS}
        FROM audit_seal s LEFT JOIN audit_event e ON e.id = s.event_id
-       WHERE s.chain_key = $1 AND s.seq > $2
-       ORDER BY s.seq LIMIT ${PAGE}`,
+       WHERE s.chain_key = $1 AND (s.seq, s.event_id) > ($2::bigint, $3::bigint)
+       ORDER BY s.seq, s.event_id LIMIT ${PAGE}`,
       chainKey,
-      afterSeq,
+      after.seq,
+      after.eventId,
     );
     for (const row of rows) {
       // An event edited to move it to another workspace still has its seal here: its hash no longer matches.
@@ -229,7 +257,8 @@ export async function verifyWorkspaceChain(
       if (!ok) break;
     }
     if (verifier.failed || rows.length < PAGE) break;
-    afterSeq = rows[rows.length - 1]!.seq;
+    const last = rows[rows.length - 1]!;
+    after = { seq: last.seq, eventId: last.event_id };
   }
   verifier.end(latest?.seq ?? 0);
   const verdict = verifier.verdict();
@@ -237,6 +266,7 @@ export async function verifyWorkspaceChain(
   if (!verdict.ok) {
     return { ...verdict, events, ...extra, ...coverage(from, verdict.firstBadEvent.seq - 1) };
   }
+  if (keyForks(keys).length) return fail("forked_key_history", null, "", events, from);
   const [orphan] = await db.$queryRaw<{ id: bigint }[]>`
     SELECT e.id FROM audit_event e, audit_chain_state st
     WHERE st.id = 1 AND e.workspace_id = ${workspaceId}
@@ -252,6 +282,8 @@ export async function verifyWorkspaceChain(
       ...coverage(from, headSeq),
     };
   }
+  const first = invalid[0];
+  if (first) return fail(first.problem, first.seq, "", events, from);
   if (latest) {
     await db.auditVerification.upsert({
       where: { chainKey },
