@@ -19,7 +19,7 @@ export async function startLikeAPerson(input: {
   port: number;
   dataDir: string;
   authSecret: string;
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string>;
 }): Promise<StartedApp> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -32,7 +32,11 @@ export async function seedDemoWorkspace(input: {
     });
     const user =
       (await tx.user.findUnique({ where: { email }, select: { id: true } })) ??
-      (await tx.user.create({ data: { id: newId("usr"), email, name: "Admin", passwordHash }, select: { id: true } }));
+      // The printed first-run password is a one-time password, like an admin-issued one (issue #17).
+      (await tx.user.create({
+        data: { id: newId("usr"), email, name: "Admin", passwordHash, mustChangePassword: true },
+        select: { id: true },
+      }));
     await tx.membership.create({ data: { workspaceId: workspace.id, userId: user.id, role: "admin" } });
     await writeAudit(tx, { workspaceId: workspace.id, actor, action: "workspace.created", target: DEMO_WORKSPACE });
     await writeAudit(tx, {
@@ -44,6 +48,27 @@ export async function seedDemoWorkspace(input: {
     });
     await seedDemoData(tx, workspace.id, actor);
     return { workspaceId: workspace.id, adminEmail: email };
+  });
+}
+
+/**
+ * For a demo admin seeded before first-run passwords were one-time passwords,
+ * still on that password: it must be changed at the next sign-in.
+ */
+export async function requireFirstRunPasswordChange(userId: string): Promise<void> {
+  await getDb().$transaction(async (tx) => {
+    const user = await tx.user.update({
+      where: { id: userId },
+      data: { mustChangePassword: true },
+      select: { email: true },
+    });
+    await writeAudit(tx, {
+      workspaceId: null,
+      actor: { type: "system", id: "seed", name: "first-run seed" },
+      action: "auth.password_change_required",
+      target: user.email,
+      reason: "the first-run password is a one-time password",
+    });
   });
 }
 
