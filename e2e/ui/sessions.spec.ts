@@ -41,14 +41,17 @@ async function expectSignedIn(page: Page, path = "/w/demo") {
   await expect(page).toHaveURL(new RegExp(`${path}$`));
 }
 
-/** The session is over on this very request: sent to sign-in, no session, the export refused. */
+/**
+ * The session is over on this very request, with the cookie still sent: the export refused, the
+ * dashboard sends to sign-in, Auth.js's session endpoint has no session (and clears the cookie).
+ */
 async function expectSignedOut(page: Page, path = "/w/demo") {
+  const exported = await page.request.get(`${path}/audit/export?format=ndjson`, { maxRedirects: 0 });
+  expect(exported.status()).toBe(401);
   await page.goto(path);
   await expect(page).toHaveURL(/\/login/);
   const session = await page.request.get("/api/auth/session");
   expect(await session.json()).toBeNull();
-  const exported = await page.request.get(`${path}/audit/export?format=ndjson`, { maxRedirects: 0 });
-  expect(exported.status()).toBe(401);
 }
 
 function database() {
