@@ -21,7 +21,7 @@ export function SignOutMemberDialog({
       <ReasonDialog
         action={signOutMemberEverywhereAction}
         fields={{ workspace, userId }}
-        trigger="Sign out"
+        trigger="Sign out everywhere"
         triggerLabel={`Sign out ${email} everywhere`}
         title={`Sign ${email} out everywhere?`}
         description={
