@@ -5,8 +5,7 @@ import { redirect } from "next/navigation";
 import { AppError } from "@/lib/core/errors";
 import { signIn, signOut } from "@/lib/server/auth/config";
 import { getCurrentUser } from "@/lib/server/auth/session";
-import { writeAudit } from "@/lib/server/audit";
-import { getDb } from "@/lib/server/db";
+import { endSession } from "@/lib/server/auth/user-sessions";
 import { changePassword } from "@/lib/server/users/change-password";
 import type { ActionState } from "@/lib/action-state";
 import { changePasswordSchema, signInSchema } from "@/lib/validations/auth";
@@ -45,14 +44,9 @@ export async function signInAction(_prev: ActionState | undefined, formData: For
 
 export async function signOutAction(): Promise<void> {
   const user = await getCurrentUser();
-  if (user) {
-    await writeAudit(getDb(), {
-      workspaceId: null,
-      actor: { type: "user", id: user.id, name: user.email },
-      action: "auth.signed_out",
-      target: user.email,
-    });
-  }
+  // Ends this session in the database (audited) before the cookie is cleared: a copy of the
+  // cookie must stop working too. The person's other browsers stay signed in.
+  if (user) await endSession(user.sessionId);
   await signOut({ redirectTo: "/login" });
 }
 
@@ -70,6 +64,7 @@ export async function changePasswordAction(_prev: ActionState | undefined, formD
   try {
     await changePassword({
       userId: user.id,
+      sessionId: user.sessionId,
       currentPassword: parsed.data.currentPassword,
       newPassword: parsed.data.newPassword,
     });

@@ -1,13 +1,17 @@
 /**
  * Starts the app exactly as a person would — `npm start`'s script, on a fresh
- * database — and keeps the admin login it prints, so the UI tests sign in with
- * the printed credentials.
+ * database — and signs in once with the admin login it prints, as that person
+ * would: the first sign-in asks for a password of one's own (the printed one
+ * is a one-time password), so the setup chooses one on the page. The UI tests
+ * then sign in with the admin's own password.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import { chromium } from "@playwright/test";
 import { createFreshDatabase } from "../scripts/lib/test-database";
+import { CHROMIUM_ARGS, findChromium } from "../scripts/lib/chromium";
+import { chooseOwnPassword, startLikeAPerson } from "./first-run";
 
 export const STATE_DIR = path.join(process.cwd(), "e2e", ".state");
 export const LOGIN_FILE = path.join(STATE_DIR, "login.json");
@@ -18,69 +22,57 @@ export default async function globalSetup() {
   const port = Number(process.env.E2E_PORT ?? 3100);
   rmSync(STATE_DIR, { recursive: true, force: true });
   mkdirSync(STATE_DIR, { recursive: true });
-  const db = await createFreshDatabase("e2e");
-
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const authSecret = randomBytes(32).toString("base64url");
+  // The app role's password derives from the server's AUTH_SECRET (scripts/lib/app-role.ts): the same here.
+  const db = await createFreshDatabase("e2e", { authSecret });
+  const dataDir = path.join(STATE_DIR, "data");
+  const app = await startLikeAPerson({
     // The owner's URL, as an operator gives it: npm start migrates with it and runs the app as its own role.
-    DATABASE_URL: db.ownerUrl,
-    PORT: String(port),
-    AUTH_SECRET: randomBytes(32).toString("base64url"),
-    BASEKV_DATA_DIR: path.join(STATE_DIR, "data"),
-    BASEKV_QUIET_SERVER: "1",
-    METRICS_TOKEN,
+    databaseUrl: db.ownerUrl,
+    port,
+    dataDir,
+    authSecret,
     // Webhooks reach public addresses only; e2e/ui/webhooks.spec.ts's receiver listens on 127.0.0.1.
-    WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
+    env: { METRICS_TOKEN, WEBHOOK_ALLOWED_HOSTS: "127.0.0.1" },
+  });
+  const stop = async () => {
+    await app.stop();
+    await db.drop();
   };
-  delete env.ADMIN_EMAIL;
-  delete env.ADMIN_PASSWORD;
-  const server = spawn("npx", ["tsx", "--conditions=react-server", "scripts/start.ts"], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let output = "";
-  const login = await new Promise<{ email: string; password: string }>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`npm start did not print a login within 240s:\n${output}`)),
-      240_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const email = /^Email: (.+)$/m.exec(output)?.[1];
-      const password = /^Password: (.+)$/m.exec(output)?.[1];
-      if (email && password) {
-        clearTimeout(timer);
-        resolve({ email: email.trim(), password: password.trim() });
-      }
-    };
-    server.stdout.on("data", onData);
-    server.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    server.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited (${code}) before printing a login:\n${output}`));
-    });
-  });
+
+  const firstRun = app.login;
+  const password = `e2e-admin-${randomBytes(12).toString("base64url")}`;
+  try {
+    const browser = await chromium.launch({ executablePath: findChromium() ?? undefined, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ baseURL: `http://127.0.0.1:${port}` });
+      await page.goto("/login");
+      await page.getByLabel("Email").fill(firstRun.email);
+      await page.getByLabel("Password").fill(firstRun.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(/\/(account\/password|w\/demo)$/);
+      if (page.url().endsWith("/account/password")) await chooseOwnPassword(page, firstRun.password, password);
+      else throw new Error("the first sign-in with the printed one-time password did not ask for a new password");
+      await page.waitForURL(/\/w\/demo$/);
+    } finally {
+      await browser.close();
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   // authSecret: e2e/ui/web-security.spec.ts checks it appears in no page and no client chunk.
   writeFileSync(
     LOGIN_FILE,
-    JSON.stringify({ ...login, databaseUrl: db.url, ownerUrl: db.ownerUrl, authSecret: env.AUTH_SECRET }),
+    JSON.stringify({
+      email: firstRun.email,
+      password,
+      firstRunPassword: firstRun.password,
+      databaseUrl: db.url,
+      ownerUrl: db.ownerUrl,
+      authSecret,
+      dataDir,
+    }),
   );
-
-  return async () => {
-    await new Promise<void>((resolve) => {
-      if (server.exitCode !== null) return resolve();
-      server.once("exit", () => resolve());
-      process.kill(-server.pid!, "SIGTERM");
-      setTimeout(() => {
-        try {
-          process.kill(-server.pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-        resolve();
-      }, 15_000);
-    });
-    await db.drop();
-  };
+  return stop;
 }

@@ -2,9 +2,19 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, type Locator, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Locator, type Page, type Request } from "@playwright/test";
 
-export function printedLogin(): { email: string; password: string; databaseUrl: string } {
+/**
+ * The admin login of the suite's server: the email `npm start` printed, and the password the
+ * global setup chose at the first sign-in (the printed one was a one-time password).
+ */
+export function printedLogin(): {
+  email: string;
+  password: string;
+  firstRunPassword: string;
+  databaseUrl: string;
+  dataDir: string;
+} {
   return JSON.parse(readFileSync(path.join(process.cwd(), "e2e", ".state", "login.json"), "utf8"));
 }
 
@@ -19,6 +29,44 @@ export async function signInAsAdmin(page: Page) {
   const login = printedLogin();
   await signIn(page, login.email, login.password);
   await expect(page).toHaveURL(/\/w\/demo$/);
+}
+
+export async function signOutFromMenu(page: Page) {
+  await page.getByRole("button", { name: "Account menu" }).click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+}
+
+/** A person of their own (created through the CLI with a password they chose), so a test may sign them out. */
+export function newPerson(role: "admin" | "operator" | "auditor" | "viewer", workspace = "demo") {
+  const suffix = randomBytes(4).toString("hex");
+  const person = { email: `person-${suffix}@example.test`, password: `own-password-${suffix}` };
+  admin("user", "create", "--email", person.email, "--password", person.password, "--workspace", workspace, "--role", role);
+  return person;
+}
+
+/** A server action's request as the page sent it: its URL, headers and encoded body, to send again. */
+export type RecordedAction = { url: string; headers: Record<string, string>; body: string };
+
+export async function recordAction(page: Page, submit: () => Promise<void>): Promise<RecordedAction> {
+  const sent = page.waitForRequest((r: Request) => r.method() === "POST" && Boolean(r.headers()["next-action"]));
+  await submit();
+  const request = await sent;
+  return { url: request.url(), headers: request.headers(), body: request.postDataBuffer()!.toString("latin1") };
+}
+
+/** Sends a recorded server action again with another client's cookies (its own request context). */
+export function replayAction(request: APIRequestContext, action: RecordedAction, origin: string, body = action.body) {
+  return request.post(action.url, {
+    headers: {
+      "Next-Action": action.headers["next-action"]!,
+      "Content-Type": action.headers["content-type"]!,
+      Accept: action.headers.accept ?? "text/x-component",
+      Origin: origin,
+    },
+    data: Buffer.from(body, "latin1"),
+    maxRedirects: 0,
+  });
 }
 
 /**

@@ -17,6 +17,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** Where people reach the dashboard; used for links in notifications. Default http://localhost:PORT. */
   BASEKV_PUBLIC_URL: z.string().url().optional(),
+  /** Local state (embedded database, generated secrets, the first-run login); npm start sets it. Default `.data`. */
+  BASEKV_DATA_DIR: z.string().min(1).optional(),
   /** Bearer token for GET /api/metrics; unset = the endpoint answers 404. */
   METRICS_TOKEN: z.string().min(1).optional(),
   /** The owner's connection for migrations; DATABASE_URL is then the app's unprivileged role (issue #18). */

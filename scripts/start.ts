@@ -4,8 +4,6 @@
  * web server (scripts/server.mjs). Prints the URL and the admin's login. Ctrl-C stops everything.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { buildIfNeeded } from "./lib/build";
 import { DATA_DIR, ROOT, SERVER_SCRIPT } from "./lib/paths";
 import { ensureAuditSigningKey, ensureAuthSecret, openAppDatabase } from "./lib/runtime";
@@ -21,7 +19,9 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.AUTH_SECRET = ensureAuthSecret();
 process.env.AUDIT_SIGNING_KEY = ensureAuditSigningKey();
-process.env.BASEKV_DATA_DIR ??= DATA_DIR;
+// The server reads it too: a password change there removes the kept first-run login (lib/server/first-run-login.ts),
+// and the audit anchor file lives there.
+process.env.BASEKV_DATA_DIR = DATA_DIR;
 
 // Migrated as the owner; everything else (the seed, the web server, its jobs) runs as the app's own role.
 const { handle: db, app } = await openAppDatabase(log, { migrate: true }).catch((error: unknown) => {
@@ -90,30 +90,39 @@ try {
   await shutdown(1);
 }
 
+/**
+ * The first run's admin password is a one-time password: printed (and kept in the data directory,
+ * to be printed again) only until the admin has chosen their own at the first sign-in.
+ */
 async function seedAndDescribeLogin(): Promise<{ email: string; password: string }> {
-  const { seedDemoWorkspace } = await import("@/lib/server/seed");
+  const { requireFirstRunPasswordChange, seedDemoWorkspace } = await import("@/lib/server/seed");
+  const { forgetFirstRunLogin, readFirstRunLogin, saveFirstRunLogin } = await import("@/lib/server/first-run-login");
   const { generatePassword, verifyPassword } = await import("@/lib/server/passwords");
   const { getDb } = await import("@/lib/server/db");
-  const file = path.join(DATA_DIR, "admin-login.json");
   const email = (process.env.ADMIN_EMAIL ?? "admin@basekv.local").toLowerCase();
   const password = process.env.ADMIN_PASSWORD ?? generatePassword();
 
   const seeded = await seedDemoWorkspace({ adminEmail: email, adminPassword: password });
   if (seeded) {
     log(`created the demo workspace and its admin ${email}`);
-    mkdirSync(DATA_DIR, { recursive: true, mode: 0o700 });
-    writeFileSync(file, JSON.stringify({ email, password }), { mode: 0o600 });
+    saveFirstRunLogin({ email, password });
     return { email, password };
   }
-  // Later starts: show the first-run password while it still works.
-  const saved = existsSync(file)
-    ? (JSON.parse(readFileSync(file, "utf8")) as { email: string; password: string })
-    : null;
+  // Later starts: show the first-run password while it is still the one-time password.
+  const saved = readFirstRunLogin();
   const candidate = process.env.ADMIN_PASSWORD ? { email, password: process.env.ADMIN_PASSWORD } : saved;
   if (candidate) {
-    const user = await getDb().user.findUnique({ where: { email: candidate.email }, select: { passwordHash: true } });
-    if (user && (await verifyPassword(candidate.password, user.passwordHash))) return candidate;
+    const user = await getDb().user.findUnique({
+      where: { email: candidate.email },
+      select: { id: true, passwordHash: true, mustChangePassword: true },
+    });
+    if (user && (await verifyPassword(candidate.password, user.passwordHash))) {
+      // Seeded before first-run passwords were one-time passwords: it must be changed now, too.
+      if (!user.mustChangePassword) await requireFirstRunPasswordChange(user.id);
+      return candidate;
+    }
   }
+  forgetFirstRunLogin();
   return { email: candidate?.email ?? email, password: "(changed since the first run — use your own)" };
 }
 

@@ -5,6 +5,8 @@ import type { Role } from "@/lib/core/roles";
 import { getDb } from "@/lib/server/db";
 import { issueCredential } from "@/lib/server/credentials/issue-credential";
 import { createIdentity } from "@/lib/server/identities/create-identity";
+import { startUserSession } from "@/lib/server/auth/user-sessions";
+import { addMember } from "@/lib/server/members/add-member";
 import { createUser } from "@/lib/server/users/create-user";
 import { createWorkflowClass } from "@/lib/server/workflow-classes/create-workflow-class";
 import { agentRequest, deadLetterTask, seedAgent } from "./agent-fixtures";
@@ -15,7 +17,8 @@ import { form, session } from "./session-mock";
 /**
  * The authorization matrix (issue #10): every server action and every
  * dashboard route handler, called as each role of the workspace, signed out,
- * and as an admin of another workspace. Exactly the cells marked allowed
+ * as an admin of another workspace, and as an admin still on the one-time
+ * password they were given (who may only choose a password). Exactly the cells marked allowed
  * succeed; every other cell is refused on the server and changes nothing (a
  * digest of every row the workspace owns is compared before and after; only
  * the refusal's own audit event is written). Actions that take IDs are also
@@ -31,8 +34,8 @@ vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 // app/auth-actions.ts imports Auth.js only for its error class, which cannot load outside Next.
 vi.mock("next-auth", () => ({ AuthError: class AuthError extends Error {} }));
 
-type Cell = Role | "signedOut" | "outsider";
-const CELLS: Cell[] = ["admin", "operator", "auditor", "viewer", "signedOut", "outsider"];
+type Cell = Role | "signedOut" | "outsider" | "oneTimePassword";
+const CELLS: Cell[] = ["admin", "operator", "auditor", "viewer", "signedOut", "outsider", "oneTimePassword"];
 type Action = (state: ActionState | undefined, data: FormData) => Promise<ActionState>;
 type World = Awaited<ReturnType<typeof buildWorld>>;
 
@@ -62,6 +65,15 @@ async function buildWorld() {
     auditor: await user(a.workspace.slug, "auditor"),
     signedOut: null,
     outsider: b.members.admin!.id,
+    // An admin of A added with a one-time password, signed in with it and no further.
+    oneTimePassword: (
+      await addMember({
+        workspaceId: a.workspace.id,
+        actor: testActor,
+        email: `${unique("matrix-otp")}@example.test`,
+        role: "admin",
+      })
+    ).userId,
   };
   // Notifications are set on a class of their own, so no escalation here ever gets a webhook delivery
   // (other test files run the delivery job, which would change rows while a cell is measured).
@@ -280,6 +292,16 @@ const ACTIONS: Record<string, Row> = {
     ids: true,
     form: async (w) => ({ workspace: w.slug, userId: await w.newMember("viewer"), reason: note }),
   },
+  "app/(dashboard)/w/[workspace]/settings/members/actions.ts#signOutMemberEverywhereAction": {
+    allowed: ADMIN,
+    ids: true,
+    form: async (w) => {
+      // A member with a live session, so that signing them out changes a row.
+      const userId = await w.newMember("viewer");
+      await startUserSession({ userId });
+      return { workspace: w.slug, userId, reason: note };
+    },
+  },
   "app/(dashboard)/w/[workspace]/workflows/actions.ts#createWorkflowClassAction": {
     allowed: ADMIN,
     form: async (w) => ({ workspace: w.slug, name: unique("cls"), ...policy }),
@@ -351,6 +373,10 @@ async function digest(workspaceId: string): Promise<Record<string, string>> {
     `SELECT 'webhook_delivery', md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM webhook_delivery x
        WHERE escalation_id IN (SELECT id FROM escalation WHERE workspace_id = $1)`,
     `SELECT 'new users', count(*)::text FROM app_user WHERE email LIKE 'matrix-new-%'`,
+    // Ended sessions of the workspace's members (starting one is what signing in — the test's too — does).
+    `SELECT 'ended sessions', md5(coalesce(string_agg(x.id || ':' || x.revoked_at::text, ',' ORDER BY x.id), ''))
+       FROM user_session x WHERE x.revoked_at IS NOT NULL
+       AND x.user_id IN (SELECT user_id FROM membership WHERE workspace_id = $1)`,
   ];
   const rows = await getDb().$queryRawUnsafe<{ t: string; d: string }[]>(parts.join(" UNION ALL "), workspaceId);
   return Object.fromEntries(rows.map((r) => [r.t, r.d]));
@@ -380,6 +406,7 @@ const REFUSAL: Record<Cell, RegExp> = {
   signedOut: /^Your session has ended/,
   // Not a member: the workspace does not exist as far as they can tell.
   outsider: /^No such workspace\.$/,
+  oneTimePassword: /^Choose your own password first/,
 };
 
 let world: World;
@@ -420,7 +447,11 @@ describe("authorization matrix: server actions", () => {
           select: { outcome: true, workspaceId: true },
         });
         expect(denials).toEqual([
-          { outcome: "denied", workspaceId: cell === "signedOut" || cell === "outsider" ? null : world.a.workspace.id },
+          {
+            outcome: "denied",
+            // Refused before the workspace is looked at: not signed in, not a member, no password of one's own yet.
+            workspaceId: ["signedOut", "outsider", "oneTimePassword"].includes(cell) ? null : world.a.workspace.id,
+          },
         ]);
       });
     }
@@ -532,6 +563,7 @@ describe("authorization matrix: route handlers outside the agent API", () => {
     viewer: 403,
     signedOut: 401,
     outsider: 404,
+    oneTimePassword: 403,
   };
   for (const [id, row] of Object.entries(DASHBOARD_ROUTES)) {
     for (const cell of CELLS) {

@@ -11,7 +11,7 @@ export function RemoveMemberDialog({ workspace, userId, email }: { workspace: st
       trigger="Remove"
       triggerLabel={`Remove ${email}`}
       title={`Remove ${email}?`}
-      description="They lose access to this workspace at once. Their audit history stays."
+      description="They lose access to this workspace at once and are signed out everywhere (every browser, every workspace they belong to; they can sign in again to the others). Their audit history stays."
       submitLabel="Remove member"
     />
   );

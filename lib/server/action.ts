@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AppError, isAppError } from "@/lib/core/errors";
 import { can, type Permission } from "@/lib/core/roles";
 import { writeAudit, type Actor } from "./audit";
-import { getCurrentUser, getMembership, type WorkspaceContext } from "./auth/session";
+import { accountRefusal, getCurrentUser, getMembership, type WorkspaceContext } from "./auth/session";
 import { getDb } from "./db";
 import { logger } from "./logger";
 
@@ -69,6 +69,11 @@ export async function authorizeAction(
     throw new AppError("unauthorized", "Your session has ended: sign in again.");
   }
   const actor: Actor = { type: "user", id: user.id, name: user.email };
+  const refusal = accountRefusal(user);
+  if (refusal) {
+    await auditDenial(name, null, actor, "still on a one-time password", slug);
+    throw refusal;
+  }
   const membership = await getMembership(user.id, slug);
   if (!membership) {
     await auditDenial(name, null, actor, "not a member of this workspace", slug);

@@ -21,29 +21,58 @@ export async function seedDemoWorkspace(input: {
   const actor: Actor = { type: "system", id: "seed", name: "first-run seed" };
   const email = input.adminEmail.toLowerCase();
   const passwordHash = await hashPassword(input.adminPassword);
-  return db.$transaction(async (tx) => {
-    // Serialize concurrent first starts; the loser sees the workspace and does nothing.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(72707370)`;
-    const exists = await tx.workspace.findUnique({ where: { slug: DEMO_WORKSPACE }, select: { id: true } });
-    if (exists) return null;
-    const workspace = await tx.workspace.create({
-      data: { id: newId("ws"), slug: DEMO_WORKSPACE, name: "Demo workspace", dailyRequestLimit: 10_000 },
-      select: { id: true },
+  return db.$transaction(
+    async (tx) => {
+      // Serialize concurrent first starts; the loser sees the workspace and does nothing.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(72707370)`;
+      const exists = await tx.workspace.findUnique({ where: { slug: DEMO_WORKSPACE }, select: { id: true } });
+      if (exists) return null;
+      const workspace = await tx.workspace.create({
+        data: { id: newId("ws"), slug: DEMO_WORKSPACE, name: "Demo workspace", dailyRequestLimit: 10_000 },
+        select: { id: true },
+      });
+      const user =
+        (await tx.user.findUnique({ where: { email }, select: { id: true } })) ??
+        // The printed first-run password is a one-time password, like an admin-issued one (issue #17).
+        (await tx.user.create({
+          data: { id: newId("usr"), email, name: "Admin", passwordHash, mustChangePassword: true },
+          select: { id: true },
+        }));
+      await tx.membership.create({ data: { workspaceId: workspace.id, userId: user.id, role: "admin" } });
+      await writeAudit(tx, { workspaceId: workspace.id, actor, action: "workspace.created", target: DEMO_WORKSPACE });
+      await writeAudit(tx, {
+        workspaceId: workspace.id,
+        actor,
+        action: "member.added",
+        target: email,
+        details: { userId: user.id, role: "admin", userCreated: true },
+      });
+      await seedDemoData(tx, workspace.id, actor);
+      return { workspaceId: workspace.id, adminEmail: email };
+    },
+    // The demo data is a few dozen writes: more than the default 5 s on a busy machine.
+    { maxWait: 10_000, timeout: 60_000 },
+  );
+}
+
+/**
+ * For a demo admin seeded before first-run passwords were one-time passwords,
+ * still on that password: it must be changed at the next sign-in.
+ */
+export async function requireFirstRunPasswordChange(userId: string): Promise<void> {
+  await getDb().$transaction(async (tx) => {
+    const user = await tx.user.update({
+      where: { id: userId },
+      data: { mustChangePassword: true },
+      select: { email: true },
     });
-    const user =
-      (await tx.user.findUnique({ where: { email }, select: { id: true } })) ??
-      (await tx.user.create({ data: { id: newId("usr"), email, name: "Admin", passwordHash }, select: { id: true } }));
-    await tx.membership.create({ data: { workspaceId: workspace.id, userId: user.id, role: "admin" } });
-    await writeAudit(tx, { workspaceId: workspace.id, actor, action: "workspace.created", target: DEMO_WORKSPACE });
     await writeAudit(tx, {
-      workspaceId: workspace.id,
-      actor,
-      action: "member.added",
-      target: email,
-      details: { userId: user.id, role: "admin", userCreated: true },
+      workspaceId: null,
+      actor: { type: "system", id: "seed", name: "first-run seed" },
+      action: "auth.password_change_required",
+      target: user.email,
+      reason: "the first-run password is a one-time password",
     });
-    await seedDemoData(tx, workspace.id, actor);
-    return { workspaceId: workspace.id, adminEmail: email };
   });
 }
 

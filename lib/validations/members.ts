@@ -30,3 +30,9 @@ export const removeMemberSchema = z.object({
   userId: z.string().min(1).max(64),
   reason: reasonSchema,
 });
+
+export const signOutMemberSchema = z.object({
+  workspace: workspaceSlugSchema,
+  userId: z.string().min(1).max(64),
+  reason: reasonSchema,
+});

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { requireUser } from "@/lib/server/auth/session";
+import { SignOutButton } from "@/components/auth/sign-out-button";
 import { PasswordForm } from "./password-form";
 
 export const metadata: Metadata = { title: "Change password" };
@@ -16,6 +17,12 @@ export default async function ChangePasswordPage() {
             : `Change the password of ${user.email}.`}
         </p>
         <PasswordForm />
+        {/* On a one-time password this page is all there is; signing out is the other way out. */}
+        {user.mustChangePassword ? (
+          <div className="flex justify-center">
+            <SignOutButton />
+          </div>
+        ) : null}
       </div>
     </main>
   );

@@ -215,6 +215,9 @@ const ACTION_CASES: Record<string, { form: (w: World) => Promise<Record<string, 
   "app/(dashboard)/w/[workspace]/settings/members/actions.ts#removeMemberAction": {
     form: async (w) => ({ workspace: w.slug, userId: await w.newMember("viewer"), reason: note }),
   },
+  "app/(dashboard)/w/[workspace]/settings/members/actions.ts#signOutMemberEverywhereAction": {
+    form: async (w) => ({ workspace: w.slug, userId: await w.newMember("viewer"), reason: note }),
+  },
   "app/(dashboard)/w/[workspace]/workflows/actions.ts#createWorkflowClassAction": {
     form: async (w) => ({ workspace: w.slug, name: unique("cls"), ...policy }),
   },
@@ -262,7 +265,7 @@ const ROUTE_CASES = [
 const ROUTES_THAT_CHANGE_NOTHING: Record<string, string> = {
   "app/api/v1/[...path]/route.ts": "unknown paths: a 404 envelope, nothing is read or written",
   "app/api/auth/[...nextauth]/route.ts":
-    "Auth.js: sign-in is audited by verifySignIn (tested below), sign-out by signOutAction",
+    "Auth.js: sign-in is audited by verifySignIn (tested below), sign-out by signOutAction or its signOut event (endSession)",
 };
 
 const actionFn = (id: string) => importEntry<Action>(id);

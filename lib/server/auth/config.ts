@@ -3,13 +3,12 @@ import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { env } from "@/lib/env";
 import { signInSchema } from "@/lib/validations/auth";
+import { describeSession, SESSION_MAX_AGE_SECONDS, sessionJwtCallback, sessionSignOutEvent } from "./user-sessions";
 import { verifySignIn } from "./verify-sign-in";
 
 export class AccountLockedError extends CredentialsSignin {
   code = "locked";
 }
-
-export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
 // The config is a function so that AUTH_SECRET is read at request time, not at build time.
 export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
@@ -31,14 +30,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       },
     }),
   ],
+  // Each JWT names a row of user_session, checked on every request, so sessions can be ended (user-sessions.ts).
   callbacks: {
-    jwt({ token, user }) {
-      if (user?.id) token.sub = user.id;
-      return token;
-    },
-    session({ session, token }) {
-      if (token.sub) session.user.id = token.sub;
-      return session;
-    },
+    jwt: sessionJwtCallback,
+    session: ({ session, token }) => describeSession(session, token),
   },
+  events: { signOut: sessionSignOutEvent },
 }));

@@ -2,6 +2,7 @@ import "server-only";
 import { AppError } from "@/lib/core/errors";
 import { decideMemberChange } from "@/lib/core/roles";
 import { writeAudit, type Actor } from "../audit";
+import { revokeUserSessions } from "../auth/user-sessions";
 import { getDb } from "../db";
 import { lockMemberForChange } from "./lock-admins";
 
@@ -27,6 +28,12 @@ export async function removeMember(input: {
       target: membership.user.email,
       reason: input.reason,
       details: { userId: input.userId, role: membership.role },
+    });
+    // Removed means out now: every session of the person ends with the removal — in every
+    // workspace they belong to (a session is the person's, not a workspace's); they may sign in again.
+    await revokeUserSessions(tx, input.userId, "removed from a workspace", {
+      actor: input.actor,
+      workspaceId: input.workspaceId,
     });
     return { userId: input.userId, email: membership.user.email };
   });

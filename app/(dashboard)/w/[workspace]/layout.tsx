@@ -1,4 +1,3 @@
-import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
@@ -18,8 +17,8 @@ export default async function WorkspaceLayout({
   params: Promise<{ workspace: string }>;
 }) {
   const { workspace: slug } = await params;
+  // requireRole also sends a person still on a one-time password to the password page.
   const { user, workspace, role } = await requireRole(slug);
-  if (user.mustChangePassword) redirect("/account/password");
   const [workspaces, openEscalations, budget] = await Promise.all([
     listUserWorkspaces(user.id),
     countOpenEscalations(workspace.id),

@@ -27,6 +27,11 @@ async function deadLettered() {
     email: `aud-${taskId}@example.test`,
     role: "auditor",
   });
+  // Both have since chosen their own passwords: a one-time password opens no action.
+  await getDb().user.updateMany({
+    where: { id: { in: [operator.userId, auditor.userId] } },
+    data: { mustChangePassword: false },
+  });
   return { agent, taskId, escalation, operatorId: operator.userId, auditorId: auditor.userId };
 }
 

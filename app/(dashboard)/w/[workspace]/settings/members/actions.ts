@@ -5,7 +5,13 @@ import { workspaceAction } from "@/lib/server/action";
 import { addMember } from "@/lib/server/members/add-member";
 import { changeMemberRole } from "@/lib/server/members/change-member-role";
 import { removeMember } from "@/lib/server/members/remove-member";
-import { addMemberSchema, changeMemberRoleSchema, removeMemberSchema } from "@/lib/validations/members";
+import { signOutMemberEverywhere } from "@/lib/server/members/sign-out-member";
+import {
+  addMemberSchema,
+  changeMemberRoleSchema,
+  removeMemberSchema,
+  signOutMemberSchema,
+} from "@/lib/validations/members";
 
 export const addMemberAction = workspaceAction(
   { name: "member.add", schema: addMemberSchema, permission: "members.manage" },
@@ -55,5 +61,20 @@ export const removeMemberAction = workspaceAction(
     });
     revalidatePath(`/w/${ctx.workspace.slug}/settings/members`);
     return { message: `Removed ${result.email} from the workspace.` };
+  },
+);
+
+export const signOutMemberEverywhereAction = workspaceAction(
+  { name: "member.sign_out_everywhere", schema: signOutMemberSchema, permission: "members.manage" },
+  async (input, ctx) => {
+    const result = await signOutMemberEverywhere({
+      workspaceId: ctx.workspace.id,
+      actor: ctx.actor,
+      userId: input.userId,
+      reason: input.reason,
+    });
+    revalidatePath(`/w/${ctx.workspace.slug}/settings/members`);
+    const n = result.sessionsEnded;
+    return { message: `Signed ${result.email} out everywhere (${n} session${n === 1 ? "" : "s"} ended).` };
   },
 );

@@ -5,6 +5,7 @@ import { listMembers } from "@/lib/server/members/list-members";
 import { AddMemberForm } from "@/components/members/add-member-form";
 import { MemberRoleForm } from "@/components/members/member-role-form";
 import { RemoveMemberDialog } from "@/components/members/remove-member-dialog";
+import { SignOutMemberDialog } from "@/components/members/sign-out-member-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { Table, Td, Th } from "@/components/ui/table";
@@ -54,7 +55,15 @@ export default async function MembersPage({ params }: { params: Promise<{ worksp
                 {m.lastSignInAt ? formatDistanceToNowStrict(m.lastSignInAt, { addSuffix: true }) : "never"}
               </Td>
               <Td className="text-right">
-                <RemoveMemberDialog workspace={workspace.slug} userId={m.id} email={m.email} />
+                <div className="flex items-start justify-end gap-1">
+                  <SignOutMemberDialog
+                    workspace={workspace.slug}
+                    userId={m.id}
+                    email={m.email}
+                    isYou={m.id === user.id}
+                  />
+                  <RemoveMemberDialog workspace={workspace.slug} userId={m.id} email={m.email} />
+                </div>
               </Td>
             </tr>
           ))}
