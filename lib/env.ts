@@ -17,14 +17,12 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** Where people reach the dashboard; used for links in notifications. Default http://localhost:PORT. */
   BASEKV_PUBLIC_URL: z.string().url().optional(),
-  /** Local state (embedded database, generated secrets, the first-run login); npm start sets it. Default `.data`. */
+  /** Local state (embedded database, generated secrets, the first-run login, the audit anchor file); npm start sets it. Default `.data`. */
   BASEKV_DATA_DIR: z.string().min(1).optional(),
   /** Bearer token for GET /api/metrics; unset = the endpoint answers 404. */
   METRICS_TOKEN: z.string().min(1).optional(),
   /** The owner's connection for migrations; DATABASE_URL is then the app's unprivileged role (issue #18). */
   DATABASE_MIGRATION_URL: z.string().url().optional(),
-  /** Local state (.data/ by default): generated secrets, the audit anchor file. */
-  BASEKV_DATA_DIR: z.string().min(1).optional(),
   /** Ed25519 private key (PKCS#8 DER, base64url) that signs audit checkpoints; npm start keeps one in .data/. */
   AUDIT_SIGNING_KEY: z.string().min(40).optional(),
   /** Append-only file every checkpoint is written to (default <data dir>/audit-anchors.ndjson). */

@@ -1,7 +1,7 @@
 import "server-only";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { env } from "@/lib/env";
+import { dataDir } from "./data-dir";
 import { logger } from "./logger";
 
 /**
@@ -13,7 +13,7 @@ import { logger } from "./logger";
 export type FirstRunLogin = { email: string; password: string };
 
 function file(): string {
-  return path.join(path.resolve(env().BASEKV_DATA_DIR ?? ".data"), "admin-login.json");
+  return path.join(dataDir(), "admin-login.json");
 }
 
 export function saveFirstRunLogin(login: FirstRunLogin): void {

@@ -9,7 +9,8 @@ import type { Actor } from "../audit";
 import { pgTransaction } from "../pg";
 import { insertKeyRecord, makeCheckpoints } from "./checkpoint";
 import { getDb } from "../db";
-import { appendAnchor, currentSigner, dataDir, readAnchors, sendAnchorWebhook } from "./signing-key";
+import { dataDir } from "../data-dir";
+import { appendAnchor, currentSigner, readAnchors, sendAnchorWebhook } from "./signing-key";
 
 /**
  * `audit key rotate`: a new signing key, cross-signed by the current one (and acknowledging it), its

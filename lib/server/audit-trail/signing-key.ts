@@ -14,6 +14,7 @@ import {
 } from "@/lib/core/audit-checkpoint";
 import { signatureHeader, SIGNATURE_HEADER } from "@/lib/core/webhooks";
 import { env } from "@/lib/env";
+import { dataDir } from "../data-dir";
 import { logger } from "../logger";
 
 /**
@@ -42,10 +43,6 @@ export function currentSigner(): Signer | null {
   const publicKey = rawPublicKey(privateKey);
   cached = { source, signer: { keyId: keyIdOf(publicKey), publicKey, privateKey } };
   return cached.signer;
-}
-
-export function dataDir(): string {
-  return path.resolve(env().BASEKV_DATA_DIR ?? path.join(process.cwd(), ".data"));
 }
 
 export function anchorFilePath(): string {
