@@ -4,7 +4,6 @@ import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { AppError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
-import { env } from "@/lib/env";
 import { securityHeaders } from "@/lib/security-headers";
 import { logger } from "../logger";
 import { errorReply, type AgentEndpoint, type AgentReply, type AgentRequest } from "./agent-route";
@@ -129,9 +128,7 @@ function acceptsGzip(header: string | undefined): boolean {
 let fixedHeaders: Record<string, string> | undefined;
 
 async function writeReply(req: IncomingMessage, res: ServerResponse, reply: AgentReply): Promise<void> {
-  fixedHeaders ??= Object.fromEntries(
-    securityHeaders(env().NODE_ENV === "development").map(({ key, value }) => [key, value]),
-  );
+  fixedHeaders ??= Object.fromEntries(securityHeaders().map(({ key, value }) => [key, value]));
   let body: string | Buffer = reply.body;
   const headers: Record<string, string> = { ...fixedHeaders, ...reply.headers, Vary: "Accept-Encoding" };
   if (Buffer.byteLength(body) >= COMPRESS_FROM_BYTES && acceptsGzip(req.headers["accept-encoding"])) {
