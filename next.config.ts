@@ -1,8 +1,6 @@
 import type { NextConfig } from "next";
 import { securityHeaders } from "./lib/security-headers";
 
-const isDev = process.env.NODE_ENV !== "production";
-
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
@@ -12,8 +10,9 @@ const nextConfig: NextConfig = {
   // Types are checked once, by `npm run typecheck` (part of npm test), over the
   // whole tree; repeating it inside every build only slows `npm start` down.
   typescript: { ignoreBuildErrors: true },
+  // Every response; proxy.ts replaces the CSP of pages with one that carries the request's nonce.
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders(isDev) }];
+    return [{ source: "/:path*", headers: securityHeaders() }];
   },
 };
 

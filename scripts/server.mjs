@@ -30,6 +30,28 @@ const LANE_KEY = Symbol.for("basekv.agentLane");
 /** @returns {AgentLane | undefined} */
 const lane = () => /** @type {Record<symbol, AgentLane | undefined>} */ (/** @type {unknown} */ (globalThis))[LANE_KEY];
 
+// ——— The edge (lib/server/http-edge.ts): request targets and methods, before anything routes on them ———
+// Installed by instrumentation.ts (http-edge.ts's HTTP_EDGE_KEY).
+const EDGE_KEY = Symbol.for("basekv.httpEdge");
+/** @typedef {{ screen(req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse): boolean }} HttpEdge */
+/** @returns {HttpEdge | undefined} */
+const edge = () => /** @type {Record<symbol, HttpEdge | undefined>} */ (/** @type {unknown} */ (globalThis))[EDGE_KEY];
+/**
+ * Until instrumentation has installed the edge (the first moments after listen; the dev server until its first
+ * request): refuse, bare, what Next.js must never see — TRACE/TRACK (Next.js answers 500; 501 here, 405 once the
+ * edge knows the routes) and targets that are not origin-form (Next.js builds redirects on their host).
+ * @param {import("node:http").IncomingMessage} req
+ * @param {import("node:http").ServerResponse} res
+ */
+function screenBeforeEdge(req, res) {
+  const trace = req.method === "TRACE" || req.method === "TRACK";
+  if (!trace && req.url?.startsWith("/")) return false;
+  res.writeHead(trace ? 501 : 400, { "Content-Type": "text/plain", "Cache-Control": "no-store", Connection: "close" });
+  res.end();
+  return true;
+}
+// ——— end of the edge ———
+
 /** @param {string} name */
 function flag(name) {
   const i = process.argv.indexOf(name);
@@ -49,6 +71,7 @@ const nextHandler = app.getRequestHandler();
 await app.prepare();
 
 server.on("request", (req, res) => {
+  if ((edge()?.screen ?? screenBeforeEdge)(req, res)) return; // the edge, above
   const agent = lane();
   const match = agent?.match(req.method ?? "GET", req.url ?? "/");
   if (agent && match) {

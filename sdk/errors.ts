@@ -57,6 +57,7 @@ export const API_ERROR_CODES = [
   "unauthorized",
   "forbidden_namespace",
   "not_found",
+  "method_not_allowed",
   "invalid_transition",
   "idempotency_in_progress",
   "version_conflict",

@@ -46,8 +46,17 @@ const OVERLAPS = [
   ["86400", "1 day"],
 ] as const;
 
-function ago(iso: string | null): string {
-  return iso ? formatDistanceToNowStrict(new Date(iso), { addSuffix: true }) : "never";
+/**
+ * "5 seconds ago" from the clock: the server renders it, the browser hydrates a
+ * moment later and may read "6 seconds ago" — a difference React must not treat
+ * as a broken page (it threw a hydration error), so the text is allowed to differ.
+ */
+function Relative({ iso }: { iso: string | null }) {
+  return (
+    <span suppressHydrationWarning>
+      {iso ? formatDistanceToNowStrict(new Date(iso), { addSuffix: true }) : "never"}
+    </span>
+  );
 }
 
 export function CredentialsPanel({
@@ -151,11 +160,15 @@ export function CredentialsPanel({
                     ) : null}
                   </Td>
                   <Td title={c.createdAt}>
-                    {ago(c.createdAt)}
+                    <Relative iso={c.createdAt} />
                     {c.createdBy ? <div className="text-xs text-zinc-500">by {c.createdBy}</div> : null}
                   </Td>
-                  <Td title={c.expiresAt}>{formatDistanceToNowStrict(new Date(c.expiresAt), { addSuffix: true })}</Td>
-                  <Td title={c.lastUsedAt ?? undefined}>{ago(c.lastUsedAt)}</Td>
+                  <Td title={c.expiresAt}>
+                    <Relative iso={c.expiresAt} />
+                  </Td>
+                  <Td title={c.lastUsedAt ?? undefined}>
+                    <Relative iso={c.lastUsedAt} />
+                  </Td>
                   <Td>{c.dailyWriteCeiling ?? "—"}</Td>
                   {canEdit ? (
                     <Td className="space-x-1 whitespace-nowrap text-right">

@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   forbidden_namespace: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   invalid_transition: 409,
   idempotency_in_progress: 409,

@@ -571,7 +571,7 @@ function buildDocument(): OpenApiDocument {
       title: "BaseKV Guardrails agent API",
       version: "1",
       description:
-        "What agents call with `Authorization: Bearer bkv_…`. Every non-2xx response has the envelope `{ error: { code, message, requestId, details } }`. Every authenticated call except GET /policy counts 1 against the workspace's daily request limit, every mutating call also 1 against the key's daily write ceiling; refused calls and idempotent replays do not count. Times are ISO-8601 UTC; ids are opaque strings.",
+        "What agents call with `Authorization: Bearer bkv_…`. Every non-2xx response has the envelope `{ error: { code, message, requestId, details } }`. A method a path does not serve (anything under /api, e.g. `DELETE /api/v1/policy` or `TRACE`) answers 405 `method_not_allowed` (schema `Error405`) with `Allow` and `details.allowed` listing the methods it does (HEAD and OPTIONS wherever GET is served). Every authenticated call except GET /policy counts 1 against the workspace's daily request limit, every mutating call also 1 against the key's daily write ceiling; refused calls and idempotent replays do not count. Times are ISO-8601 UTC; ids are opaque strings.",
     },
     servers: [{ url: "/", description: "This server" }],
     tags: [

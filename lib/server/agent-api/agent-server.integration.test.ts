@@ -102,7 +102,7 @@ describe("the agent lane over HTTP", () => {
     expect(json(put)).toMatchObject({ namespace: "billing.runs", key: "a/b", version: 1 });
     expect(put.headers["x-guardrail-mode"]).toBe("normal");
     expect(put.headers["x-request-id"]).toMatch(/^req_/);
-    for (const { key, value } of securityHeaders(false)) expect(put.headers[key.toLowerCase()]).toBe(value);
+    for (const { key, value } of securityHeaders()) expect(put.headers[key.toLowerCase()]).toBe(value);
 
     const replay = await call("PUT", "/api/v1/kv/billing.runs/a%2Fb", {
       headers: { "content-type": "application/json", "idempotency-key": "lane-1" },

@@ -4,7 +4,6 @@ import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { AppError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
-import { env } from "@/lib/env";
 import { securityHeaders } from "@/lib/security-headers";
 import { logger } from "../logger";
 import { errorReply, type AgentEndpoint, type AgentReply, type AgentRequest } from "./agent-route";
@@ -67,7 +66,8 @@ export type AgentMatch = {
 
 /**
  * The endpoint for a method and a raw request target, or null when this lane
- * does not serve it (Next.js then answers: its 404 envelope, 405, redirects).
+ * does not serve it (Next.js then answers: its 404 envelope, HEAD, OPTIONS, redirects; a method the
+ * path does not serve is refused before, by lib/server/http-edge.ts).
  */
 export function matchAgentRoute(method: string, target: string): AgentMatch | null {
   if (!target.startsWith("/api/v1/")) return null;
@@ -85,6 +85,12 @@ export function matchAgentRoute(method: string, target: string): AgentMatch | nu
     }
   }
   return null;
+}
+
+/** The methods this lane serves at a path (before any query), or null when no route of its table has that path. */
+export function agentRouteMethods(path: string): string[] | null {
+  const route = ROUTES.find((r) => r.pattern.test(path));
+  return route ? Object.keys(route.methods) : null;
 }
 
 /** The envelope for a path no endpoint serves. */
@@ -129,10 +135,9 @@ function acceptsGzip(header: string | undefined): boolean {
 
 let fixedHeaders: Record<string, string> | undefined;
 
-async function writeReply(req: IncomingMessage, res: ServerResponse, reply: AgentReply): Promise<void> {
-  fixedHeaders ??= Object.fromEntries(
-    securityHeaders(env().NODE_ENV === "development").map(({ key, value }) => [key, value]),
-  );
+/** Writes a reply with the security headers (also the edge's refusals, lib/server/http-edge.ts). */
+export async function writeReply(req: IncomingMessage, res: ServerResponse, reply: AgentReply): Promise<void> {
+  fixedHeaders ??= Object.fromEntries(securityHeaders().map(({ key, value }) => [key, value]));
   let body: string | Buffer = reply.body;
   const headers: Record<string, string> = { ...fixedHeaders, ...reply.headers, Vary: "Accept-Encoding" };
   if (Buffer.byteLength(body) >= COMPRESS_FROM_BYTES && acceptsGzip(req.headers["accept-encoding"])) {
