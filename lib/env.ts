@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseTrustedProxies } from "@/lib/core/client-address";
 
 /**
  * The one place that reads process.env. Values are validated on first use, not
@@ -18,6 +19,19 @@ const schema = z.object({
   BASEKV_PUBLIC_URL: z.string().url().optional(),
   /** Bearer token for GET /api/metrics; unset = the endpoint answers 404. */
   METRICS_TOKEN: z.string().min(1).optional(),
+  /**
+   * The proxies in front of the app whose `X-Forwarded-For` entries are believed (addresses or CIDR
+   * ranges, comma-separated; lib/core/client-address.ts). Unset: trust none, the client is the TCP peer.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const parsed = parseTrustedProxies(raw);
+      if (parsed.ok) return parsed.proxies;
+      ctx.addIssue({ code: "custom", message: `not an address or CIDR range: ${parsed.invalid.join(", ")}` });
+      return z.NEVER;
+    }),
 });
 
 export type Env = z.infer<typeof schema>;

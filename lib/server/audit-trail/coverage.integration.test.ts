@@ -9,7 +9,7 @@ import {
   importModule,
   sourceFiles,
 } from "@/tests/app-entry-points";
-import { testActor } from "@/tests/fixtures";
+import { testActor, testAddress } from "@/tests/fixtures";
 import type { ActionState } from "@/lib/action-state";
 import type { Actor } from "../audit";
 import { runAdminCli, usage } from "../cli/admin-cli";
@@ -355,8 +355,9 @@ describe("every server action writes its audit event", () => {
   it("signInAction's check (Auth.js authorize → verifySignIn) audits failures and successes", async () => {
     const email = (await getDb().user.findUniqueOrThrow({ where: { id: world.members.viewer!.id } })).email;
     const before = await lastId();
-    await verifySignIn({ email, password: "not-the-password" });
-    await verifySignIn({ email, password: world.members.viewer!.password });
+    const clientAddress = testAddress();
+    await verifySignIn({ email, password: "not-the-password", clientAddress });
+    await verifySignIn({ email, password: world.members.viewer!.password, clientAddress });
     const events = await getDb().auditEvent.findMany({
       where: { id: { gt: before }, target: email },
       orderBy: { id: "asc" },

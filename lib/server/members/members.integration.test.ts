@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/core/errors";
-import { auditEvents, seedWorkspace, testActor } from "@/tests/fixtures";
+import { auditEvents, seedWorkspace, testActor, testAddress } from "@/tests/fixtures";
 import { getDb } from "../db";
 import { verifyPassword } from "../passwords";
 import { verifySignIn } from "../auth/verify-sign-in";
@@ -20,7 +20,9 @@ describe("member management", () => {
     expect(user.passwordHash).not.toContain(result.oneTimePassword!);
     expect(await verifyPassword(result.oneTimePassword!, user.passwordHash)).toBe(true);
     expect(user.mustChangePassword).toBe(true);
-    expect(await verifySignIn({ email, password: result.oneTimePassword! })).toMatchObject({ ok: true });
+    expect(
+      await verifySignIn({ email, password: result.oneTimePassword!, clientAddress: testAddress() }),
+    ).toMatchObject({ ok: true });
 
     const [event] = await auditEvents({
       workspaceId: workspace.id,
@@ -46,7 +48,9 @@ describe("member management", () => {
       role: "auditor",
     });
     expect(result.oneTimePassword).toBeNull();
-    expect(await verifySignIn({ email: viewer.email, password: viewer.password })).toMatchObject({ ok: true });
+    expect(
+      await verifySignIn({ email: viewer.email, password: viewer.password, clientAddress: testAddress() }),
+    ).toMatchObject({ ok: true });
   });
 
   it("refuses to add someone twice", async () => {
