@@ -13,6 +13,12 @@ export const STATE_DIR = path.join(process.cwd(), "e2e", ".state");
 export const LOGIN_FILE = path.join(STATE_DIR, "login.json");
 /** The e2e server's METRICS_TOKEN (GET /api/metrics); not a secret. */
 export const METRICS_TOKEN = "e2e-metrics-token-0123456789";
+/**
+ * The one address the e2e server trusts as a proxy (TRUSTED_PROXIES): e2e/ui/sign-in-attacks.spec.ts
+ * connects from it to act as one. Everyone else (the browser, from 127.0.0.1) is untrusted, so their
+ * X-Forwarded-For is ignored, as by default.
+ */
+export const E2E_TRUSTED_PROXY = "127.0.0.250";
 
 export default async function globalSetup() {
   const port = Number(process.env.E2E_PORT ?? 3100);
@@ -28,6 +34,7 @@ export default async function globalSetup() {
     BASEKV_DATA_DIR: path.join(STATE_DIR, "data"),
     BASEKV_QUIET_SERVER: "1",
     METRICS_TOKEN,
+    TRUSTED_PROXIES: E2E_TRUSTED_PROXY,
   };
   delete env.ADMIN_EMAIL;
   delete env.ADMIN_PASSWORD;
