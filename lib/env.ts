@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SIGN_IN_ATTEMPTS_PER_ADDRESS } from "@/lib/core/address-limit";
 import { parseTrustedProxies } from "@/lib/core/client-address";
 
 /**
@@ -32,6 +33,12 @@ const schema = z.object({
       ctx.addIssue({ code: "custom", message: `not an address or CIDR range: ${parsed.invalid.join(", ")}` });
       return z.NEVER;
     }),
+  /**
+   * Sign-in attempts allowed per client address (IPv6: per /64) per minute, counted before any
+   * password is hashed (lib/core/address-limit.ts). Raise it when many people sign in from behind one
+   * address (an office's NAT); every attempt it lets through costs a bcrypt hash.
+   */
+  SIGN_IN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(SIGN_IN_ATTEMPTS_PER_ADDRESS),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -10,6 +10,7 @@
  * across app instances. Its price is that a burst straddling two windows may
  * see up to twice the limit within 60 seconds — still a bound.
  */
+/** The default; `SIGN_IN_ATTEMPTS_PER_MINUTE` (lib/env.ts) sets another. */
 export const SIGN_IN_ATTEMPTS_PER_ADDRESS = 20;
 export const SIGN_IN_ADDRESS_WINDOW_MS = 60 * 1000;
 

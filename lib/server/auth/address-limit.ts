@@ -21,6 +21,7 @@ export async function takeSignInAttempt(
   db: Tx,
   address: string,
   now: Date,
+  limit: number,
 ): Promise<AddressLimitDecision & { key: string }> {
   const key = addressLimitKey(address);
   const windowStart = addressWindowStart(now);
@@ -36,5 +37,5 @@ export async function takeSignInAttempt(
       attempts = CASE WHEN w.window_start < EXCLUDED.window_start THEN 1 ELSE w.attempts + 1 END,
       window_start = GREATEST(w.window_start, EXCLUDED.window_start)
     RETURNING attempts, window_start`;
-  return { key, ...evaluateAddressAttempt({ attempts: row!.attempts, windowStart: row!.window_start }) };
+  return { key, ...evaluateAddressAttempt({ attempts: row!.attempts, windowStart: row!.window_start, limit }) };
 }

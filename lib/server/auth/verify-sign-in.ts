@@ -1,6 +1,6 @@
 import "server-only";
-import { SIGN_IN_ATTEMPTS_PER_ADDRESS } from "@/lib/core/address-limit";
 import { evaluateLockout, LOCKOUT_MAX_FAILURES, LOCKOUT_WINDOW_MS } from "@/lib/core/lockout";
+import { env } from "@/lib/env";
 import { writeAudit, type Actor } from "../audit";
 import { getDb, type Tx } from "../db";
 import { verifyPassword } from "../passwords";
@@ -22,7 +22,8 @@ type SignInUser = { id: string; email: string; name: string | null; passwordHash
 /**
  * Checks an email + password, in four steps:
  *
- * 1. the client address's limit (lib/core/address-limit.ts), before any lookup or hash;
+ * 1. the client address's limit (lib/core/address-limit.ts; SIGN_IN_ATTEMPTS_PER_MINUTE), before any
+ *    lookup or hash;
  * 2. the email's lockout: 5 failures within 15 minutes lock it, even for the right password, until the
  *    oldest of them is 15 minutes old. Under a transaction-scoped advisory lock on the email, the
  *    attempt counts the failures (from the audit trail itself, so the rule holds across app instances
@@ -52,7 +53,8 @@ export async function verifySignIn(input: {
     details: { ip: input.clientAddress },
   };
 
-  const limit = await takeSignInAttempt(db, input.clientAddress ?? UNKNOWN_ADDRESS, now);
+  const perMinute = env().SIGN_IN_ATTEMPTS_PER_MINUTE;
+  const limit = await takeSignInAttempt(db, input.clientAddress ?? UNKNOWN_ADDRESS, now, perMinute);
   if (!limit.allowed) {
     // Audited once per address and window: a flood of refusals must not become a flood of audit rows.
     if (limit.firstRefusal) {
@@ -62,7 +64,7 @@ export async function verifySignIn(input: {
         action: "auth.sign_in_rate_limited",
         outcome: "denied",
         target: limit.key,
-        reason: `more than ${SIGN_IN_ATTEMPTS_PER_ADDRESS} sign-in attempts from this address within a minute`,
+        reason: `more than ${perMinute} sign-in attempts from this address within a minute`,
         details: { ...attempt.details, email, until: limit.resetAt },
       });
     }
