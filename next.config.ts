@@ -5,7 +5,7 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   typedRoutes: false,
-  serverExternalPackages: ["pg", "@prisma/adapter-pg", "bcryptjs"],
+  serverExternalPackages: ["pg", "@prisma/adapter-pg", "@node-rs/bcrypt"],
   experimental: { authInterrupts: true },
   // Types are checked once, by `npm run typecheck` (part of npm test), over the
   // whole tree; repeating it inside every build only slows `npm start` down.

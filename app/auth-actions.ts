@@ -35,6 +35,9 @@ export async function signInAction(_prev: ActionState | undefined, formData: For
             "Too many failed sign-ins for this email. It is locked for 15 minutes; try again later or ask an admin.",
         };
       }
+      if (code === "rate_limited") {
+        return { ok: false, message: "Too many sign-in attempts from your network. Wait a minute and try again." };
+      }
       return { ok: false, message: "Wrong email or password." };
     }
     throw error; // the redirect after a successful sign-in

@@ -17,6 +17,18 @@ export const STATE_DIR = path.join(process.cwd(), "e2e", ".state");
 export const LOGIN_FILE = path.join(STATE_DIR, "login.json");
 /** The e2e server's METRICS_TOKEN (GET /api/metrics); not a secret. */
 export const METRICS_TOKEN = "e2e-metrics-token-0123456789";
+/**
+ * The one address the e2e server trusts as a proxy (TRUSTED_PROXIES): e2e/ui/sign-in-attacks.spec.ts
+ * connects from it to act as one. Everyone else (the browser, from 127.0.0.1) is untrusted, so their
+ * X-Forwarded-For is ignored, as by default.
+ */
+export const E2E_TRUSTED_PROXY = "127.0.0.250";
+/**
+ * Sign-in attempts per address and minute on the e2e server. The browser tests all sign in from
+ * 127.0.0.1 (about 13 a minute at the busiest, measured on a loaded machine; more on an idle one), so
+ * they get room above the default of 20; e2e/ui/sign-in-attacks.spec.ts proves the limit at this value.
+ */
+export const E2E_SIGN_IN_ATTEMPTS_PER_MINUTE = 60;
 
 export default async function globalSetup() {
   const port = Number(process.env.E2E_PORT ?? 3100);
@@ -33,7 +45,12 @@ export default async function globalSetup() {
     dataDir,
     authSecret,
     // Webhooks reach public addresses only; e2e/ui/webhooks.spec.ts's receiver listens on 127.0.0.1.
-    env: { METRICS_TOKEN, WEBHOOK_ALLOWED_HOSTS: "127.0.0.1" },
+    env: {
+      METRICS_TOKEN,
+      WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
+      TRUSTED_PROXIES: E2E_TRUSTED_PROXY,
+      SIGN_IN_ATTEMPTS_PER_MINUTE: String(E2E_SIGN_IN_ATTEMPTS_PER_MINUTE),
+    },
   });
   const stop = async () => {
     await app.stop();

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { parseAllowedHosts, type DestinationPolicy } from "@/lib/core/webhooks";
+import { SIGN_IN_ATTEMPTS_PER_ADDRESS } from "@/lib/core/address-limit";
+import { parseTrustedProxies } from "@/lib/core/client-address";
 
 /**
  * The one place that reads process.env. Values are validated on first use, not
@@ -56,6 +58,25 @@ const schema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * The proxies in front of the app whose `X-Forwarded-For` entries are believed (addresses or CIDR
+   * ranges, comma-separated; lib/core/client-address.ts). Unset: trust none, the client is the TCP peer.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const parsed = parseTrustedProxies(raw);
+      if (parsed.ok) return parsed.proxies;
+      ctx.addIssue({ code: "custom", message: `not an address or CIDR range: ${parsed.invalid.join(", ")}` });
+      return z.NEVER;
+    }),
+  /**
+   * Sign-in attempts allowed per client address (IPv6: per /64) per minute, counted before any
+   * password is hashed (lib/core/address-limit.ts). Raise it when many people sign in from behind one
+   * address (an office's NAT); every attempt it lets through costs a bcrypt hash.
+   */
+  SIGN_IN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(SIGN_IN_ATTEMPTS_PER_ADDRESS),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -70,7 +70,17 @@ const app = next({ dev, dir: ROOT, hostname, port, httpServer: server });
 const nextHandler = app.getRequestHandler();
 await app.prepare();
 
+// ── The client's address (lib/server/auth/client-address.ts) ──────────────────────────────────────
+// A Web Request, what Next.js hands the app, has no socket: the TCP peer's address goes in this header,
+// set here on every request and overwriting any a client sent; the name is published so the app knows
+// this server is in front (without it, a client could send the header itself).
+const PEER_HEADER = "x-basekv-peer-address";
+/** @type {Record<symbol, unknown>} */ (/** @type {unknown} */ (globalThis))[Symbol.for("basekv.peerAddressHeader")] =
+  PEER_HEADER;
+// ─────────────────────────────────────────────────────────────────────────────────────────────────
+
 server.on("request", (req, res) => {
+  req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
   if ((edge()?.screen ?? screenBeforeEdge)(req, res)) return; // the edge, above
   const agent = lane();
   const match = agent?.match(req.method ?? "GET", req.url ?? "/");

@@ -28,3 +28,12 @@ export async function auditEvents(where: { workspaceId?: string | null; action?:
   const events = await getDb().auditEvent.findMany({ where, orderBy: { id: "asc" } });
   return events.map((e) => ({ ...e, id: e.id.toString() })); // JSON-safe for assertions
 }
+
+/**
+ * A client address of its own for a test's sign-in attempts (198.18.0.0/15, the benchmarking range), so
+ * tests running in parallel never share a per-address sign-in budget.
+ */
+export function testAddress(): string {
+  const [a, b, c] = randomBytes(3);
+  return `198.${18 + (a! & 1)}.${b}.${c}`;
+}

@@ -17,7 +17,7 @@ export function AddMemberForm({ workspace }: { workspace: string }) {
       return result;
     },
   );
-  const created = state?.ok ? (state.data as { email: string; oneTimePassword: string | null } | undefined) : undefined;
+  const created = state?.ok ? (state.data as { email: string; oneTimePassword: string } | undefined) : undefined;
 
   return (
     <form ref={form} onSubmit={onSubmit} className="space-y-4" noValidate>
@@ -34,6 +34,12 @@ export function AddMemberForm({ workspace }: { workspace: string }) {
               >
                 {created.oneTimePassword}
               </code>
+            </p>
+          ) : null}
+          {created ? (
+            <p className="mt-2 text-xs">
+              New to BaseKV, they sign in with it once and then choose their own password. If they already have an
+              account, they sign in with their own password as usual and find this workspace in their list.
             </p>
           ) : null}
         </Alert>

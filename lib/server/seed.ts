@@ -38,14 +38,16 @@ export async function seedDemoWorkspace(input: {
           data: { id: newId("usr"), email, name: "Admin", passwordHash, mustChangePassword: true },
           select: { id: true },
         }));
-      await tx.membership.create({ data: { workspaceId: workspace.id, userId: user.id, role: "admin" } });
+      await tx.membership.create({
+        data: { workspaceId: workspace.id, userId: user.id, role: "admin", displayName: "Admin" },
+      });
       await writeAudit(tx, { workspaceId: workspace.id, actor, action: "workspace.created", target: DEMO_WORKSPACE });
       await writeAudit(tx, {
         workspaceId: workspace.id,
         actor,
         action: "member.added",
         target: email,
-        details: { userId: user.id, role: "admin", userCreated: true },
+        details: { userId: user.id, role: "admin" },
       });
       await seedDemoData(tx, workspace.id, actor);
       return { workspaceId: workspace.id, adminEmail: email };

@@ -3,11 +3,16 @@ import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { env } from "@/lib/env";
 import { signInSchema } from "@/lib/validations/auth";
+import { clientAddressOf } from "./client-address";
 import { describeSession, SESSION_MAX_AGE_SECONDS, sessionJwtCallback, sessionSignOutEvent } from "./user-sessions";
 import { verifySignIn } from "./verify-sign-in";
 
 export class AccountLockedError extends CredentialsSignin {
   code = "locked";
+}
+
+export class TooManyAttemptsError extends CredentialsSignin {
+  code = "rate_limited";
 }
 
 // The config is a function so that AUTH_SECRET is read at request time, not at build time.
@@ -22,10 +27,11 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       async authorize(raw, request) {
         const parsed = signInSchema.safeParse(raw);
         if (!parsed.success) return null;
-        const ip = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? null;
-        const result = await verifySignIn({ ...parsed.data, ip });
+        // The TCP peer, or what a trusted proxy says (TRUSTED_PROXIES) — never a client's own header.
+        const result = await verifySignIn({ ...parsed.data, clientAddress: clientAddressOf(request.headers) });
         if (result.ok) return result.user;
         if (result.reason === "locked") throw new AccountLockedError();
+        if (result.reason === "rate_limited") throw new TooManyAttemptsError();
         return null;
       },
     }),

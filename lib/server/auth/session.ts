@@ -4,6 +4,7 @@ import { forbidden, notFound, redirect } from "next/navigation";
 import { AppError } from "@/lib/core/errors";
 import { can, type Permission, type Role } from "@/lib/core/roles";
 import { getDb } from "../db";
+import { recordWorkspaceVisit } from "../members/record-workspace-visit";
 import { auth } from "./config";
 import type { SessionWithId } from "./user-sessions";
 
@@ -62,7 +63,7 @@ export async function requireUser(): Promise<SessionUser> {
 export const getMembership = cache(async (userId: string, slug: string) =>
   getDb().membership.findFirst({
     where: { userId, workspace: { slug } },
-    select: { role: true, workspace: { select: { id: true, slug: true, name: true } } },
+    select: { role: true, lastSeenAt: true, workspace: { select: { id: true, slug: true, name: true } } },
   }),
 );
 
@@ -93,6 +94,11 @@ export async function requireRole(slug: string, permission: Permission = "worksp
   if (accountRefusal(user)) redirect("/account/password");
   const membership = await getMembership(user.id, slug);
   if (!membership) notFound();
+  // Every workspace page passes here: the member opened this workspace (its members page shows when).
+  await recordWorkspaceVisit(
+    { workspaceId: membership.workspace.id, userId: user.id, lastSeenAt: membership.lastSeenAt },
+    new Date(),
+  );
   if (!can(membership.role, permission)) {
     forbidden();
   }

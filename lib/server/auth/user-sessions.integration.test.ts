@@ -5,7 +5,7 @@ import type { ActionState } from "@/lib/action-state";
 import { isAppError } from "@/lib/core/errors";
 import { LOCKOUT_WINDOW_MS } from "@/lib/core/lockout";
 import { form, session } from "@/tests/session-mock";
-import { auditEvents, seedWorkspace, testActor } from "@/tests/fixtures";
+import { auditEvents, seedWorkspace, testActor, testAddress } from "@/tests/fixtures";
 import { getDb } from "../db";
 import { readFirstRunLogin, saveFirstRunLogin } from "../first-run-login";
 import { addMember } from "../members/add-member";
@@ -18,6 +18,7 @@ import {
   sessionJwtCallback,
   startUserSession,
 } from "./user-sessions";
+import { verifySignIn } from "./verify-sign-in";
 
 /**
  * Dashboard sessions (issue #17): the session table and the check Auth.js runs
@@ -93,6 +94,19 @@ describe("the session table and the check on every request", () => {
     await getDb().$transaction((tx) => revokeUserSessions(tx, m.admin!.id, "test"));
     expect(await sessionJwtCallback({ token: { sub: m.admin!.id, sid } })).toBeNull();
     expect(await findLiveSession(sid)).toBeNull();
+  });
+
+  it("a sign-in lockout ends the account's live sessions at once, audited with the lockout", async () => {
+    const { members: m } = await seedWorkspace(["admin"]);
+    const sid = await startUserSession({ userId: m.admin!.id });
+    expect(await findLiveSession(sid)).not.toBeNull();
+    const clientAddress = testAddress();
+    for (let i = 0; i < 5; i++) {
+      await verifySignIn({ email: m.admin!.email, password: "not the password", clientAddress });
+    }
+    expect(await findLiveSession(sid)).toBeNull();
+    const [ended] = await auditEvents({ action: "auth.sessions_revoked", target: m.admin!.email });
+    expect(ended).toMatchObject({ actorName: "sign-in lockout", reason: "account locked after repeated failed sign-ins" });
   });
 
   it("revokeUserSessions ends every live session but the one kept, audited in the caller's transaction — or not at all", async () => {

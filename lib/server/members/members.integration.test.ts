@@ -1,12 +1,19 @@
-import { describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { describe, expect, it, vi } from "vitest";
 import { AppError } from "@/lib/core/errors";
-import { auditEvents, seedWorkspace, testActor } from "@/tests/fixtures";
+import { session } from "@/tests/session-mock";
+import { auditEvents, seedWorkspace, testActor, testAddress } from "@/tests/fixtures";
 import { getDb } from "../db";
 import { verifyPassword } from "../passwords";
+import { requireRole } from "../auth/session";
 import { verifySignIn } from "../auth/verify-sign-in";
 import { addMember } from "./add-member";
 import { changeMemberRole } from "./change-member-role";
+import { listMembers } from "./list-members";
 import { removeMember } from "./remove-member";
+
+// Only the session source is swapped (who is signed in, for requireRole); everything after it is real.
+vi.mock("@/lib/server/auth/config", () => import("@/tests/session-mock"));
 
 describe("member management", () => {
   it("adds a new person with a one-time password that is stored only as a hash", async () => {
@@ -20,7 +27,9 @@ describe("member management", () => {
     expect(user.passwordHash).not.toContain(result.oneTimePassword!);
     expect(await verifyPassword(result.oneTimePassword!, user.passwordHash)).toBe(true);
     expect(user.mustChangePassword).toBe(true);
-    expect(await verifySignIn({ email, password: result.oneTimePassword! })).toMatchObject({ ok: true });
+    expect(
+      await verifySignIn({ email, password: result.oneTimePassword!, clientAddress: testAddress() }),
+    ).toMatchObject({ ok: true });
 
     const [event] = await auditEvents({
       workspaceId: workspace.id,
@@ -30,9 +39,12 @@ describe("member management", () => {
     expect(event).toMatchObject({
       outcome: "success",
       actorType: "cli",
-      details: { role: "operator", userCreated: true },
+      details: { userId: user.id, role: "operator" },
     });
     expect(JSON.stringify(event!.details)).not.toContain(result.oneTimePassword!);
+    // The new account is audited outside the workspace.
+    const [created] = await auditEvents({ action: "user.created", target: email.toLowerCase() });
+    expect(created).toMatchObject({ workspaceId: null, details: { userId: user.id, via: "member.add" } });
   });
 
   it("adds an existing user of another workspace without touching their password", async () => {
@@ -45,8 +57,16 @@ describe("member management", () => {
       email: viewer.email,
       role: "auditor",
     });
-    expect(result.oneTimePassword).toBeNull();
-    expect(await verifySignIn({ email: viewer.email, password: viewer.password })).toMatchObject({ ok: true });
+    // A one-time password all the same (see below), but it is stored nowhere: it opens nothing.
+    expect(result.oneTimePassword).toMatch(/^[0-9a-z]{5}(-[0-9a-z]{5}){3}$/);
+    const clientAddress = testAddress();
+    expect(await verifySignIn({ email: viewer.email, password: result.oneTimePassword, clientAddress })).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
+    expect(await verifySignIn({ email: viewer.email, password: viewer.password, clientAddress })).toMatchObject({
+      ok: true,
+    });
   });
 
   it("refuses to add someone twice", async () => {
@@ -111,5 +131,58 @@ describe("member management", () => {
     expect(await getDb().user.count({ where: { id: op.id } })).toBe(1);
     const [event] = await auditEvents({ workspaceId: workspace.id, action: "member.removed" });
     expect(event).toMatchObject({ reason: "left the team", target: op.email, details: { role: "operator" } });
+  });
+});
+
+describe("adding a member reveals nothing about other workspaces (issue #17, finding 8)", () => {
+  it("an admin of B adding the email of A's user gets what they get for a new email, and no trace of A's activity", async () => {
+    const a = await seedWorkspace(["admin", "operator"]);
+    const b = await seedWorkspace(["admin"]);
+    const aUser = a.members.operator!;
+    // A's user is active in A: signs in, opens A's dashboard.
+    const signedIn = await verifySignIn({ email: aUser.email, password: aUser.password, clientAddress: testAddress() });
+    expect(signedIn).toMatchObject({ ok: true });
+    session.userId = aUser.id;
+    await requireRole(a.workspace.slug);
+    expect((await listMembers(a.workspace.id)).find((m) => m.id === aUser.id)!.lastSeenHere).not.toBeNull();
+
+    const fresh = `fresh-${randomBytes(4).toString("hex")}@example.test`;
+    const add = (email: string) =>
+      addMember({ workspaceId: b.workspace.id, actor: testActor, email, name: "Ops Person", role: "viewer" });
+    const added = { existing: await add(aUser.email), fresh: await add(fresh) };
+    // The service's answer: the same fields, the same kind of values.
+    const answer = (r: typeof added.existing) => ({
+      ...r,
+      userId: "<id>",
+      email: "<email>",
+      oneTimePassword: r.oneTimePassword.replace(/[0-9a-z]/g, "x"),
+    });
+    expect(answer(added.existing)).toEqual(answer(added.fresh));
+
+    // B's members page data: the same row for both, no sign-in or activity from A, no name from A.
+    const rows = await listMembers(b.workspace.id);
+    const row = (userId: string) => {
+      const { id, email, memberSince, ...rest } = rows.find((m) => m.id === userId)!;
+      expect(id && email && memberSince).toBeTruthy();
+      return rest;
+    };
+    expect(row(added.existing.userId)).toEqual({ name: "Ops Person", role: "viewer", lastSeenHere: null });
+    expect(row(added.existing.userId)).toEqual(row(added.fresh.userId));
+
+    // B's audit trail: the same event for both, but for the email and the id.
+    const events = await getDb().auditEvent.findMany({
+      where: { workspaceId: b.workspace.id, action: "member.added", target: { in: [aUser.email, fresh] } },
+      select: { target: true, actorType: true, outcome: true, reason: true, details: true },
+    });
+    const eventOf = (email: string, userId: string) =>
+      JSON.stringify(events.find((e) => e.target === email))
+        .replaceAll(email, "<email>")
+        .replaceAll(userId, "<id>");
+    expect(eventOf(aUser.email, added.existing.userId)).toEqual(eventOf(fresh, added.fresh.userId));
+
+    // Once A's user opens B, B shows that: B's own activity.
+    await requireRole(b.workspace.slug);
+    expect((await listMembers(b.workspace.id)).find((m) => m.id === aUser.id)!.lastSeenHere).not.toBeNull();
+    session.userId = null;
   });
 });

@@ -4,7 +4,7 @@ import { newId } from "@/lib/core/ids";
 import type { Role } from "@/lib/core/roles";
 import type { Actor } from "../audit";
 import { getDb } from "../db";
-import { addMembershipIn } from "../members/add-membership";
+import { addMembershipIn, auditUserCreatedIn } from "../members/add-membership";
 import { hashPassword } from "../passwords";
 
 /**
@@ -40,13 +40,14 @@ export async function createUser(input: {
         data: { id: newId("usr"), email, name: input.name ?? null, passwordHash: passwordHash! },
         select: { id: true },
       }));
+    if (!existing) await auditUserCreatedIn(tx, { userId: user.id, email, actor: input.actor, via: "user.create" });
     await addMembershipIn(tx, {
       workspaceId: workspace.id,
       userId: user.id,
       email,
+      displayName: input.name ?? null,
       role: input.role,
       actor: input.actor,
-      userCreated: !existing,
     });
     return { userId: user.id, email, workspace: input.workspaceSlug, role: input.role, created: !existing };
   });

@@ -82,6 +82,26 @@ describe("member server actions check the caller's role on the server", () => {
     expect(event).toMatchObject({ actorType: "user", actorId: members.admin!.id, outcome: "success" });
   });
 
+  it("gives an admin of B the same answer for the email of A's user as for a new email (issue #17, finding 8)", async () => {
+    const a = await seedWorkspace(["admin", "operator"]);
+    const b = await seedWorkspace(["admin"]);
+    session.userId = b.members.admin!.id;
+    const fresh = `fresh-${Date.now()}@example.test`;
+    const add = async (email: string) => {
+      const state = await addMemberAction(undefined, form({ workspace: b.workspace.slug, email, role: "viewer" }));
+      expect(state.ok).toBe(true);
+      const data = state.data as { email: string; oneTimePassword: string | null };
+      return {
+        message: state.message?.replaceAll(email, "<email>"),
+        data: {
+          email: data.email.replace(email, "<email>"),
+          oneTimePassword: data.oneTimePassword?.replace(/\w/g, "x"),
+        },
+      };
+    };
+    expect(await add(a.members.operator!.email)).toEqual(await add(fresh));
+  });
+
   it("reports invalid input per field without calling the service", async () => {
     const { workspace, members } = await seedWorkspace(["admin"]);
     session.userId = members.admin!.id;

@@ -24,10 +24,9 @@ export const addMemberAction = workspaceAction(
       role: input.role,
     });
     revalidatePath(`/w/${ctx.workspace.slug}/settings/members`);
+    // One message whether or not the email already has an account: this admin must not learn which.
     return {
-      message: result.oneTimePassword
-        ? `Created ${result.email} as ${result.role}. Give them this one-time password; it will not be shown again.`
-        : `Added ${result.email} as ${result.role}. They sign in with their existing password.`,
+      message: `Added ${result.email} as ${result.role}. Give them the one-time password below; it will not be shown again.`,
       data: { email: result.email, oneTimePassword: result.oneTimePassword },
     };
   },

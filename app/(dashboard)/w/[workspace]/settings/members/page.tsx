@@ -34,7 +34,7 @@ export default async function MembersPage({ params }: { params: Promise<{ worksp
           <tr>
             <Th>Member</Th>
             <Th>Role</Th>
-            <Th>Last sign-in</Th>
+            <Th title="When they last opened this workspace">Last seen here</Th>
             <Th className="text-right">Actions</Th>
           </tr>
         </thead>
@@ -44,15 +44,14 @@ export default async function MembersPage({ params }: { params: Promise<{ worksp
               <Td>
                 <div className="font-medium">{m.email}</div>
                 <div className="text-xs text-zinc-500">
-                  {m.name ?? ""} {m.id === user.id ? <Badge tone="info">you</Badge> : null}{" "}
-                  {m.mustChangePassword ? <Badge tone="warn">one-time password not yet changed</Badge> : null}
+                  {m.name ?? ""} {m.id === user.id ? <Badge tone="info">you</Badge> : null}
                 </div>
               </Td>
               <Td>
                 <MemberRoleForm workspace={workspace.slug} userId={m.id} email={m.email} role={m.role} />
               </Td>
               <Td className="text-zinc-500">
-                {m.lastSignInAt ? formatDistanceToNowStrict(m.lastSignInAt, { addSuffix: true }) : "never"}
+                {m.lastSeenHere ? formatDistanceToNowStrict(m.lastSeenHere, { addSuffix: true }) : "never"}
               </Td>
               <Td className="text-right">
                 <div className="flex items-start justify-end gap-1">
