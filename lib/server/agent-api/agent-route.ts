@@ -12,6 +12,7 @@ import { requestLogger } from "../logger";
 import { observeAgentRequest } from "../metrics";
 import { loadPrincipal, touchLastUsed, type AgentPrincipal } from "./authenticate";
 import { boundText, REFUSAL_TARGET_MAX, UNAUTHENTICATED_TARGET_MAX } from "@/lib/core/refusal-audit";
+import { clientAddressOf } from "../auth/client-address";
 import { admitUnauthenticatedAudit } from "./unauthenticated-audits";
 import { expressHeld, forgetKey, holdExpress, keyVouchedFor, vouchForKey } from "./express-hold";
 import { poolSql, pgTransaction, prismaSql, type Sql } from "../pg";
@@ -347,6 +348,7 @@ export function fromWebRequest(request: Request): AgentRequest {
     url: request.url,
     headers: request.headers,
     body: body ? chunksOf(body) : null,
+    clientAddress: clientAddressOf(request.headers),
   };
 }
 

@@ -2,8 +2,10 @@ import "server-only";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
+import { resolveClientAddress } from "@/lib/core/client-address";
 import { AppError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
+import { env } from "@/lib/env";
 import { securityHeaders } from "@/lib/security-headers";
 import { logger } from "../logger";
 import { errorReply, type AgentEndpoint, type AgentReply, type AgentRequest } from "./agent-route";
@@ -115,7 +117,12 @@ function fromNodeRequest(req: IncomingMessage): AgentRequest {
     // Left open when the reader stops early (a body over the limit): the 413 is written on this socket,
     // with Connection: close (writeReply), and Node discards the rest of the body.
     body: method === "GET" || method === "HEAD" ? null : req.iterator({ destroyOnReturn: false }),
-    clientAddress: req.socket.remoteAddress ?? null,
+    // The TCP peer, or what trusted proxies (TRUSTED_PROXIES) say it was — the sign-in limit's rule.
+    clientAddress: resolveClientAddress({
+      peer: req.socket.remoteAddress,
+      forwardedFor: req.headers["x-forwarded-for"] as string | undefined,
+      trusted: env().TRUSTED_PROXIES,
+    }),
   };
 }
 
