@@ -30,7 +30,9 @@ async function watch(page: Page): Promise<string[]> {
   page.on("console", (message) => {
     if (message.type() !== "error" && message.type() !== "warning") return;
     // The browser reports a page answered with 404 as a failed load; that one is asked for (the not-found page).
-    if (page.url().includes("/no-such-page") && message.text().includes("status of 404")) return;
+    // Judged by where the message comes from: it may arrive after the next navigation has begun.
+    const from = `${message.location().url} ${page.url()}`;
+    if (from.includes("/no-such-page") && message.text().includes("status of 404")) return;
     problems.push(`${page.url()}: console.${message.type()}: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`${page.url()}: uncaught ${error.message}`));
