@@ -31,8 +31,11 @@ export type AgentRequest = {
   headers: { get(name: string): string | null };
   /** The body, chunk by chunk; null when there is none. */
   body: AsyncIterable<Uint8Array> | null;
-  /** The peer's address (the socket's), null when unknown; rations the audit of unauthenticated refusals. */
-  clientAddress?: string | null;
+  /**
+   * The client's address (the TCP peer, or what trusted proxies say), null when unknown; rations the
+   * audit of unauthenticated refusals. A function: worked out only for such a refusal, not per call.
+   */
+  clientAddress?: () => string | null;
 };
 
 /** A finished answer: the web entry turns it into a `Response`, the Node lane writes it to the socket. */
@@ -297,7 +300,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       if (principal && (!usage || charge)) usage = await readUsage(principal, now, { fresh: true }).catch(() => usage);
       const outcome = auditOutcome(failure.code);
       // Before the key is known, anyone can be refused: those refusals are rationed per client address.
-      if (outcome && (principal || admitUnauthenticatedAudit(request.clientAddress ?? null))) {
+      if (outcome && (principal || admitUnauthenticatedAudit(request.clientAddress?.() ?? null))) {
         await auditRefusal({
           options,
           request,
@@ -348,7 +351,7 @@ export function fromWebRequest(request: Request): AgentRequest {
     url: request.url,
     headers: request.headers,
     body: body ? chunksOf(body) : null,
-    clientAddress: clientAddressOf(request.headers),
+    clientAddress: () => clientAddressOf(request.headers),
   };
 }
 

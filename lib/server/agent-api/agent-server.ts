@@ -118,11 +118,12 @@ function fromNodeRequest(req: IncomingMessage): AgentRequest {
     // with Connection: close (writeReply), and Node discards the rest of the body.
     body: method === "GET" || method === "HEAD" ? null : req.iterator({ destroyOnReturn: false }),
     // The TCP peer, or what trusted proxies (TRUSTED_PROXIES) say it was — the sign-in limit's rule.
-    clientAddress: resolveClientAddress({
-      peer: req.socket.remoteAddress,
-      forwardedFor: req.headers["x-forwarded-for"] as string | undefined,
-      trusted: env().TRUSTED_PROXIES,
-    }),
+    clientAddress: () =>
+      resolveClientAddress({
+        peer: req.socket.remoteAddress,
+        forwardedFor: req.headers["x-forwarded-for"] as string | undefined,
+        trusted: env().TRUSTED_PROXIES,
+      }),
   };
 }
 
