@@ -198,6 +198,11 @@ export async function verifyWorkspaceChain(
       if (problem) return fail(problem, problem === "truncated" ? headSeq + 1 : seq, row?.event_id.toString() ?? "");
     }
   }
+  // One seal per position is the unique index's guarantee: whether it is still there, checked once.
+  const [index] = await db.$queryRaw<{ unique_index: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                   WHERE c.relname = 'audit_seal_chain_key_seq_key' AND i.indisunique AND i.indisvalid) AS unique_index`;
+  const unique = Boolean(index?.unique_index);
   let structureIntact = true;
   if (latest && options.incremental) {
     // Exactly one seal per position up to the latest checkpoint, and every sealed event still there —
@@ -205,19 +210,17 @@ export async function verifyWorkspaceChain(
     // index's guarantee, so its presence is checked rather than counted (it cannot be rebuilt over a duplicate).
     // One statement, one snapshot: the chainer sealing meanwhile cannot make the counts disagree.
     const [shape] = await db.$queryRaw<
-      { behind: bigint; seals: bigint; events: bigint; unsealed: bigint; unique_index: boolean }[]
+      { behind: bigint; seals: bigint; events: bigint; unsealed: bigint }[]
     >`
       SELECT (SELECT count(*) FROM audit_seal WHERE chain_key = ${chainKey} AND seq BETWEEN 1 AND ${latest.seq}) AS behind,
              (SELECT count(*) FROM audit_seal WHERE chain_key = ${chainKey}) AS seals,
              (SELECT count(*) FROM audit_event WHERE workspace_id = ${workspaceId}) AS events,
              (SELECT count(*) FROM audit_event e, audit_chain_state st
               WHERE st.id = 1 AND e.workspace_id = ${workspaceId}
-                AND (e.xid, e.id) > (st.last_xid::text::xid8, st.last_id)) AS unsealed,
-             EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-                     WHERE c.relname = 'audit_seal_chain_key_seq_key' AND i.indisunique AND i.indisvalid) AS unique_index`;
+                AND (e.xid, e.id) > (st.last_xid::text::xid8, st.last_id)) AS unsealed`;
     // Something was removed or added behind a checkpoint: the full walk below names the position.
     structureIntact =
-      Boolean(shape?.unique_index) &&
+      unique &&
       Number(shape?.behind) === latest.seq &&
       Number(shape?.seals) + Number(shape?.unsealed) === Number(shape?.events);
   }
@@ -247,18 +250,23 @@ export async function verifyWorkspaceChain(
     from: fromHash ? { seq: from, hash: fromHash } : undefined,
     checkpoints: expected,
   });
-  // Paged by (seq, event_id), not seq alone: a second seal at one position (its unique index dropped)
-  // must reach the verifier, not fall between two pages.
+  // Paged by seq through the unique index. Without that index (a superuser dropped it to put a second
+  // seal at one position), paged by (seq, event_id), so that a duplicate reaches the verifier.
   let after = { seq: BigInt(from), eventId: 9_223_372_036_854_775_807n }; // after every seal at `from`
   for (;;) {
     const rows = await db.$queryRawUnsafe<SealRow[]>(
-      `SELECT s.event_id, s.seq, s.prev_hash, s.hash, ${EVENT_COLUMNS}
-       FROM audit_seal s LEFT JOIN audit_event e ON e.id = s.event_id
-       WHERE s.chain_key = $1 AND s.seq >= $2 AND (s.seq, s.event_id) > ($2::bigint, $3::bigint)
-       ORDER BY s.seq, s.event_id LIMIT ${PAGE}`,
+      unique
+        ? `SELECT s.event_id, s.seq, s.prev_hash, s.hash, ${EVENT_COLUMNS}
+           FROM audit_seal s LEFT JOIN audit_event e ON e.id = s.event_id
+           WHERE s.chain_key = $1 AND s.seq > $2
+           ORDER BY s.seq LIMIT ${PAGE}`
+        : `SELECT s.event_id, s.seq, s.prev_hash, s.hash, ${EVENT_COLUMNS}
+           FROM audit_seal s LEFT JOIN audit_event e ON e.id = s.event_id
+           WHERE s.chain_key = $1 AND s.seq >= $2 AND (s.seq, s.event_id) > ($2::bigint, $3::bigint)
+           ORDER BY s.seq, s.event_id LIMIT ${PAGE}`,
       chainKey,
       after.seq,
-      after.eventId,
+      ...(unique ? [] : [after.eventId]),
     );
     for (const row of rows) {
       // An event edited to move it to another workspace still has its seal here: its hash no longer matches.
