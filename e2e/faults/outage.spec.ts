@@ -108,7 +108,11 @@ test("PostgreSQL stopped under load: health 503 and agent calls 500 internal mea
     // Down: health says so, agent calls fail as the contract says — 500 internal, the envelope, no internals.
     const down = await health(app);
     expect(down.status).toBe(503);
-    expect(JSON.parse(down.body)).toEqual({ status: "error", database: "down" });
+    expect(JSON.parse(down.body)).toEqual({
+      status: "error",
+      database: "down",
+      auditSigningKey: { keyId: expect.any(String), publicKey: expect.any(String) }, // not the database's (issue #18)
+    });
     for (const response of [await probePut("probe-down"), await fetch(`${app.url}/api/v1/policy`, { headers: auth })]) {
       expect(response.status).toBe(500);
       expect(response.headers.get("content-type")).toContain("application/json");
