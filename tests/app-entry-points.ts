@@ -19,6 +19,9 @@ export function sourceFiles(dir: string, match: (file: string, text: string) => 
 
 export const serverActionFiles = () => sourceFiles("app", (_f, text) => /^\s*["']use server["'];/.test(text));
 export const routeFiles = () => sourceFiles("app", (f) => path.basename(f) === "route.ts");
+/** Absolute paths of the route files below `dir` (e.g. app/api). */
+export const routeFilesUnder = (dir: string) =>
+  sourceFiles(dir, (f) => path.basename(f) === "route.ts").map((f) => path.join(ROOT, f));
 
 /** `file#export` for every function a `"use server"` file exports. */
 export async function discoverServerActions(): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { routeFilesUnder } from "@/tests/app-entry-points";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_CONTENT_SECURITY_POLICY } from "@/lib/security-headers";
 import { errorEnvelopeSchema } from "@/lib/validations/agent-api";
@@ -33,17 +33,10 @@ const SAMPLE: Record<string, string> = {
   "[...nextauth]": "session",
 };
 
-function routeFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return routeFiles(full);
-    return name === "route.ts" ? [full] : [];
-  });
-}
 
 describe("the methods the edge allows", () => {
   it("are exactly each route file's exports under app/api, plus the HEAD and OPTIONS Next.js adds", async () => {
-    const files = routeFiles(API_DIR);
+    const files = routeFilesUnder(path.relative(process.cwd(), API_DIR));
     expect(files.length).toBeGreaterThanOrEqual(12);
     for (const file of files) {
       const segments = path.relative(API_DIR, path.dirname(file)).split(path.sep);

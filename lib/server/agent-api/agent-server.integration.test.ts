@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
-import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { routeFilesUnder } from "@/tests/app-entry-points";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { securityHeaders } from "@/lib/security-headers";
@@ -18,17 +18,10 @@ const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
 // A sample value for each dynamic segment of a route file's folder.
 const SAMPLE: Record<string, string> = { "[namespace]": "billing.runs", "[key]": "k%2F1", "[id]": "task_x" };
 
-function routeFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return routeFiles(full);
-    return name === "route.ts" ? [full] : [];
-  });
-}
 
 describe("the agent lane's route table", () => {
   it("serves exactly the endpoints of app/api/v1's route files, method by method", async () => {
-    const files = routeFiles(API_DIR);
+    const files = routeFilesUnder(path.relative(process.cwd(), API_DIR));
     let checked = 0;
     for (const file of files) {
       const segments = path.relative(API_DIR, path.dirname(file)).split(path.sep);
