@@ -371,7 +371,7 @@ try {
     "policy / baseline (target ≥ 0.8)": ratio("2", "1"),
     "guarded PUT / baseline (target ≥ 0.5)": ratio("3", "1"),
     "1 workspace / 8 workspaces (target ≥ 0.8)": ratio("3", "4"),
-    "guarded PUT / bare Node.js floor (no target; see README)": ratio("3", "0"),
+    "guarded PUT / bare Node.js floor (no target; see docs/benchmarks.md)": ratio("3", "0"),
   };
   const exactness = skipExact
     ? null
