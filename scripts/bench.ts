@@ -175,7 +175,7 @@ function cpuPerRequest(before: Ticks | null, after: Ticks | null, requests: numb
 /** The bench database's postmaster: the parent of a backend (Linux; null elsewhere or when the server is remote). */
 async function findPostmaster(): Promise<number | null> {
   try {
-    const { poolSql } = await import("@/lib/server/pg");
+    const { poolSql } = await import("@/lib/server/db");
     const [row] = await poolSql().query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
     return Number(readFileSync(`/proc/${row!.pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
   } catch {

@@ -1,7 +1,7 @@
 import "server-only";
 import { redactSecrets } from "@/lib/core/audit";
 import type { AuditEntry } from "./audit";
-import type { Sql } from "./pg";
+import type { Sql } from "./db";
 
 const INSERT = `
   INSERT INTO audit_event (workspace_id, actor_type, actor_id, actor_name, action, outcome, namespace, target,

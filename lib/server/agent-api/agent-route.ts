@@ -15,7 +15,7 @@ import { boundText, REFUSAL_TARGET_MAX, UNAUTHENTICATED_TARGET_MAX } from "@/lib
 import { clientAddressOf } from "../auth/client-address";
 import { admitUnauthenticatedAudit } from "./unauthenticated-audits";
 import { expressHeld, forgetKey, holdExpress, keyVouchedFor, vouchForKey } from "./express-hold";
-import { poolSql, pgTransaction, prismaSql, type Sql } from "../pg";
+import { poolSql, pgTransaction, prismaSql, type Sql } from "../db";
 import { AGENT_TX_OPTIONS, runIdempotent, type Transaction } from "./idempotency";
 import { chargeCall, readUsage, type BudgetHeaders, type Charge, type Usage } from "./usage";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import type { AccessLevel, Grant } from "@/lib/core/grants";
-import { poolSql } from "../pg";
+import { poolSql } from "../db";
 import { logger } from "../logger";
 
 export type AgentPrincipal = {

@@ -1,7 +1,7 @@
 import "server-only";
 import { AppError, isAppError } from "@/lib/core/errors";
 import { IDEMPOTENCY_RETENTION_SECONDS } from "@/lib/core/idempotency";
-import type { Sql } from "../pg";
+import type { Sql } from "../db";
 
 /** `body` is the JSON text exactly as first sent. */
 export type StoredResponse = { status: number; body: string; headers: Record<string, string> };

@@ -19,7 +19,7 @@ import { listKvEntries } from "../kv/list-kv-entries";
 import { randomInt } from "node:crypto";
 import { CREDENTIAL_SLOTS, WORKSPACE_SLOTS } from "@/lib/core/budget";
 import { putKvEntry, putKvGuarded } from "../kv/put-kv-entry";
-import { poolSql } from "../pg";
+import { poolSql } from "../db";
 import type { AgentContext, AgentRequest, AgentResult, ExpressCall, ExpressResult } from "./agent-route";
 import { normalModeHeaders } from "./usage";
 

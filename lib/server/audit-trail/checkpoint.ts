@@ -2,7 +2,7 @@ import "server-only";
 import { keyRecord, signCheckpoint, type Checkpoint } from "@/lib/core/audit-checkpoint";
 import { env } from "@/lib/env";
 import { logger } from "../logger";
-import { pgTransaction, type Sql } from "../pg";
+import { pgTransaction, type Sql } from "../db";
 import { appendAnchor, currentSigner, readAnchors, sendAnchorWebhook, type Signer } from "./signing-key";
 
 const CHECKPOINT_LOCK_KEY = 72707376;

@@ -3,7 +3,7 @@ import { csvHeader, csvLine, ndjsonLine, type AuditCursor } from "@/lib/core/aud
 import { auditFilterParams, type AuditFilter } from "@/lib/validations/audit";
 import { writeAudit, type Actor } from "../audit";
 import { getDb } from "../db";
-import { poolSql } from "../pg";
+import { poolSql } from "../db";
 import { searchAuditQuery, toExportRow, type AuditSearchRow } from "./search-audit";
 
 export type ExportFormat = "ndjson" | "csv";

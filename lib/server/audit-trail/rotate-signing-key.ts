@@ -6,7 +6,7 @@ import { keyIdOf, keyRecord, rawPublicKey } from "@/lib/core/audit-checkpoint";
 import { AppError } from "@/lib/core/errors";
 import { writeAuditSql } from "../audit-sql";
 import type { Actor } from "../audit";
-import { pgTransaction } from "../pg";
+import { pgTransaction } from "../db";
 import { insertKeyRecord, makeCheckpoints } from "./checkpoint";
 import { getDb } from "../db";
 import { dataDir } from "../data-dir";

@@ -1,7 +1,7 @@
 import "server-only";
 import { chainKeyOf, sealEvents } from "@/lib/core/audit-chain";
 import { getDb } from "../db";
-import { pgTransaction } from "../pg";
+import { pgTransaction } from "../db";
 import { EVENT_COLUMNS, toChainEvent, type EventRow } from "./event-row";
 
 const SEAL_LOCK_KEY = 72707374;

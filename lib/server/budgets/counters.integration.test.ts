@@ -3,7 +3,7 @@ import { slotCaps, WORKSPACE_SLOTS } from "@/lib/core/budget";
 import { localDay } from "@/lib/core/calendar";
 import { seedAgent } from "@/tests/agent-fixtures";
 import { testActor } from "@/tests/fixtures";
-import { poolSql } from "../pg";
+import { poolSql } from "../db";
 import { updateWorkspace } from "../workspaces/update-workspace";
 import { take, usageOf } from "./counters";
 

@@ -1,7 +1,7 @@
 import "server-only";
 import { randomInt } from "node:crypto";
 import { redistributeCaps } from "@/lib/core/budget";
-import { pgTransaction, poolSql } from "../pg";
+import { pgTransaction, poolSql } from "../db";
 
 export type Taken =
   | { refused: null; workspace: { slot: number; total: number }; credential: { slot: number; total: number } | null }

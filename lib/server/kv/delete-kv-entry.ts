@@ -3,7 +3,7 @@ import { AppError } from "@/lib/core/errors";
 import type { Precondition } from "@/lib/core/kv";
 import type { Actor } from "../audit";
 import { writeAuditSql } from "../audit-sql";
-import type { Sql } from "../pg";
+import type { Sql } from "../db";
 import { currentVersion } from "./put-kv-entry";
 import { resolveNamespace } from "./resolve-namespace";
 

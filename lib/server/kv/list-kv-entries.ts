@@ -1,6 +1,6 @@
 import "server-only";
 import { encodeCursor } from "@/lib/core/kv";
-import type { Sql } from "../pg";
+import type { Sql } from "../db";
 import { resolveNamespace } from "./resolve-namespace";
 
 export type KvListItem = {

@@ -3,7 +3,7 @@ import { AppError } from "@/lib/core/errors";
 import { canonicalJson, sha256Hex } from "@/lib/core/idempotency";
 import { decideTtl, type Precondition } from "@/lib/core/kv";
 import type { Actor } from "../audit";
-import type { Sql } from "../pg";
+import type { Sql } from "../db";
 import { resolveNamespace } from "./resolve-namespace";
 
 export type PutResult = { namespace: string; key: string; version: number; expiresAt: Date | null; created: boolean };

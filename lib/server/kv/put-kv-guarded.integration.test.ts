@@ -10,7 +10,7 @@ import { issueCredential } from "../credentials/issue-credential";
 import { revokeCredential } from "../credentials/revoke-credential";
 import { createIdentity } from "../identities/create-identity";
 import { createNamespace } from "../namespaces/create-namespace";
-import { getPool, poolSql } from "../pg";
+import { getPool, poolSql } from "../db";
 import { updateWorkspace } from "../workspaces/update-workspace";
 import { putKvGuarded } from "./put-kv-entry";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { AppError } from "@/lib/core/errors";
-import type { Sql } from "../pg";
+import type { Sql } from "../db";
 
 export type NamespacePolicy = {
   id: string;

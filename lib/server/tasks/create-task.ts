@@ -5,7 +5,7 @@ import { writeAudit, type Actor } from "../audit";
 import type { Tx } from "../db";
 import { resolveNamespace } from "../kv/resolve-namespace";
 import { taskSelect, type TaskRow } from "./task-view";
-import { prismaSql } from "../pg";
+import { prismaSql } from "../db";
 
 /** A new task of the caller's workflow class, `accepted`, with its first event (seq 1). */
 export async function createTask(

@@ -7,7 +7,7 @@ import { writeAudit, type Actor } from "../audit";
 import type { Tx } from "../db";
 import { putKvEntry } from "../kv/put-kv-entry";
 import { checkpointKey, taskSelect, type TaskRow } from "./task-view";
-import { prismaSql } from "../pg";
+import { prismaSql } from "../db";
 
 /** Operators' decisions are recorded as what happened: `redriven`, `resolved`, `cancelled`. */
 const RECORDED_AS: Partial<Record<TaskEventType, string>> = {

@@ -1,6 +1,6 @@
 "use server";
 
-import { prismaSql } from "@/lib/server/pg";
+import { prismaSql } from "@/lib/server/db";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { workspaceAction } from "@/lib/server/action";

@@ -1,4 +1,4 @@
-import { poolSql } from "@/lib/server/pg";
+import { poolSql } from "@/lib/server/db";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";

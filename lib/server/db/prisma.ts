@@ -1,14 +1,13 @@
 import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient, type Prisma } from "@/lib/generated/prisma/client";
-import { closePool, getPool } from "./pg";
+import { closePool, getPool } from "./pool";
 
 export type Db = PrismaClient;
 /** A client or an open transaction: services that write take this. */
 export type Tx = Prisma.TransactionClient;
 
 function createClient(): PrismaClient {
-  // One pool per process, shared with the hot path's plain SQL (lib/server/pg.ts).
   return new PrismaClient({ adapter: new PrismaPg(getPool()) });
 }
 

@@ -1,8 +1,8 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import pg from "pg";
-import { env } from "@/lib/env";
-import type { Tx } from "./db";
+import type pg from "pg";
+import { getPool } from "./pool";
+import type { Tx } from "./prisma";
 
 /**
  * The SQL the hot path runs, without the ORM: a statement and its parameters,
@@ -15,24 +15,6 @@ import type { Tx } from "./db";
 export type Sql = {
   query<T>(text: string, values?: unknown[]): Promise<T[]>;
 };
-
-const globalForPg = globalThis as unknown as { basekvPool?: pg.Pool };
-
-export function getPool(): pg.Pool {
-  globalForPg.basekvPool ??= new pg.Pool({
-    connectionString: env().DATABASE_URL,
-    max: env().DATABASE_POOL_SIZE,
-    // Fail fast when the database is unreachable, instead of queueing forever.
-    connectionTimeoutMillis: 5_000,
-  });
-  return globalForPg.basekvPool;
-}
-
-export async function closePool(): Promise<void> {
-  const pool = globalForPg.basekvPool;
-  globalForPg.basekvPool = undefined;
-  await pool?.end();
-}
 
 // Each statement text is prepared once per connection (PostgreSQL parses and plans it once).
 const names = new Map<string, string>();

@@ -1,0 +1,8 @@
+/**
+ * The database, in one module: the pool (pool.ts), the Prisma client on it
+ * (prisma.ts), and plain SQL with its transactions (sql.ts). Import from
+ * `@/lib/server/db`, never from the files.
+ */
+export { closePool, getPool } from "./pool";
+export { disconnectDb, getDb, type Db, type Tx } from "./prisma";
+export { pgTransaction, poolSql, prismaSql, type Sql } from "./sql";
