@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decideMode, degradeThreshold, redistributeCaps, slotCaps, UNLIMITED, WORKSPACE_SLOTS } from "./budget";
+import {
+  decideMode,
+  degradeThreshold,
+  normalBelow,
+  redistributeCaps,
+  slotCaps,
+  UNLIMITED,
+  WORKSPACE_SLOTS,
+} from "./budget";
 
 describe("slot caps", () => {
   it("sum to the limit exactly, differing by at most one", () => {
@@ -68,5 +76,27 @@ describe("mode", () => {
   it("rounds the degrade threshold up", () => {
     expect(degradeThreshold(10, 85)).toBe(9);
     expect(degradeThreshold(3, 100)).toBe(3);
+  });
+});
+
+describe("normalBelow (what the one-statement PUT is given)", () => {
+  it("is exactly the boundary of normal mode: a total below it is normal, at or above it is not", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2_000_000_000 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.integer({ min: 0, max: 2_100_000_000 }),
+        (limit, percent, used) => {
+          const below = normalBelow(limit, percent)!;
+          const mode = decideMode({ limit, used, degradeAtPercent: percent, killSwitch: false });
+          expect(mode === "normal").toBe(used < below);
+        },
+      ),
+    );
+  });
+
+  it("is null without a limit (always normal)", () => {
+    expect(normalBelow(null, 80)).toBeNull();
+    expect(decideMode({ limit: null, used: 10 ** 12, degradeAtPercent: 80, killSwitch: false })).toBe("normal");
   });
 });

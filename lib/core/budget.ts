@@ -47,7 +47,6 @@ export function degradeThreshold(limit: number, degradeAtPercent: number): numbe
   return Math.ceil((limit * degradeAtPercent) / 100);
 }
 
-/** Also in SQL, for the one-statement PUT (`agent_kv_put`): it accepts only calls that leave the mode normal. */
 export function decideMode(input: {
   limit: number | null;
   used: number;
@@ -59,6 +58,14 @@ export function decideMode(input: {
   if (input.used >= input.limit) return "stopped";
   if (input.used >= degradeThreshold(input.limit, input.degradeAtPercent)) return "degraded";
   return "normal";
+}
+
+/**
+ * The first day's total that is not normal mode (degraded or stopped), null without a limit: the
+ * one-statement PUT (prisma/sql/agent_kv_put.sql) is given it and accepts only calls below it.
+ */
+export function normalBelow(limit: number | null, degradeAtPercent: number): number | null {
+  return limit === null ? null : Math.min(limit, degradeThreshold(limit, degradeAtPercent));
 }
 
 export function remaining(limit: number | null, used: number): number | null {

@@ -45,8 +45,9 @@ export function checkCredential(
   c: { expiresAt: Date; revokedAt: Date | null; identityStatus: "active" | "disabled" },
   now: Date,
 ): CredentialCheck {
-  if (c.revokedAt && c.revokedAt <= now) return { ok: false, reason: "revoked", message: "credential revoked" };
-  if (c.expiresAt <= now) return { ok: false, reason: "expired", message: "credential expired" };
+  const status = credentialStatus(c, now);
+  if (status === "revoked") return { ok: false, reason: "revoked", message: "credential revoked" };
+  if (status === "expired") return { ok: false, reason: "expired", message: "credential expired" };
   if (c.identityStatus !== "active") return { ok: false, reason: "identity_disabled", message: "identity disabled" };
   return { ok: true };
 }

@@ -10,9 +10,17 @@ import { ROOT } from "./paths";
  * exactly as `prisma migrate deploy` does (so either tool can take over). It
  * refuses to run when an applied migration's file has changed or a previous
  * attempt failed half-way; re-running applies nothing new.
+ *
+ * Then the database's functions: prisma/sql/<name>.sql holds the current
+ * definition of each (`CREATE OR REPLACE FUNCTION`), and every run applies them
+ * all, in one transaction, after the migrations — so a function is written once,
+ * its change is a diff of one file, and no migration carries a copy of it.
+ * Migrations hold tables, indexes and data; a migration drops a function whose
+ * arguments change (the file then creates the new one) or that is no longer used.
  */
 export type Migration = { name: string; sql: string; checksum: string };
-export type MigrateResult = { applied: string[]; alreadyApplied: number };
+export type FunctionFile = { name: string; sql: string };
+export type MigrateResult = { applied: string[]; alreadyApplied: number; functions: number };
 
 export class MigrationError extends Error {
   constructor(message: string) {
@@ -22,6 +30,7 @@ export class MigrationError extends Error {
 }
 
 export const DEFAULT_MIGRATIONS_DIR = path.join(ROOT, "prisma", "migrations");
+export const DEFAULT_FUNCTIONS_DIR = path.join(ROOT, "prisma", "sql");
 
 // Any constant works; it only has to be the same for every process that migrates.
 const MIGRATION_LOCK_KEY = 72707369;
@@ -37,6 +46,17 @@ export async function readMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Prom
       const sql = await readFile(path.join(dir, name, "migration.sql"), "utf8");
       return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
     }),
+  );
+}
+
+/** prisma/sql/*.sql, by name: one function each, named like its file. */
+export async function readFunctionFiles(dir: string = DEFAULT_FUNCTIONS_DIR): Promise<FunctionFile[]> {
+  const names = (await readdir(dir)).filter((f) => /^[a-z0-9_]+\.sql$/.test(f)).sort();
+  return Promise.all(
+    names.map(async (file) => ({
+      name: file.slice(0, -".sql".length),
+      sql: await readFile(path.join(dir, file), "utf8"),
+    })),
   );
 }
 
@@ -56,10 +76,18 @@ type AppliedRow = { migration_name: string; checksum: string; finished_at: Date 
 
 export async function migrate(
   databaseUrl: string,
-  options: { dir?: string; log?: (line: string) => void } = {},
+  options: {
+    dir?: string;
+    /** Default: prisma/sql with the default migrations, none with another `dir` (the runner's own tests). */
+    functionsDir?: string | null;
+    log?: (line: string) => void;
+  } = {},
 ): Promise<MigrateResult> {
   const log = options.log ?? (() => {});
   const migrations = await readMigrations(options.dir);
+  const functionsDir =
+    options.functionsDir === undefined ? (options.dir ? null : DEFAULT_FUNCTIONS_DIR) : options.functionsDir;
+  const functions = functionsDir ? await readFunctionFiles(functionsDir) : [];
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -105,7 +133,18 @@ export async function migrate(
         throw new MigrationError(`Migration ${migration.name} failed and was rolled back: ${reason}`);
       }
     }
-    return { applied: pending.map((m) => m.name), alreadyApplied: applied.size };
+    if (functions.length > 0) {
+      await client.query("BEGIN");
+      try {
+        for (const fn of functions) await client.query(fn.sql);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK");
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new MigrationError(`The database functions (prisma/sql) could not be applied, none was: ${reason}`);
+      }
+    }
+    return { applied: pending.map((m) => m.name), alreadyApplied: applied.size, functions: functions.length };
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
     await client.end();

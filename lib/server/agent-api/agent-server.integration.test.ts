@@ -18,7 +18,6 @@ const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
 // A sample value for each dynamic segment of a route file's folder.
 const SAMPLE: Record<string, string> = { "[namespace]": "billing.runs", "[key]": "k%2F1", "[id]": "task_x" };
 
-
 describe("the agent lane's route table", () => {
   it("serves exactly the endpoints of app/api/v1's route files, method by method", async () => {
     const files = routeFilesUnder(path.relative(process.cwd(), API_DIR));

@@ -33,6 +33,8 @@ export type AgentPrincipal = {
     killSwitch: boolean;
   };
   grants: Grant[];
+  /** principal_stamp (prisma/sql/principal_stamp.sql) as loaded: the fast path acts only while it is unchanged. */
+  stamp: string;
   /** Today's counters as read with the key (the day in the workspace's time zone). */
   usageSnapshot: { day: string; requests: number; writes: number };
 };
@@ -63,16 +65,12 @@ type Row = {
   stop_message: string | null;
   kill_switch: boolean;
   grants: { pattern: string; access: AccessLevel }[];
+  stamp: string;
   usage_day: string;
   requests_used: string;
   writes_used: string;
 };
 
-/**
- * Everything a call needs about its key, in one round trip and uncached: a
- * revocation or a disabled identity therefore takes effect on the very next
- * request.
- */
 const LOAD_PRINCIPAL = `
   SELECT c.id AS credential_id, c.prefix, c.expires_at, c.revoked_at, c.daily_write_ceiling, c.last_used_at,
          i.id AS identity_id, i.name AS identity_name, i.status::text AS identity_status,
@@ -81,6 +79,7 @@ const LOAD_PRINCIPAL = `
          w.id AS workspace_id, w.slug, w.time_zone, w.daily_request_limit, w.degrade_at_percent, w.stop_message, w.kill_switch,
          COALESCE((SELECT json_agg(json_build_object('pattern', g.pattern, 'access', g.access::text) ORDER BY g.pattern)
                      FROM identity_grant g WHERE g.identity_id = i.id), '[]'::json) AS grants,
+         principal_stamp(c, i, w) AS stamp,
          to_char(d.day, 'YYYY-MM-DD') AS usage_day,
          (SELECT COALESCE(sum(u.used), 0) FROM usage_slot u WHERE u.scope_id = w.id AND u.day = d.day) AS requests_used,
          (SELECT COALESCE(sum(u.used), 0) FROM usage_slot u WHERE u.scope_id = c.id AND u.day = d.day) AS writes_used
@@ -130,6 +129,7 @@ export async function loadPrincipal(keyHash: string, now: Date = new Date()): Pr
       killSwitch: r.kill_switch,
     },
     grants: r.grants,
+    stamp: r.stamp,
     usageSnapshot: { day: r.usage_day, requests: Number(r.requests_used), writes: Number(r.writes_used) },
   };
 }

@@ -8,8 +8,8 @@ import { auditEvents, testActor } from "@/tests/fixtures";
 import { issueCredential } from "../credentials/issue-credential";
 import { updateWorkspace } from "../workspaces/update-workspace";
 import { loadPrincipal } from "./authenticate";
-import { expressHeld } from "./express-hold";
-import { chargeCall } from "./usage";
+import { expressHeld } from "../budgets/express-hold";
+import { chargeCall } from "../budgets/usage";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const noParams = { params: Promise.resolve({}) };

@@ -17,22 +17,15 @@ export const AGENT_TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
 /** Opens the mutation's transaction and hands `fn` the handler's connection `C` and plain SQL on the same transaction. */
 export type Transaction<C> = <T>(fn: (connection: C, sql: Sql) => Promise<T>) => Promise<T>;
 
-const CLAIM = `
-  INSERT INTO idempotency_record (identity_id, key, fingerprint, response_status, response_body, created_at, expires_at)
-  VALUES ($1, $2, $3, 0, '', $4, $5)
-  ON CONFLICT (identity_id, key) DO UPDATE
-    SET fingerprint = EXCLUDED.fingerprint, response_status = 0, response_body = '', response_headers = '{}',
-        created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-    WHERE idempotency_record.expires_at <= $4
-  RETURNING key`;
+// The claim and the store are the database's (prisma/sql/idempotency_claim.sql, idempotency_store.sql):
+// the one-statement PUT makes the same two calls.
+const CLAIM = `SELECT idempotency_claim($1, $2, $3, $4, $5) AS claimed`;
 
 const EXISTING = `
   SELECT fingerprint, response_status, response_body, response_headers
   FROM idempotency_record WHERE identity_id = $1 AND key = $2`;
 
-const STORE = `
-  UPDATE idempotency_record SET response_status = $3, response_body = $4, response_headers = $5::jsonb
-  WHERE identity_id = $1 AND key = $2`;
+const STORE = `SELECT 1 AS stored FROM idempotency_store($1, $2, $3, $4, $5::jsonb)`;
 
 /**
  * Stripe-style idempotency in one transaction:
@@ -61,8 +54,8 @@ export async function runIdempotent<R, C>(input: {
   const expiresAt = new Date(now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000);
   return input.transaction(async (connection, sql) => {
     // One statement claims the key — new, or expired (an expired record no longer holds it).
-    const claimed = await sql.query<{ key: string }>(CLAIM, [identityId, key, fingerprint, now, expiresAt]);
-    if (claimed.length === 0) {
+    const [claim] = await sql.query<{ claimed: boolean }>(CLAIM, [identityId, key, fingerprint, now, expiresAt]);
+    if (!claim?.claimed) {
       const [existing] = await sql.query<{
         fingerprint: string;
         response_status: number;

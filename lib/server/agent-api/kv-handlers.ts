@@ -1,27 +1,21 @@
 import "server-only";
+import { randomInt } from "node:crypto";
+import { CREDENTIAL_SLOTS, normalBelow, WORKSPACE_SLOTS } from "@/lib/core/budget";
+import { localDay } from "@/lib/core/calendar";
 import { AppError } from "@/lib/core/errors";
-import {
-  byteLength,
-  checkJsonValue,
-  checkKey,
-  decodeCursor,
-  MAX_JSON_DEPTH,
-  MAX_VALUE_BYTES,
-  parseListLimit,
-  parsePreconditions,
-} from "@/lib/core/kv";
-import { isNamespaceName } from "@/lib/core/grants";
+import { decideAccess, isNamespaceName } from "@/lib/core/grants";
+import { byteLength, checkKey, decodeCursor, parseListLimit, parsePreconditions } from "@/lib/core/kv";
+import type { z } from "zod";
 import { putKvBodySchema } from "@/lib/validations/kv";
-import { z } from "zod";
+import { normalModeHeaders } from "../budgets/usage";
+import { poolSql } from "../db";
 import { deleteKvEntry } from "../kv/delete-kv-entry";
 import { getKvEntry } from "../kv/get-kv-entry";
 import { listKvEntries } from "../kv/list-kv-entries";
-import { randomInt } from "node:crypto";
-import { CREDENTIAL_SLOTS, WORKSPACE_SLOTS } from "@/lib/core/budget";
 import { putKvEntry, putKvGuarded } from "../kv/put-kv-entry";
-import { poolSql } from "../db";
 import type { AgentContext, AgentRequest, AgentResult, ExpressCall, ExpressResult } from "./agent-route";
-import { normalModeHeaders } from "./usage";
+import { parseJsonBody } from "./route/body";
+import type { BodySpec } from "./route/types";
 
 const PREFIX = "/api/v1/kv/";
 
@@ -73,97 +67,74 @@ function entryHeaders(version: number) {
   return { ETag: `"${version}"` };
 }
 
-export async function getKvHandler(ctx: AgentContext): Promise<AgentResult> {
+export async function getKvHandler(ctx: AgentContext<"sql">): Promise<AgentResult> {
   const { namespace, key } = kvPath(ctx.request, true);
   ctx.requireGrant(namespace, "read");
-  const entry = await getKvEntry(ctx.sql, { workspaceId: ctx.principal.workspace.id, namespace, key, now: ctx.now });
+  const entry = await getKvEntry(ctx.db.sql, { workspaceId: ctx.principal.workspace.id, namespace, key, now: ctx.now });
   return {
     body: { ...entry, expiresAt: entry.expiresAt?.toISOString() ?? null, updatedAt: entry.updatedAt.toISOString() },
     headers: entryHeaders(entry.version),
   };
 }
 
-/** A PUT's preconditions and body, checked (refusals in the order the API documents). */
-function putBody(request: AgentRequest, bodyText: string) {
+/** PUT /kv/{namespace}/{key}'s body. */
+export const putKvBody = {
+  schema: putKvBodySchema,
+  shape: "{ value, ttlSeconds? }",
+  values: ["value"],
+} satisfies BodySpec<typeof putKvBodySchema>;
+type PutKvBody = z.output<typeof putKvBodySchema>;
+
+/** The PUT's path, grant, preconditions and body, checked in the order the API documents its refusals. */
+function putInput(request: AgentRequest, body: () => PutKvBody, grants: (namespace: string) => void) {
+  const { namespace, key } = kvPath(request, true);
+  grants(namespace);
   const precondition = preconditions(request);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(bodyText);
-  } catch {
-    throw new AppError("invalid_request", "the body is not valid JSON");
-  }
-  // Before the (recursive) schema: a hostile nesting depth must not exhaust the stack.
-  const body = checkJsonValue(raw, MAX_JSON_DEPTH + 1);
-  if (!body.ok)
-    throw new AppError("validation_failed", `the body: ${body.message}`, {
-      issues: [{ path: [], message: body.message }],
-    });
-  const parsed = putKvBodySchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new AppError("validation_failed", "the body does not match { value, ttlSeconds? }", {
-      issues: z.treeifyError(parsed.error),
-    });
-  }
-  const valueText = JSON.stringify(parsed.data.value);
-  if (byteLength(valueText) > MAX_VALUE_BYTES) {
-    throw new AppError(
-      "payload_too_large",
-      `values are limited to ${MAX_VALUE_BYTES} bytes of JSON (got ${byteLength(valueText)})`,
-    );
-  }
-  const valueCheck = checkJsonValue(parsed.data.value);
-  if (!valueCheck.ok)
-    throw new AppError("validation_failed", valueCheck.message, {
-      issues: [{ path: ["value"], message: valueCheck.message }],
-    });
-  return { value: parsed.data.value, ttlSeconds: parsed.data.ttlSeconds, precondition };
+  const { value, ttlSeconds } = body();
+  return { namespace, key, value, ttlSeconds, precondition };
 }
 
-function putInput(ctx: AgentContext) {
-  const { namespace, key } = kvPath(ctx.request, true);
-  ctx.requireGrant(namespace, "write");
-  return {
+export async function putKvHandler(ctx: AgentContext<"sql", PutKvBody>): Promise<AgentResult> {
+  const input = putInput(ctx.request, ctx.body, (namespace) => ctx.requireGrant(namespace, "write"));
+  const put = await putKvEntry(ctx.db.sql, {
+    ...input,
     workspaceId: ctx.principal.workspace.id,
-    namespace,
-    key,
-    ...putBody(ctx.request, ctx.bodyText),
     actor: ctx.actor,
     reason: ctx.reason,
     correlationId: ctx.correlationId,
     requestId: ctx.requestId,
     now: ctx.now,
-  };
-}
-
-export async function putKvHandler(ctx: AgentContext): Promise<AgentResult> {
-  const result = await putKvEntry(ctx.sql, putInput(ctx));
-  return {
-    status: result.created ? 201 : 200,
-    body: {
-      namespace: result.namespace,
-      key: result.key,
-      version: result.version,
-      expiresAt: result.expiresAt?.toISOString() ?? null,
-    },
-    headers: entryHeaders(result.version),
-  };
+  });
+  return { status: put.status, rawBody: put.body, headers: entryHeaders(put.version) };
 }
 
 /**
- * The PUT as one statement (agent_kv_put): the key, its grant, the budget
- * units, the write, its audit event and stored response. Null — a malformed
- * request, or anything the statement leaves alone — is the general path's.
+ * The PUT as one statement (prisma/sql/agent_kv_put.sql), on the decisions this takes from the
+ * principal the process remembers for the key: its grant, the day, the degrade threshold. Null —
+ * a malformed or refused request, or anything the statement leaves alone — is the general path's,
+ * which refuses after the key is checked (and stores the refusal under its Idempotency-Key).
  */
 export async function putKvExpress(call: ExpressCall): Promise<ExpressResult | null> {
-  let input: ReturnType<typeof putBody> & { namespace: string; key: string };
+  const p = call.principal;
+  const w = p.workspace;
+  let input: ReturnType<typeof putInput>;
   try {
-    input = { ...kvPath(call.request, true), ...putBody(call.request, call.bodyText) };
+    input = putInput(
+      call.request,
+      () => parseJsonBody(call.bodyText, putKvBody),
+      (namespace) => {
+        if (!decideAccess(p.grants, namespace, "write").allowed) throw new AppError("forbidden_namespace", namespace);
+      },
+    );
   } catch {
-    return null; // refused by the general path, after the key is checked (and stored under its Idempotency-Key)
+    return null;
   }
   const put = await putKvGuarded(poolSql(), {
     ...input,
     keyHash: call.keyHash,
+    stamp: p.stamp,
+    day: localDay(call.now, w.timeZone),
+    normalBelow: normalBelow(w.dailyRequestLimit, w.degradeAtPercent),
     reason: call.reason,
     correlationId: call.correlationId,
     requestId: call.requestId,
@@ -174,21 +145,21 @@ export async function putKvExpress(call: ExpressCall): Promise<ExpressResult | n
   });
   if (!put) return null;
   return {
-    result: { status: put.version === 1 ? 201 : 200, rawBody: put.body, headers: entryHeaders(put.version) },
+    result: { status: put.status, rawBody: put.body, headers: entryHeaders(put.version) },
     budget: normalModeHeaders({
       now: call.now,
-      timeZone: put.timeZone,
-      requestLimit: put.requests.limit,
-      requestsUsed: put.requests.used,
+      timeZone: w.timeZone,
+      requestLimit: w.dailyRequestLimit,
+      requestsUsed: put.requestsUsed,
     }),
-    credential: put.credential,
+    credential: { id: p.credential.id, lastUsedAt: put.keyLastUsedAt },
   };
 }
 
-export async function deleteKvHandler(ctx: AgentContext): Promise<AgentResult> {
+export async function deleteKvHandler(ctx: AgentContext<"sql">): Promise<AgentResult> {
   const { namespace, key } = kvPath(ctx.request, true);
   ctx.requireGrant(namespace, "write");
-  const result = await deleteKvEntry(ctx.sql, {
+  const result = await deleteKvEntry(ctx.db.sql, {
     workspaceId: ctx.principal.workspace.id,
     namespace,
     key,
@@ -202,7 +173,7 @@ export async function deleteKvHandler(ctx: AgentContext): Promise<AgentResult> {
   return { body: result };
 }
 
-export async function listKvHandler(ctx: AgentContext): Promise<AgentResult> {
+export async function listKvHandler(ctx: AgentContext<"sql">): Promise<AgentResult> {
   const { namespace } = kvPath(ctx.request, false);
   ctx.requireGrant(namespace, "read");
   const params = new URL(ctx.request.url).searchParams;
@@ -214,7 +185,7 @@ export async function listKvHandler(ctx: AgentContext): Promise<AgentResult> {
   const cursorParam = params.get("cursor");
   const after = cursorParam ? decodeCursor(cursorParam) : null;
   if (cursorParam && after === null) throw new AppError("invalid_request", "cursor is not one this API returned");
-  const page = await listKvEntries(ctx.sql, {
+  const page = await listKvEntries(ctx.db.sql, {
     workspaceId: ctx.principal.workspace.id,
     namespace,
     prefix,

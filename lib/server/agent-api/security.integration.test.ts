@@ -11,7 +11,7 @@ import { revokeCredential } from "../credentials/revoke-credential";
 import { getDb } from "../db";
 import { createIdentity } from "../identities/create-identity";
 import { renderMetrics } from "../metrics";
-import { keyVouchedFor } from "./express-hold";
+import { knownPrincipal } from "./route/known-keys";
 
 /**
  * Attacks of the security review (issue #17) on the agent API, over real HTTP against the agent lane
@@ -94,7 +94,11 @@ describe("#17.1 listing tasks obeys the namespace grants", () => {
       });
       expect(b.status).toBe(201);
     }
-    const secretTask = (await getDb().task.findFirstOrThrow({ where: { workspaceId: agent.workspace.id, namespace: { name: "other.y" } } })).id;
+    const secretTask = (
+      await getDb().task.findFirstOrThrow({
+        where: { workspaceId: agent.workspace.id, namespace: { name: "other.y" } },
+      })
+    ).id;
     expect((await call("GET", `/api/v1/tasks/${secretTask}`, agent.key)).status).toBe(403);
 
     // Page by page with limit 2: full pages of readable tasks only, nothing of other.y anywhere.
@@ -143,12 +147,17 @@ describe("#17.2 an unknown, revoked or expired key is refused before its body is
     const put = (n: number) =>
       call("PUT", `/api/v1/kv/billing.runs/v${n}`, agent.key, { body: JSON.stringify({ value: n }) });
     expect((await put(1)).status).toBe(201);
-    expect(keyVouchedFor(hashKey(agent.key))).toBe(true);
+    expect(knownPrincipal(hashKey(agent.key))).toBeDefined();
     expect((await put(2)).status).toBe(201);
-    await revokeCredential({ workspaceId: agent.workspace.id, actor: testActor, credentialId: agent.credential.id, reason: "test" });
+    await revokeCredential({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      credentialId: agent.credential.id,
+      reason: "test",
+    });
     // The first call after the revocation may still carry its body to the statement, which refuses it ...
     expect((await put(3)).status).toBe(401);
-    expect(keyVouchedFor(hashKey(agent.key))).toBe(false);
+    expect(knownPrincipal(hashKey(agent.key))).toBeUndefined();
     // ... every later one is refused before its body.
     const answer = await answeredWithoutBody(
       call("PUT", "/api/v1/kv/billing.runs/v4", agent.key, { withhold: 1_000_000 }),

@@ -1,16 +1,9 @@
 import "server-only";
-import { z } from "zod";
+import type { z } from "zod";
 import { AppError } from "@/lib/core/errors";
 import { isNamespaceName } from "@/lib/core/grants";
 import { newId } from "@/lib/core/ids";
-import {
-  byteLength,
-  checkJsonValue,
-  MAX_JSON_DEPTH,
-  MAX_VALUE_BYTES,
-  parseListLimit,
-  parsePreconditions,
-} from "@/lib/core/kv";
+import { parseListLimit, parsePreconditions } from "@/lib/core/kv";
 import { TASK_STATUSES, type TaskStatus } from "@/lib/core/tasks";
 import { createTaskBodySchema, taskEventBodySchema } from "@/lib/validations/tasks";
 import { createTask } from "../tasks/create-task";
@@ -20,35 +13,19 @@ import { decodeTaskCursor, listTasks } from "../tasks/list-tasks";
 import { recordTaskEvent } from "../tasks/record-task-event";
 import { loadCheckpoint, toApiTask } from "../tasks/task-view";
 import type { AgentContext, AgentResult } from "./agent-route";
+import type { BodySpec } from "./route/types";
 
-function parseJsonBody<S extends z.ZodType>(ctx: AgentContext, schema: S): z.output<S> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(ctx.bodyText);
-  } catch {
-    throw new AppError("invalid_request", "the body is not valid JSON");
-  }
-  // Before the (recursive) schema: nesting, NUL and unpaired surrogates anywhere in the body.
-  const body = checkJsonValue(raw, MAX_JSON_DEPTH + 1);
-  if (!body.ok)
-    throw new AppError("validation_failed", `the body: ${body.message}`, {
-      issues: [{ path: [], message: body.message }],
-    });
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success)
-    throw new AppError("validation_failed", "the body does not match the schema", {
-      issues: z.treeifyError(parsed.error),
-    });
-  for (const field of ["input", "output", "checkpoint"] as const) {
-    const value = (parsed.data as Record<string, unknown>)[field];
-    if (value === undefined) continue;
-    if (byteLength(JSON.stringify(value)) > MAX_VALUE_BYTES)
-      throw new AppError("payload_too_large", `${field} is limited to ${MAX_VALUE_BYTES} bytes of JSON`);
-    const check = checkJsonValue(value);
-    if (!check.ok) throw new AppError("validation_failed", `${field}: ${check.message}`);
-  }
-  return parsed.data;
-}
+const TASK_VALUES = ["input", "output", "checkpoint"] as const;
+export const createTaskBody = {
+  schema: createTaskBodySchema,
+  shape: "the schema",
+  values: TASK_VALUES,
+} satisfies BodySpec<typeof createTaskBodySchema>;
+export const taskEventBody = {
+  schema: taskEventBodySchema,
+  shape: "the schema",
+  values: TASK_VALUES,
+} satisfies BodySpec<typeof taskEventBodySchema>;
 
 function taskIdFrom(params: { id?: string | string[] }): string {
   const id = typeof params.id === "string" ? params.id : "";
@@ -56,14 +33,16 @@ function taskIdFrom(params: { id?: string | string[] }): string {
   return id;
 }
 
-export async function createTaskHandler(ctx: AgentContext): Promise<AgentResult> {
-  const body = parseJsonBody(ctx, createTaskBodySchema);
+export async function createTaskHandler(
+  ctx: AgentContext<"prisma", z.output<typeof createTaskBodySchema>>,
+): Promise<AgentResult> {
+  const body = ctx.body();
   if (!isNamespaceName(body.namespace))
     throw new AppError("validation_failed", "namespace is not a valid namespace name", {
       issues: [{ path: ["namespace"] }],
     });
   ctx.requireGrant(body.namespace, "write");
-  const task = await createTask(ctx.tx, {
+  const task = await createTask(ctx.db.tx, {
     workspaceId: ctx.principal.workspace.id,
     workflowClass: ctx.principal.workflowClass,
     namespace: body.namespace,
@@ -77,8 +56,8 @@ export async function createTaskHandler(ctx: AgentContext): Promise<AgentResult>
   return { status: 201, body: toApiTask(task) };
 }
 
-export async function getTaskHandler(ctx: AgentContext, params: { id?: string }): Promise<AgentResult> {
-  const { task, events, checkpoint } = await getTask(ctx.tx, {
+export async function getTaskHandler(ctx: AgentContext<"prisma">, params: { id?: string }): Promise<AgentResult> {
+  const { task, events, checkpoint } = await getTask(ctx.db.tx, {
     taskId: taskIdFrom(params),
     workspaceId: ctx.principal.workspace.id,
     workflowClassId: ctx.principal.workflowClass.id,
@@ -88,20 +67,23 @@ export async function getTaskHandler(ctx: AgentContext, params: { id?: string })
   return { body: toApiTask(task, { checkpoint, events }), headers: { ETag: `"${task.lastSeq}"` } };
 }
 
-export async function taskEventHandler(ctx: AgentContext, params: { id?: string }): Promise<AgentResult> {
+export async function taskEventHandler(
+  ctx: AgentContext<"prisma", z.output<typeof taskEventBodySchema>>,
+  params: { id?: string },
+): Promise<AgentResult> {
   const taskId = taskIdFrom(params);
-  const body = parseJsonBody(ctx, taskEventBodySchema);
+  const body = ctx.body();
   const pre = parsePreconditions(ctx.request.headers.get("if-match"), null);
   if (!pre.ok)
     throw new AppError("invalid_request", 'If-Match must be the task\'s last event sequence number, e.g. "3"');
   // Visibility first (404 for other classes and workspaces), then the grant on the task's namespace.
-  const visible = await ctx.tx.task.findFirst({
+  const visible = await ctx.db.tx.task.findFirst({
     where: { id: taskId, workspaceId: ctx.principal.workspace.id, workflowClassId: ctx.principal.workflowClass.id },
     select: { namespace: { select: { name: true } } },
   });
   if (!visible) throw new AppError("not_found", "no such task");
   ctx.requireGrant(visible.namespace.name, "write");
-  const task = await recordTaskEvent(ctx.tx, {
+  const task = await recordTaskEvent(ctx.db.tx, {
     taskId,
     workspaceId: ctx.principal.workspace.id,
     workflowClassId: ctx.principal.workflowClass.id,
@@ -111,11 +93,11 @@ export async function taskEventHandler(ctx: AgentContext, params: { id?: string 
     requestId: ctx.requestId,
     now: ctx.now,
   });
-  const checkpoint = await loadCheckpoint(ctx.tx, task, ctx.now);
+  const checkpoint = await loadCheckpoint(ctx.db.tx, task, ctx.now);
   return { body: toApiTask(task, { checkpoint }), headers: { ETag: `"${task.lastSeq}"` } };
 }
 
-export async function listTasksHandler(ctx: AgentContext): Promise<AgentResult> {
+export async function listTasksHandler(ctx: AgentContext<"prisma">): Promise<AgentResult> {
   const params = new URL(ctx.request.url).searchParams;
   const status = params.get("status");
   if (status !== null && !(TASK_STATUSES as readonly string[]).includes(status)) {
@@ -129,11 +111,11 @@ export async function listTasksHandler(ctx: AgentContext): Promise<AgentResult> 
   const cursorParam = params.get("cursor");
   const cursor = cursorParam ? decodeTaskCursor(cursorParam) : null;
   if (cursorParam && !cursor) throw new AppError("invalid_request", "cursor is not one this API returned");
-  const page = await listTasks(ctx.tx, {
+  const page = await listTasks(ctx.db.tx, {
     workspaceId: ctx.principal.workspace.id,
     workflowClassId: ctx.principal.workflowClass.id,
     // As GET /tasks/{id}: only tasks in namespaces this key may read (their input and output may hold secrets).
-    namespaceIds: await namespaceIdsAllowed(ctx.tx, ctx.principal.workspace.id, ctx.principal.grants, "read"),
+    namespaceIds: await namespaceIdsAllowed(ctx.db.tx, ctx.principal.workspace.id, ctx.principal.grants, "read"),
     status: (status as TaskStatus | null) ?? undefined,
     due: due === "true",
     limit,

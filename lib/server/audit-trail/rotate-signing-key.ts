@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { keyIdOf, keyRecord, rawPublicKey } from "@/lib/core/audit-checkpoint";
 import { AppError } from "@/lib/core/errors";
-import { writeAuditSql } from "../audit-sql";
+import { writeAudit } from "../audit";
 import type { Actor } from "../audit";
 import { pgTransaction } from "../db";
 import { insertKeyRecord, makeCheckpoints } from "./checkpoint";
@@ -40,7 +40,7 @@ export async function rotateSigningKey(input: { actor: Actor; now?: Date }) {
   await sendAnchorWebhook({ type: "key", ...record });
   await pgTransaction(async (sql) => {
     await insertKeyRecord(sql, record);
-    await writeAuditSql(sql, {
+    await writeAudit(sql, {
       workspaceId: null,
       actor: input.actor,
       action: "audit.key_rotated",

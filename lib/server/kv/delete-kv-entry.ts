@@ -2,12 +2,22 @@ import "server-only";
 import { AppError } from "@/lib/core/errors";
 import type { Precondition } from "@/lib/core/kv";
 import type { Actor } from "../audit";
-import { writeAuditSql } from "../audit-sql";
 import type { Sql } from "../db";
-import { currentVersion } from "./put-kv-entry";
-import { resolveNamespace } from "./resolve-namespace";
+import { namespaceNotFound } from "./resolve-namespace";
 
-/** Deletes a live entry (optionally only at a given version); absent or expired → 404. */
+type KvDeleteRow = {
+  outcome: "deleted" | "no_namespace" | "not_found" | "version_conflict";
+  version: number | null;
+  current_version: number | null;
+};
+
+const KV_DELETE = `SELECT * FROM kv_delete($1, $2, $3, $4, $5, $6, $7::actor_type, $8, $9, $10, $11, $12)`;
+
+/**
+ * Deletes a live entry (optionally only at a given version): one call of the database's
+ * `kv_delete` (prisma/sql/kv_delete.sql), the delete and its audit event together; a refusal
+ * deleted nothing and is turned into its error here (absent or expired → 404).
+ */
 export async function deleteKvEntry(
   sql: Sql,
   input: {
@@ -22,40 +32,33 @@ export async function deleteKvEntry(
     now: Date;
   },
 ): Promise<{ namespace: string; key: string; deleted: true; version: number }> {
-  const ns = await resolveNamespace(sql, input.workspaceId, input.namespace);
-  const { now } = input;
-  const wanted = input.precondition.kind === "match" ? input.precondition.version : null;
-  const rows =
-    input.precondition.kind === "absent"
-      ? []
-      : await sql.query<{ version: number }>(
-          `DELETE FROM kv_entry
-           WHERE namespace_id = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > $3)
-             AND ($4::int IS NULL OR version = $4::int)
-           RETURNING version`,
-          [ns.id, input.key, now, wanted],
-        );
-  const row = rows[0];
-  if (!row) {
-    const current = await currentVersion(sql, ns.id, input.key, now);
-    if (current === null)
-      throw new AppError("not_found", "no such key (or it has expired)", { namespace: ns.name, key: input.key });
-    throw new AppError("version_conflict", "the key's version does not match the precondition", {
-      namespace: ns.name,
-      key: input.key,
-      currentVersion: current,
-    });
+  const { actor, precondition, namespace, key } = input;
+  const [row] = await sql.query<KvDeleteRow>(KV_DELETE, [
+    input.workspaceId,
+    namespace,
+    key,
+    precondition.kind,
+    precondition.kind === "match" ? precondition.version : null,
+    input.now,
+    actor.type,
+    actor.id,
+    actor.name,
+    input.reason,
+    input.correlationId ?? null,
+    input.requestId ?? null,
+  ]);
+  switch (row!.outcome) {
+    case "deleted":
+      return { namespace, key, deleted: true, version: row!.version! };
+    case "no_namespace":
+      throw namespaceNotFound(namespace);
+    case "not_found":
+      throw new AppError("not_found", "no such key (or it has expired)", { namespace, key });
+    default:
+      throw new AppError("version_conflict", "the key's version does not match the precondition", {
+        namespace,
+        key,
+        currentVersion: row!.current_version,
+      });
   }
-  await writeAuditSql(sql, {
-    workspaceId: input.workspaceId,
-    actor: input.actor,
-    action: "kv.delete",
-    namespace: ns.name,
-    target: input.key,
-    reason: input.reason,
-    correlationId: input.correlationId,
-    requestId: input.requestId,
-    details: { versionBefore: row.version, versionAfter: null },
-  });
-  return { namespace: ns.name, key: input.key, deleted: true, version: row.version };
 }

@@ -1,15 +1,13 @@
 import "server-only";
 import { AppError } from "@/lib/core/errors";
 import { canonicalJson, sha256Hex } from "@/lib/core/idempotency";
-import { decideTtl, type Precondition } from "@/lib/core/kv";
-import type { Actor } from "../audit";
+import type { Precondition } from "@/lib/core/kv";
+import { auditDetailsJson, type Actor } from "../audit";
 import type { Sql } from "../db";
-import { resolveNamespace } from "./resolve-namespace";
+import { namespaceNotFound } from "./resolve-namespace";
 
-export type PutResult = { namespace: string; key: string; version: number; expiresAt: Date | null; created: boolean };
-
-const KV_PUT = `SELECT * FROM kv_put($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9::actor_type, $10, $11, $12, $13, $14, $15::jsonb,
-                                     $16, $17, $18, $19)`;
+/** `body` is the response as the database rendered it (prisma/sql/kv_put.sql), sent and stored as is. */
+export type PutResult = { status: 200 | 201; version: number; expiresAt: Date | null; body: string };
 
 type PutInput = {
   workspaceId: string;
@@ -25,17 +23,26 @@ type PutInput = {
   now: Date;
 };
 
-type KvPutRow = { outcome: "written" | "refused"; version: number; expires_at: Date | null };
+type KvPutRow = {
+  outcome: "written" | "no_namespace" | "ttl_exceeds_policy" | "version_conflict";
+  status: number;
+  version: number | null;
+  expires_at: Date | null;
+  body: string | null;
+  max_ttl_seconds: number | null;
+  current_version: number | null;
+};
+
+const KV_PUT = `SELECT * FROM kv_put($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9::actor_type, $10, $11, $12, $13, $14, $15::jsonb)`;
 
 /**
- * One call of the `kv_put` database function (migration 20261125231000): the
- * write and its audit event in one statement; `refused` wrote nothing. (Its
- * idempotency claim serves `agent_kv_put`; the general path's calls have theirs
- * from runIdempotent.)
+ * A KV write: one call of the database's `kv_put` (prisma/sql/kv_put.sql), which decides, writes
+ * the entry and its audit event together, and renders the answer; a refusal wrote nothing and is
+ * turned into its error here.
  */
-async function callKvPut(sql: Sql, input: PutInput): Promise<KvPutRow> {
-  const value = JSON.stringify(input.value);
+export async function putKvEntry(sql: Sql, input: PutInput): Promise<PutResult> {
   const { actor, precondition } = input;
+  const value = JSON.stringify(input.value);
   const [row] = await sql.query<KvPutRow>(KV_PUT, [
     input.workspaceId,
     input.namespace,
@@ -51,62 +58,82 @@ async function callKvPut(sql: Sql, input: PutInput): Promise<KvPutRow> {
     input.reason,
     input.correlationId ?? null,
     input.requestId ?? null,
-    auditDetails(input.value, value, precondition),
-    // The agent API's idempotency is its own (runIdempotent, or agent_kv_put on the hot path).
-    null,
-    null,
-    null,
-    null,
+    putAuditDetails(input.value, value, precondition),
   ]);
-  return row!;
+  if (row!.outcome === "written") {
+    return { status: row!.status as 200 | 201, version: row!.version!, expiresAt: row!.expires_at, body: row!.body! };
+  }
+  throw refusal(row!, input);
 }
 
-/** A hash of the value identifies it without storing it (versions and expiry are added by the function). */
-function auditDetails(value: unknown, valueText: string, precondition: Precondition): string {
-  return JSON.stringify({
+function refusal(row: KvPutRow, input: PutInput): AppError {
+  switch (row.outcome) {
+    case "no_namespace":
+      return namespaceNotFound(input.namespace);
+    case "ttl_exceeds_policy":
+      return new AppError(
+        "ttl_exceeds_policy",
+        `ttlSeconds ${input.ttlSeconds} exceeds this namespace's maximum of ${row.max_ttl_seconds}`,
+        { namespace: input.namespace, maxTtlSeconds: row.max_ttl_seconds },
+      );
+    default:
+      return new AppError(
+        "version_conflict",
+        input.precondition.kind === "absent"
+          ? "the key already exists (If-None-Match: *)"
+          : "the key's version does not match If-Match",
+        { namespace: input.namespace, key: input.key, currentVersion: row.current_version },
+      );
+  }
+}
+
+/** A hash of the value identifies it without storing it (versions and expiry are added by kv_put). */
+function putAuditDetails(value: unknown, valueText: string, precondition: Precondition): string {
+  return auditDetailsJson({
     valueSha256: sha256Hex(canonicalJson(value)),
     valueBytes: Buffer.byteLength(valueText),
     precondition,
   });
 }
 
-const AGENT_KV_PUT = `SELECT * FROM agent_kv_put($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14, $15::jsonb,
-                                             $16, $17, $18)`;
+const AGENT_KV_PUT = `SELECT * FROM agent_kv_put($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14,
+                                             $15, $16, $17, $18::jsonb, $19, $20, $21)`;
 
 type AgentKvPutRow = {
   entry_version: number;
+  entry_status: 200 | 201;
   response: string;
-  key_id: string;
   key_last_used_at: Date | null;
-  zone: string;
-  request_limit: number | null;
   requests_used: string | null;
 };
 
 export type GuardedPut = {
+  status: 200 | 201;
   version: number;
   /** The response body, as stored for replays. */
   body: string;
-  credential: { id: string; lastUsedAt: Date | null };
-  timeZone: string;
+  keyLastUsedAt: Date | null;
   /** The day's requests with this one, when the workspace has a limit (null without one). */
-  requests: { limit: number | null; used: number | null };
+  requestsUsed: number | null;
 };
 
 /** PostgreSQL error code of agent_kv_put's roll-back: the call is left to the general path. */
 const LEFT_TO_GENERAL_PATH = "BKV01";
 
 /**
- * The agent API's guarded PUT as one statement (the `agent_kv_put` function,
- * migration 20261126000000): key, grant, budget units, write, audit event and
- * stored response — or nothing, and null: anything out of the ordinary (a
- * refusal, a replay, the day's first call, a degraded workspace) is the
- * general path's to decide and explain.
+ * The agent API's guarded PUT as one statement (prisma/sql/agent_kv_put.sql), on decisions the
+ * caller took from a principal it remembers (`stamp`: principal_stamp when it was loaded): the
+ * Idempotency-Key, the write, its audit event, the budget units and the stored response — or
+ * nothing, and null: anything out of the ordinary is the general path's to decide and explain.
  */
 export async function putKvGuarded(
   sql: Sql,
   input: Omit<PutInput, "workspaceId" | "actor"> & {
     keyHash: string;
+    stamp: string;
+    day: string;
+    /** The first request total that is not normal mode (the degrade threshold); null without a limit. */
+    normalBelow: number | null;
     idempotency: { key: string; fingerprint: string; expiresAt: Date } | null;
     start: number;
     slots: { workspace: number; credential: number };
@@ -118,7 +145,10 @@ export async function putKvGuarded(
   try {
     rows = await sql.query<AgentKvPutRow>(AGENT_KV_PUT, [
       input.keyHash,
+      input.stamp,
       input.now,
+      input.day,
+      input.normalBelow,
       input.start,
       input.slots.workspace,
       input.slots.credential,
@@ -131,7 +161,7 @@ export async function putKvGuarded(
       input.reason,
       input.correlationId ?? null,
       input.requestId ?? null,
-      auditDetails(input.value, value, precondition),
+      putAuditDetails(input.value, value, precondition),
       idempotency?.key ?? null,
       idempotency?.fingerprint ?? null,
       idempotency?.expiresAt ?? null,
@@ -143,53 +173,10 @@ export async function putKvGuarded(
   const row = rows[0];
   if (!row) return null;
   return {
+    status: row.entry_status,
     version: row.entry_version,
     body: row.response,
-    credential: { id: row.key_id, lastUsedAt: row.key_last_used_at },
-    timeZone: row.zone,
-    requests: { limit: row.request_limit, used: row.requests_used === null ? null : Number(row.requests_used) },
+    keyLastUsedAt: row.key_last_used_at,
+    requestsUsed: row.requests_used === null ? null : Number(row.requests_used),
   };
-}
-
-/**
- * One conditional statement per write, so concurrent writers are decided by
- * PostgreSQL's row lock: of 50 writers with the same If-Match, exactly one
- * matches. An expired entry counts as absent: writing it starts again at
- * version 1. The audit event commits with the write. A refusal is explained
- * here, after the fact: no namespace (404), a TTL above its maximum (422),
- * or the precondition (412).
- */
-export async function putKvEntry(sql: Sql, input: PutInput): Promise<PutResult> {
-  const row = await callKvPut(sql, input);
-  if (row.outcome !== "written") throw await explainRefusal(sql, input);
-  return {
-    namespace: input.namespace,
-    key: input.key,
-    version: row.version,
-    expiresAt: row.expires_at,
-    created: row.version === 1,
-  };
-}
-
-async function explainRefusal(sql: Sql, input: PutInput): Promise<AppError> {
-  const ns = await resolveNamespace(sql, input.workspaceId, input.namespace).catch((error: AppError) => error);
-  if (ns instanceof AppError) return ns;
-  const ttl = decideTtl(input.ttlSeconds, ns);
-  if (!ttl.ok)
-    return new AppError("ttl_exceeds_policy", ttl.message, { namespace: ns.name, maxTtlSeconds: ttl.maxTtlSeconds });
-  return new AppError(
-    "version_conflict",
-    input.precondition.kind === "absent"
-      ? "the key already exists (If-None-Match: *)"
-      : "the key's version does not match If-Match",
-    { namespace: ns.name, key: input.key, currentVersion: await currentVersion(sql, ns.id, input.key, input.now) },
-  );
-}
-
-export async function currentVersion(sql: Sql, namespaceId: string, key: string, now: Date): Promise<number | null> {
-  const [live] = await sql.query<{ version: number }>(
-    `SELECT version FROM kv_entry WHERE namespace_id = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > $3)`,
-    [namespaceId, key, now],
-  );
-  return live?.version ?? null;
 }

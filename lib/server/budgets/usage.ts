@@ -3,10 +3,10 @@ import { CREDENTIAL_SLOTS, decideMode, remaining, slotCaps, WORKSPACE_SLOTS, typ
 import { localDay, nextDailyReset } from "@/lib/core/calendar";
 import { AppError } from "@/lib/core/errors";
 import { systemActor, writeAudit } from "../audit";
-import { refund, take, usageOf } from "../budgets/counters";
-import { getDb } from "../db";
+import { refund, take, usageOf } from "./counters";
+import { pgTransaction } from "../db";
 import { logger } from "../logger";
-import type { AgentPrincipal } from "./authenticate";
+import type { AgentPrincipal } from "../agent-api/authenticate";
 
 export type { Mode };
 
@@ -148,14 +148,20 @@ export async function chargeCall(
   return { usage, refund: giveBack };
 }
 
-/** Entering degraded or stopped mode is audited once per day (actor: system). */
-async function noteModeChange(p: AgentPrincipal, day: string, mode: Mode, now: Date) {
-  const db = getDb();
-  const inserted = await db.$executeRaw`
-    INSERT INTO usage_mode_change (workspace_id, day, mode, at) VALUES (${p.workspace.id}, ${day}::date, ${mode}, ${now})
-    ON CONFLICT DO NOTHING`;
-  if (inserted) {
-    await writeAudit(db, {
+/**
+ * Entering degraded or stopped mode is audited once per day (actor: system): the day's row and its
+ * audit event in one transaction, so an event that could not be written leaves no row behind and
+ * the next call records it. That failure is logged, not the caller's: the call itself is decided.
+ */
+async function noteModeChange(p: AgentPrincipal, day: string, mode: Mode, now: Date): Promise<void> {
+  await pgTransaction(async (sql) => {
+    const inserted = await sql.query(
+      `INSERT INTO usage_mode_change (workspace_id, day, mode, at) VALUES ($1, $2::date, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING mode`,
+      [p.workspace.id, day, mode, now],
+    );
+    if (inserted.length === 0) return;
+    await writeAudit(sql, {
       workspaceId: p.workspace.id,
       actor: systemActor("budget"),
       action: mode === "stopped" ? "budget.stopped" : "budget.degraded",
@@ -166,5 +172,10 @@ async function noteModeChange(p: AgentPrincipal, day: string, mode: Mode, now: D
           : `daily usage reached ${p.workspace.degradeAtPercent}% of the limit`,
       details: { day, limit: p.workspace.dailyRequestLimit },
     });
-  }
+  }).catch((error: unknown) =>
+    logger.error(
+      { err: error, workspaceId: p.workspace.id, mode },
+      "could not record a budget mode change; the next call retries",
+    ),
+  );
 }

@@ -1,0 +1,21 @@
+-- A unit of one scope's day for the general path, with the scope's total after it: budget_take_free
+-- takes it; a scope's first call of the day lays out its slots first, with the caps the caller
+-- computed (lib/core/budget.ts `slotCaps`). No row when every slot is at its cap.
+CREATE OR REPLACE FUNCTION "budget_take_one"(p_scope TEXT, p_day DATE, p_caps INTEGER[], p_start INTEGER)
+RETURNS TABLE ("slot" INTEGER, "total" BIGINT) LANGUAGE plpgsql AS $$
+DECLARE
+  n INTEGER := array_length(p_caps, 1);
+  taken INTEGER;
+BEGIN
+  taken := budget_take_free(p_scope, p_day, p_start % n, n);
+  IF taken IS NULL AND NOT EXISTS (SELECT 1 FROM usage_slot s WHERE s.scope_id = p_scope AND s.day = p_day) THEN
+    INSERT INTO usage_slot (scope_id, day, slot, cap)
+    SELECT p_scope, p_day, o.i - 1, o.cap FROM unnest(p_caps) WITH ORDINALITY AS o(cap, i)
+    ON CONFLICT DO NOTHING;
+    taken := budget_take_free(p_scope, p_day, p_start % n, n);
+  END IF;
+  IF taken IS NOT NULL THEN
+    RETURN QUERY SELECT taken, (SELECT sum(x.used) FROM usage_slot x WHERE x.scope_id = p_scope AND x.day = p_day);
+  END IF;
+END;
+$$;
