@@ -83,13 +83,13 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       const headers = parseAgentHeaders(request);
       state.correlationId = headers.correlationId ?? newId("corr");
       state.reason = headers.reason;
-      state.keyHash = keyHashOf(request);
+      const keyHash = keyHashOf(request);
+      state.keyHash = keyHash;
 
       const fast = await tryFastPath(state, headers);
       if (fast.reply) return fast.reply;
 
-      const principal = await authenticate(state.keyHash, now);
-      state.principal = principal;
+      const principal = await authenticate({ ...state, keyHash });
       if (counted) {
         const charge = await chargeCall(principal, {
           writes: Boolean(options.mutating),

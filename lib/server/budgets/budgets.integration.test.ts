@@ -1,3 +1,4 @@
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { GET as policyRoute } from "@/app/api/v1/policy/route";
 import { GET as getRoute, PUT as putRoute } from "@/app/api/v1/kv/[namespace]/[key]/route";
@@ -7,9 +8,10 @@ import { agentRequest, seedAgent } from "@/tests/agent-fixtures";
 import { auditEvents, testActor } from "@/tests/fixtures";
 import { issueCredential } from "../credentials/issue-credential";
 import { updateWorkspace } from "../workspaces/update-workspace";
-import { loadPrincipal } from "./authenticate";
-import { expressHeld } from "../budgets/express-hold";
-import { chargeCall } from "../budgets/usage";
+import { loadPrincipal } from "../agent-api/authenticate";
+import { poolSql } from "../db";
+import { expressHeld } from "./express-hold";
+import { chargeCall } from "./usage";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const noParams = { params: Promise.resolve({}) };
@@ -150,5 +152,48 @@ describe("budgets — counting rules", () => {
     expect(midnight).toEqual(new Date("2026-11-25T15:00:00Z"));
     const next = await chargeCall(principal, { writes: false, priority: "normal", now: midnight });
     expect(next.usage.requests).toMatchObject({ used: 1, remaining: 1 });
+  });
+
+  it("records entering degraded mode once, with its audit event: an event that could not be written is retried", async () => {
+    const agent = await seedAgent();
+    await updateWorkspace({
+      slug: agent.workspace.slug,
+      actor: testActor,
+      settings: { dailyRequestLimit: 10, degradeAtPercent: 50 },
+    });
+    const principal = (await loadPrincipal(hashKey(agent.key)))!;
+    const now = new Date();
+    for (let i = 0; i < 4; i++) await chargeCall(principal, { writes: false, priority: "normal", now });
+    const modeRows = async () =>
+      (
+        await poolSql().query<{ n: string }>(`SELECT count(*) AS n FROM usage_mode_change WHERE workspace_id = $1`, [
+          agent.workspace.id,
+        ])
+      )[0]!.n;
+    // The audit trail refuses the event (as a full disk or a lost connection would).
+    const owner = new pg.Client({ connectionString: process.env.TEST_DATABASE_OWNER_URL });
+    await owner.connect();
+    // In a schema of its own: the database's own functions are exactly prisma/sql's (database-functions test).
+    const trigger = `test_faults.refuse_degraded_${agent.workspace.id.replace(/[^a-z0-9]/g, "")}`;
+    const name = trigger.split(".")[1]!;
+    try {
+      await owner.query(`CREATE SCHEMA IF NOT EXISTS test_faults`);
+      await owner.query(`CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.workspace_id = '${agent.workspace.id}' THEN RAISE EXCEPTION 'audit write lost'; END IF; RETURN NEW; END $$`);
+      await owner.query(
+        `CREATE TRIGGER ${name} BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION ${trigger}()`,
+      );
+      const degraded = await chargeCall(principal, { writes: false, priority: "normal", now });
+      expect(degraded.usage.mode).toBe("degraded"); // the call itself is decided
+      expect(await modeRows()).toBe("0"); // no row without its event
+    } finally {
+      await owner.query(`DROP TRIGGER IF EXISTS ${name} ON audit_event`);
+      await owner.query(`DROP FUNCTION IF EXISTS ${trigger}()`);
+      await owner.end();
+    }
+    await chargeCall(principal, { writes: false, priority: "normal", now });
+    await chargeCall(principal, { writes: false, priority: "normal", now });
+    expect(await modeRows()).toBe("1");
+    expect(await auditEvents({ workspaceId: agent.workspace.id, action: "budget.degraded" })).toHaveLength(1);
   });
 });
