@@ -30,9 +30,10 @@ import { logger } from "./logger";
 const METHOD_ORDER = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH"];
 
 /**
- * The route handlers under app/api that only Next.js serves. The agent lane's
- * table (agent-server.ts) has the rest of app/api/v1; a test holds both equal
- * to the route files' exports.
+ * The route handlers under app/api that only Next.js serves. The rest of
+ * app/api/v1 is the endpoint table's (agent-api/endpoints.ts), whose methods
+ * the lane's router reports (agentRouteMethods); a test holds both equal to the
+ * route files' exports.
  */
 const NEXT_API_ROUTES: { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/api\/health$/, methods: ["GET"] },

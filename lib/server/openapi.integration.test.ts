@@ -78,6 +78,19 @@ describe("the OpenAPI document", () => {
     );
   });
 
+  it("describes each `{name}` of a path template as that operation's path parameter, and no other", () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      const template = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
+      for (const [method, op] of Object.entries(ops)) {
+        const inPath = op.parameters
+          .map((p) => doc.components.parameters[p.$ref.split("/").pop()!]!)
+          .filter((p) => p.in === "path");
+        expect(inPath.map((p) => p.name).sort(), `${method} ${path}`).toEqual(template);
+        for (const p of inPath) expect(p.required, `${method} ${path} {${p.name}}`).toBe(true);
+      }
+    }
+  });
+
   it("answers every error code of API.md with the status of lib/core/errors.ts", () => {
     const seen = new Map<string, number>();
     for (const ops of Object.values(doc.paths)) {

@@ -23,14 +23,17 @@ import {
 import { jsonValueSchema } from "@/lib/validations/common";
 import { putKvBodySchema } from "@/lib/validations/kv";
 import { createTaskBodySchema, taskEventBodySchema } from "@/lib/validations/tasks";
+import { AGENT_ENDPOINTS } from "./agent-api/endpoints";
 
 /**
- * The OpenAPI 3.1 document of the agent API (API.md), generated from the zod
- * schemas the routes parse (request bodies) and the schemas their answers are
- * checked against (lib/validations/agent-api.ts). Error responses come from
- * the code → status table of lib/core/errors.ts. Nothing here is written by
- * hand twice: a schema change shows up in the document, and the test suites
- * validate real responses against it.
+ * The OpenAPI 3.1 document of the agent API (API.md), generated from the
+ * endpoint table (lib/server/agent-api/endpoints.ts: paths, methods,
+ * operationIds, whether a call is counted or mutating, and each operation's
+ * text), the zod schemas the routes parse (request bodies) and the schemas
+ * their answers are checked against (lib/validations/agent-api.ts). Error
+ * responses come from the code → status table of lib/core/errors.ts. Nothing
+ * here is written by hand twice: a schema change shows up in the document, and
+ * the test suites validate real responses against it.
  */
 
 type JsonSchema = Record<string, unknown>;
@@ -163,7 +166,7 @@ function inline(schema: z.ZodType): JsonSchema {
 
 // ——— parameters and headers ———
 
-const PARAMETERS: Record<string, OpenApiParameter> = {
+const PARAMETERS = {
   Namespace: {
     name: "namespace",
     in: "path",
@@ -258,7 +261,7 @@ const PARAMETERS: Record<string, OpenApiParameter> = {
     description: 'Refuse the event (412 `version_conflict`) unless the task\'s last event is this `seq` (`"3"`).',
     schema: inline(requestHeaderSchemas.ifMatch),
   },
-};
+} satisfies Record<string, OpenApiParameter>;
 
 const int = { type: "integer", minimum: 0 };
 const HEADERS: Record<string, OpenApiHeader> = {
@@ -305,153 +308,45 @@ const STANDARD_HEADERS = [
 
 // ——— operations ———
 
-type OperationSpec = {
+const TAGS = [
+  { name: "Policy", description: "What a key may do" },
+  { name: "KV", description: "Namespaced, versioned key-value state" },
+  { name: "Tasks", description: "Task state machines: create, report events, read" },
+  { name: "Operations", description: "Health, metrics and this document" },
+] as const;
+
+/** What the document says of one agent operation beyond the endpoint table's facts (its row's `openapi`). */
+export type OperationDoc = {
+  tag: (typeof TAGS)[number]["name"];
+  summary: string;
+  description: string;
+  parameters: readonly (keyof typeof PARAMETERS)[];
+  body?: keyof typeof SCHEMAS;
+  success: readonly { status: number; schema: keyof typeof SCHEMAS; description: string; etag?: boolean }[];
+  /** Codes beyond those every call of its kind can get. */
+  errors: readonly AgentErrorCode[];
+};
+
+/** One agent operation: a row of the endpoint table (lib/server/agent-api/endpoints.ts), read for the document. */
+type OperationSpec = OperationDoc & {
   method: "get" | "put" | "post" | "delete";
   path: string;
   operationId: string;
-  tag: string;
-  summary: string;
-  description: string;
   /** Counted against the daily request budget (all but GET /policy). */
   counted: boolean;
   /** POST/PUT/DELETE: Idempotency-Key, X-Reason, the write ceiling. */
   mutating: boolean;
-  parameters: (keyof typeof PARAMETERS)[];
-  body?: keyof typeof SCHEMAS;
-  success: { status: number; schema: keyof typeof SCHEMAS; description: string; etag?: boolean }[];
-  /** Codes beyond those every call of its kind can get. */
-  errors: AgentErrorCode[];
 };
 
-const AGENT_OPERATIONS: OperationSpec[] = [
-  {
-    method: "get",
-    path: "/api/v1/policy",
-    operationId: "getPolicy",
-    tag: "Policy",
-    summary: "What this key may do now",
-    description:
-      "Identity, grants, mode, limits, retry policy and key expiry. Always answered for a valid key, even when the workspace is stopped; not counted.",
-    counted: false,
-    mutating: false,
-    parameters: [],
-    success: [{ status: 200, schema: "Policy", description: "The policy of this key" }],
-    errors: [],
-  },
-  {
-    method: "get",
-    path: "/api/v1/kv/{namespace}",
-    operationId: "listKv",
-    tag: "KV",
-    summary: "List live keys",
-    description: "Live keys in byte order, keyset-paginated (read grant).",
-    counted: true,
-    mutating: false,
-    parameters: ["Namespace", "Prefix", "Limit", "Cursor"],
-    success: [{ status: 200, schema: "KvList", description: "One page of keys" }],
-    errors: ["forbidden_namespace", "not_found"],
-  },
-  {
-    method: "get",
-    path: "/api/v1/kv/{namespace}/{key}",
-    operationId: "getKv",
-    tag: "KV",
-    summary: "Read a value",
-    description: "The value, its version and expiry (read grant). Absent or expired → 404.",
-    counted: true,
-    mutating: false,
-    parameters: ["Namespace", "Key"],
-    success: [{ status: 200, schema: "KvEntry", description: "The entry", etag: true }],
-    errors: ["forbidden_namespace", "not_found"],
-  },
-  {
-    method: "put",
-    path: "/api/v1/kv/{namespace}/{key}",
-    operationId: "putKv",
-    tag: "KV",
-    summary: "Write a value",
-    description:
-      "Creates (201) or updates (200) the entry (write grant). Versions start at 1 and grow by 1 per write. Without `ttlSeconds` the namespace's default TTL applies.",
-    counted: true,
-    mutating: true,
-    parameters: ["Namespace", "Key", "IfMatch", "IfNoneMatch"],
-    body: "PutKvBody",
-    success: [
-      { status: 200, schema: "KvPutResult", description: "Updated", etag: true },
-      { status: 201, schema: "KvPutResult", description: "Created", etag: true },
-    ],
-    errors: ["forbidden_namespace", "not_found", "version_conflict", "validation_failed", "ttl_exceeds_policy"],
-  },
-  {
-    method: "delete",
-    path: "/api/v1/kv/{namespace}/{key}",
-    operationId: "deleteKv",
-    tag: "KV",
-    summary: "Delete a value",
-    description: "Deletes the entry (write grant), with the same preconditions as PUT. Absent → 404.",
-    counted: true,
-    mutating: true,
-    parameters: ["Namespace", "Key", "IfMatch", "IfNoneMatch"],
-    success: [{ status: 200, schema: "KvDeleteResult", description: "Deleted" }],
-    errors: ["forbidden_namespace", "not_found", "version_conflict"],
-  },
-  {
-    method: "get",
-    path: "/api/v1/tasks",
-    operationId: "listTasks",
-    tag: "Tasks",
-    summary: "List tasks",
-    description: "Tasks of the caller's workflow class, newest first, without their events.",
-    counted: true,
-    mutating: false,
-    parameters: ["TaskStatus", "Due", "Limit", "Cursor"],
-    success: [{ status: 200, schema: "TaskList", description: "One page of tasks" }],
-    errors: [],
-  },
-  {
-    method: "post",
-    path: "/api/v1/tasks",
-    operationId: "createTask",
-    tag: "Tasks",
-    summary: "Create a task",
-    description: "A task of the caller identity's workflow class, in a namespace it may write; `status: accepted`.",
-    counted: true,
-    mutating: true,
-    parameters: [],
-    body: "CreateTaskBody",
-    success: [{ status: 201, schema: "Task", description: "The task" }],
-    errors: ["forbidden_namespace", "not_found", "validation_failed"],
-  },
-  {
-    method: "get",
-    path: "/api/v1/tasks/{id}",
-    operationId: "getTask",
-    tag: "Tasks",
-    summary: "Read a task with its events",
-    description:
-      "The task, its gapless events and latest checkpoint. Visible to identities of the same workflow class in the same workspace.",
-    counted: true,
-    mutating: false,
-    parameters: ["TaskId"],
-    success: [{ status: 200, schema: "TaskWithEvents", description: "The task", etag: true }],
-    errors: ["forbidden_namespace", "not_found"],
-  },
-  {
-    method: "post",
-    path: "/api/v1/tasks/{id}/events",
-    operationId: "sendTaskEvent",
-    tag: "Tasks",
-    summary: "Report a task event",
-    description:
-      "`started`, `heartbeat`, `step_completed` (+ `checkpoint`), `step_failed` (+ `error`), `committed` (+ `output`), `escalate` (+ `reason`). The state machine refuses anything else with 409 `invalid_transition`.",
-    counted: true,
-    mutating: true,
-    parameters: ["TaskId", "IfMatchSeq"],
-    body: "TaskEventBody",
-    success: [{ status: 200, schema: "Task", description: "The task after the event", etag: true }],
-    errors: ["forbidden_namespace", "not_found", "invalid_transition", "version_conflict", "validation_failed"],
-  },
-];
+const agentOperations = (): OperationSpec[] =>
+  AGENT_ENDPOINTS.map((row) => ({
+    ...row.openapi,
+    method: row.method.toLowerCase() as OperationSpec["method"],
+    path: row.path,
+    operationId: row.operationId,
+    counted: row.options.counted,
+    mutating: row.options.mutating,
+  }));
 
 /** The codes an operation can answer: those of every call of its kind, then its own; in table order. */
 export function operationErrorCodes(op: Pick<OperationSpec, "counted" | "mutating" | "body" | "errors">) {
@@ -562,7 +457,7 @@ const OPERATIONS_OUTSIDE: Record<string, Record<string, OpenApiOperation>> = {
 
 function buildDocument(): OpenApiDocument {
   const paths: OpenApiDocument["paths"] = {};
-  for (const op of AGENT_OPERATIONS) {
+  for (const op of agentOperations()) {
     paths[op.path] = { ...paths[op.path], [op.method]: agentOperation(op) };
   }
   return {
@@ -574,12 +469,7 @@ function buildDocument(): OpenApiDocument {
         "What agents call with `Authorization: Bearer bkv_…`. Every non-2xx response has the envelope `{ error: { code, message, requestId, details } }`. A method a path does not serve (anything under /api, e.g. `DELETE /api/v1/policy` or `TRACE`) answers 405 `method_not_allowed` (schema `Error405`) with `Allow` and `details.allowed` listing the methods it does (HEAD and OPTIONS wherever GET is served). Every authenticated call except GET /policy counts 1 against the workspace's daily request limit, every mutating call also 1 against the key's daily write ceiling; refused calls and idempotent replays do not count. Times are ISO-8601 UTC; ids are opaque strings.",
     },
     servers: [{ url: "/", description: "This server" }],
-    tags: [
-      { name: "Policy", description: "What a key may do" },
-      { name: "KV", description: "Namespaced, versioned key-value state" },
-      { name: "Tasks", description: "Task state machines: create, report events, read" },
-      { name: "Operations", description: "Health, metrics and this document" },
-    ],
+    tags: [...TAGS],
     paths: { ...paths, ...OPERATIONS_OUTSIDE },
     components: {
       schemas: generateSchemas(),

@@ -1,44 +1,70 @@
 import { request as httpRequest } from "node:http";
-import path from "node:path";
-import { routeFilesUnder } from "@/tests/app-entry-points";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { securityHeaders } from "@/lib/security-headers";
 import { seedAgent } from "@/tests/agent-fixtures";
 import { startApiServer } from "@/tests/sdk-server";
-import { matchAgentRoute } from "./agent-server";
+import { agentRouteMethods, compileRoutes, matchAgentRoute } from "./agent-server";
+import { AGENT_ENDPOINTS } from "./endpoints";
 
 /**
  * The agent API's own lane (what scripts/server.mjs serves /api/v1 with): the
- * same endpoints as the Next.js route files, over Node's request and response.
+ * endpoint table's endpoints (the same objects the Next.js route files export,
+ * endpoints.integration.test.ts), over Node's request and response.
  */
 
-const API_DIR = path.join(process.cwd(), "app", "api", "v1");
-const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
-// A sample value for each dynamic segment of a route file's folder.
-const SAMPLE: Record<string, string> = { "[namespace]": "billing.runs", "[key]": "k%2F1", "[id]": "task_x" };
+const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
+// A sample raw segment for each path parameter, and what the handler receives when it asks for it decoded.
+const SAMPLE: Record<string, [raw: string, decoded: string]> = {
+  namespace: ["billing.runs", "billing.runs"],
+  key: ["k%2F1", "k/1"],
+  id: ["task%5Fx", "task_x"],
+};
 
 describe("the agent lane's route table", () => {
-  it("serves exactly the endpoints of app/api/v1's route files, method by method", async () => {
-    const files = routeFilesUnder(path.relative(process.cwd(), API_DIR));
+  it("serves exactly the endpoint table, method by method, with the path parameters each row asks for", () => {
+    const paths = [...new Set(AGENT_ENDPOINTS.map((row) => row.path))];
     let checked = 0;
-    for (const file of files) {
-      const segments = path.relative(API_DIR, path.dirname(file)).split(path.sep);
-      // The catch-all and the OpenAPI document stay with Next.js.
-      if (segments[0] === "[...path]" || segments[0] === "openapi.json") continue;
-      const urlPath = `/api/v1/${segments.map((s) => SAMPLE[s] ?? s).join("/")}`;
-      const mod = (await import(file)) as Record<string, unknown>;
+    for (const template of paths) {
+      const urlPath = template.replace(/\{([^}]+)\}/g, (_, name: string) => SAMPLE[name]![0]);
       for (const method of METHODS) {
+        const row = AGENT_ENDPOINTS.find((r) => r.path === template && r.method === method);
         const match = matchAgentRoute(method, `${urlPath}?limit=5`);
-        if (mod[method]) {
-          expect(match?.endpoint, `${method} ${urlPath}`).toBe(mod[method]);
+        if (row) {
+          expect(match?.endpoint, `${method} ${urlPath}`).toBe(row.endpoint);
+          const params = Object.fromEntries((row.params ?? []).map((name) => [name, SAMPLE[name]![1]]));
+          expect(match?.params, `${method} ${urlPath}`).toEqual(params);
           checked++;
         } else {
           expect(match, `${method} ${urlPath} is not served`).toBeNull();
         }
       }
+      expect(agentRouteMethods(urlPath)?.sort(), urlPath).toEqual(
+        AGENT_ENDPOINTS.filter((r) => r.path === template)
+          .map((r) => r.method)
+          .sort(),
+      );
     }
-    expect(checked).toBe(9); // policy; kv get/put/delete; kv list; tasks list/create; task get; task events
+    expect(checked).toBe(AGENT_ENDPOINTS.length);
+  });
+
+  it("keeps the raw segments the KV handlers read: a key with an encoded slash or a malformed escape", () => {
+    const put = AGENT_ENDPOINTS.find((r) => r.operationId === "putKv")!;
+    expect(matchAgentRoute("PUT", "/api/v1/kv/billing.runs/a%2Fb")).toEqual({ endpoint: put.endpoint, params: {} });
+    // Served here: the handler answers the malformed key itself (400 invalid_request).
+    expect(matchAgentRoute("PUT", "/api/v1/kv/billing.runs/%E0%A4%A")?.endpoint).toBe(put.endpoint);
+    expect(matchAgentRoute("GET", "/api/v1/kv/billing.runs/a/b/c")).toBeNull();
+    expect(matchAgentRoute("GET", "/api/v1/kv/")).toBeNull();
+  });
+
+  it("tries a static segment before a dynamic one, as Next.js does, whatever the table's order", () => {
+    const row = (path: `/api/v1/${string}`, operationId: string) =>
+      ({ ...AGENT_ENDPOINTS[0]!, path, operationId, endpoint: Object.assign(() => {}, { operationId }) }) as never;
+    const rows = [row("/api/v1/kv/{namespace}", "dynamic"), row("/api/v1/kv/search", "static")];
+    for (const order of [rows, [...rows].reverse()]) {
+      const first = compileRoutes(order).find((r) => r.pattern.test("/api/v1/kv/search"))!;
+      expect((first.methods.GET!.endpoint as unknown as { operationId: string }).operationId).toBe("static");
+    }
   });
 
   it("decodes a task id, and leaves what it does not serve to Next.js", () => {

@@ -8,26 +8,16 @@ import { newId } from "@/lib/core/ids";
 import { env } from "@/lib/env";
 import { securityHeaders } from "@/lib/security-headers";
 import { logger } from "../logger";
-import { errorReply, type AgentEndpoint, type AgentReply, type AgentRequest } from "./agent-route";
-import {
-  createTaskEndpoint,
-  deleteKvEndpoint,
-  getKvEndpoint,
-  getPolicyEndpoint,
-  getTaskEndpoint,
-  listKvEndpoint,
-  listTasksEndpoint,
-  putKvEndpoint,
-  taskEventEndpoint,
-} from "./endpoints";
+import { errorReply, type AgentReply, type AgentRequest } from "./agent-route";
+import { AGENT_ENDPOINTS, type AgentEndpointRow } from "./endpoints";
 
 /**
  * The agent API's own HTTP lane. Agents are the product's hot path, and a
  * Next.js route handler costs about 2 ms of CPU per call before any of our
  * code runs (measured: a guarded PUT took 2.3–2.9 ms of app CPU through the
  * App Router, 0.65–0.8 ms through this lane — the same wrapper and SQL). So
- * the server (scripts/server.ts) hands requests for the routes below straight
- * to their endpoints on Node's request and response; everything else — the
+ * the server (scripts/server.mjs) hands requests for the endpoint table's
+ * routes (endpoints.ts) straight to their endpoints on Node's request and response; everything else — the
  * dashboard, sign-in, health, metrics, the OpenAPI document, and unknown
  * /api/v1 paths — goes to Next.js as before. The Next.js route files under
  * app/api/v1 serve the very same endpoint objects, so a request that reaches
@@ -36,33 +26,45 @@ import {
  */
 type Route = {
   pattern: RegExp;
-  methods: Partial<Record<string, AgentEndpoint<never>>>;
-  params?: (match: RegExpExecArray) => Record<string, string>;
+  methods: Partial<Record<string, { endpoint: AgentEndpointRow["endpoint"]; decode: [name: string, group: number][] }>>;
 };
 
-// The same table Next.js builds from app/api/v1 (a static segment before a dynamic one).
-const ROUTES: Route[] = [
-  { pattern: /^\/api\/v1\/policy$/, methods: { GET: getPolicyEndpoint } },
-  {
-    pattern: /^\/api\/v1\/kv\/[^/]+\/[^/]+$/,
-    methods: { GET: getKvEndpoint, PUT: putKvEndpoint, DELETE: deleteKvEndpoint },
-  },
-  { pattern: /^\/api\/v1\/kv\/[^/]+$/, methods: { GET: listKvEndpoint } },
-  { pattern: /^\/api\/v1\/tasks$/, methods: { GET: listTasksEndpoint, POST: createTaskEndpoint } },
-  {
-    pattern: /^\/api\/v1\/tasks\/([^/]+)$/,
-    methods: { GET: getTaskEndpoint },
-    params: (m) => ({ id: decodeURIComponent(m[1]!) }),
-  },
-  {
-    pattern: /^\/api\/v1\/tasks\/([^/]+)\/events$/,
-    methods: { POST: taskEventEndpoint },
-    params: (m) => ({ id: decodeURIComponent(m[1]!) }),
-  },
-];
+const DYNAMIC = /^\{([^}]+)\}$/;
+
+/**
+ * The router, compiled from the endpoint table (endpoints.ts): one pattern per path template, each
+ * `{name}` one raw segment (`[^/]+`, percent-encoding intact). Ordered as Next.js matches app/api/v1:
+ * among templates of the same length, a static segment before a dynamic one at the first place they
+ * differ (a future `/kv/search` would win over `/kv/{namespace}`).
+ */
+export function compileRoutes(rows: readonly AgentEndpointRow[]): Route[] {
+  const byPath = new Map<string, Route & { names: string[]; rank: string }>();
+  for (const row of rows) {
+    let route = byPath.get(row.path);
+    if (!route) {
+      const segments = row.path.split("/");
+      const names = segments.flatMap((s) => DYNAMIC.exec(s)?.[1] ?? []); // in the order of the pattern's groups
+      const source = segments
+        .map((s) => (DYNAMIC.test(s) ? "([^/]+)" : s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+        .join("\\/");
+      const rank = `${String(segments.length).padStart(3, "0")}:${segments.map((s) => (DYNAMIC.test(s) ? 1 : 0)).join("")}`;
+      route = { pattern: new RegExp(`^${source}$`), names, methods: {}, rank };
+      byPath.set(row.path, route);
+    }
+    const decode = (row.params ?? []).map((name): [string, number] => {
+      const group = route.names.indexOf(name) + 1;
+      if (group === 0) throw new Error(`${row.operationId}: no {${name}} in ${row.path}`);
+      return [name, group];
+    });
+    route.methods[row.method] = { endpoint: row.endpoint, decode };
+  }
+  return [...byPath.values()].sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
+}
+
+const ROUTES = compileRoutes(AGENT_ENDPOINTS);
 
 export type AgentMatch = {
-  endpoint: AgentEndpoint<Record<string, string>>;
+  endpoint: AgentEndpointRow["endpoint"];
   params: Record<string, string>;
 };
 
@@ -78,13 +80,15 @@ export function matchAgentRoute(method: string, target: string): AgentMatch | nu
   for (const route of ROUTES) {
     const match = route.pattern.exec(path);
     if (!match) continue;
-    const endpoint = route.methods[method];
-    if (!endpoint) return null;
+    const served = route.methods[method];
+    if (!served) return null;
+    const params: Record<string, string> = {};
     try {
-      return { endpoint: endpoint as AgentMatch["endpoint"], params: route.params?.(match) ?? {} };
+      for (const [name, group] of served.decode) params[name] = decodeURIComponent(match[group]!);
     } catch {
       return null; // a malformed percent-escape in an id: Next.js refuses it as before
     }
+    return { endpoint: served.endpoint, params };
   }
   return null;
 }
@@ -179,7 +183,7 @@ export type AgentLane = {
   serve: typeof serveAgentRequest;
 };
 
-/** Where scripts/server.ts finds the lane: the server is not bundled, the endpoints are (instrumentation.ts installs it). */
+/** Where scripts/server.mjs finds the lane: the server is not bundled, the endpoints are (instrumentation.ts installs it). */
 export const AGENT_LANE_KEY = Symbol.for("basekv.agentLane");
 
 export function installAgentLane(): void {

@@ -1,5 +1,5 @@
-import { getPolicyEndpoint } from "@/lib/server/agent-api/endpoints";
+import { endpointsFor } from "@/lib/server/agent-api/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export const GET = getPolicyEndpoint;
+export const { GET } = endpointsFor("/api/v1/policy");

@@ -1,6 +1,5 @@
-import { createTaskEndpoint, listTasksEndpoint } from "@/lib/server/agent-api/endpoints";
+import { endpointsFor } from "@/lib/server/agent-api/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export const GET = listTasksEndpoint;
-export const POST = createTaskEndpoint;
+export const { GET, POST } = endpointsFor("/api/v1/tasks");

@@ -1,5 +1,5 @@
-import { listKvEndpoint } from "@/lib/server/agent-api/endpoints";
+import { endpointsFor } from "@/lib/server/agent-api/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export const GET = listKvEndpoint;
+export const { GET } = endpointsFor("/api/v1/kv/{namespace}");

@@ -1,5 +1,5 @@
-import { getTaskEndpoint } from "@/lib/server/agent-api/endpoints";
+import { endpointsFor } from "@/lib/server/agent-api/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export const GET = getTaskEndpoint;
+export const { GET } = endpointsFor("/api/v1/tasks/{id}");

@@ -1,7 +1,5 @@
-import { deleteKvEndpoint, getKvEndpoint, putKvEndpoint } from "@/lib/server/agent-api/endpoints";
+import { endpointsFor } from "@/lib/server/agent-api/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export const GET = getKvEndpoint;
-export const PUT = putKvEndpoint;
-export const DELETE = deleteKvEndpoint;
+export const { GET, PUT, DELETE } = endpointsFor("/api/v1/kv/{namespace}/{key}");

@@ -1,5 +1,5 @@
-import { taskEventEndpoint } from "@/lib/server/agent-api/endpoints";
+import { endpointsFor } from "@/lib/server/agent-api/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export const POST = taskEventEndpoint;
+export const { POST } = endpointsFor("/api/v1/tasks/{id}/events");
