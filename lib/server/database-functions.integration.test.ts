@@ -4,10 +4,11 @@ import { readFunctionFiles, type FunctionFile } from "@/scripts/lib/migrations";
 
 /**
  * prisma/sql/<name>.sql is each database function's one definition (the migration runner applies
- * them after the migrations). The migrated database and the files must agree: every function the
- * database has is a file, every file is one function named like it, and each function's definition
- * (pg_get_functiondef: arguments, result, language, body) is exactly the file's — as the
- * schema-drift test holds schema.prisma to the tables.
+ * them after the migrations). The migrated database and the files must agree, as the schema-drift
+ * test holds schema.prisma to the tables: every function the database has is a file (none created
+ * by a migration on the side), every file is one function named like it, a changed signature left
+ * no overload behind (a migration must drop the old one), and each function's definition
+ * (pg_get_functiondef: arguments, result, language, settings, body) is exactly what its file defines.
  */
 describe("the database's functions are the files in prisma/sql", () => {
   let owner: pg.Client;

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -6,13 +6,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFreshDatabase } from "@/scripts/lib/test-database";
 import { migrate, MigrationError, readMigrations } from "./migrations";
 
-async function scratchMigrations(files: Record<string, string>): Promise<string> {
+async function scratchMigrations(files: Record<string, string | { sql: string; replaces: string[] }>): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "basekv-migrations-"));
-  for (const [name, sql] of Object.entries(files)) {
+  for (const [name, file] of Object.entries(files)) {
     await mkdir(path.join(dir, name));
-    await writeFile(path.join(dir, name, "migration.sql"), sql);
+    await writeFile(path.join(dir, name, "migration.sql"), typeof file === "string" ? file : file.sql);
+    if (typeof file !== "string") await writeFile(path.join(dir, name, "replaces"), file.replaces.join("\n") + "\n");
   }
   return dir;
+}
+
+async function scratchTables(url: string): Promise<string[]> {
+  const rows = await query<{ table_name: string }>(
+    url,
+    `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'squash_%' ORDER BY 1`,
+  );
+  return rows.map((r) => r.table_name);
 }
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
@@ -89,7 +98,9 @@ describe("migration runner", () => {
         "20990101000000_ok": `CREATE TABLE scratch_ok (id int);`,
         "20990102000000_broken": `CREATE TABLE scratch_half (id int); SELECT * FROM no_such_table;`,
       });
-      await expect(migrate(scratch.ownerUrl, { dir })).rejects.toThrow(/20990102000000_broken failed and was rolled back/);
+      await expect(migrate(scratch.ownerUrl, { dir })).rejects.toThrow(
+        /20990102000000_broken failed and was rolled back/,
+      );
       const tables = await query<{ table_name: string }>(
         scratch.ownerUrl,
         `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'scratch_%' ORDER BY 1`,
@@ -111,6 +122,73 @@ describe("migration runner", () => {
       const dir = await scratchMigrations({ "20990101000000_once": `CREATE TABLE scratch_once (id int);` });
       const results = await Promise.all([1, 2, 3].map(() => migrate(scratch.ownerUrl, { dir })));
       expect(results.flatMap((r) => r.applied)).toEqual(["20990101000000_once"]);
+    } finally {
+      await scratch.drop();
+    }
+  });
+
+  it("records a squashed baseline where every migration it replaces is applied, runs it on a new database, refuses part-way", async () => {
+    const old = await scratchMigrations({
+      "20990101000000_a": `CREATE TABLE squash_a (id int);`,
+      "20990102000000_b": `CREATE TABLE squash_b (id int);`,
+    });
+    const squashed = await scratchMigrations({
+      "20990103000000_baseline": {
+        sql: `CREATE TABLE squash_a (id int); CREATE TABLE squash_b (id int);`,
+        replaces: ["20990101000000_a", "20990102000000_b"],
+      },
+      "20990104000000_c": `CREATE TABLE squash_c (id int);`,
+    });
+    const upgraded = await createFreshDatabase("mig_squash_up");
+    const partWay = await createFreshDatabase("mig_squash_part");
+    const fresh = await createFreshDatabase("mig_squash_new");
+    try {
+      await migrate(upgraded.ownerUrl, { dir: old });
+      // Recorded, not run (running it would fail: its tables exist).
+      const result = await migrate(upgraded.ownerUrl, { dir: squashed });
+      expect(result.applied).toEqual(["20990103000000_baseline", "20990104000000_c"]);
+      expect(await scratchTables(upgraded.ownerUrl)).toEqual(["squash_a", "squash_b", "squash_c"]);
+
+      await migrate(partWay.ownerUrl, {
+        dir: await scratchMigrations({ "20990101000000_a": `CREATE TABLE squash_a (id int);` }),
+      });
+      await expect(migrate(partWay.ownerUrl, { dir: squashed })).rejects.toThrow(
+        /applied 1 of the 2 migrations that 20990103000000_baseline replaces \(not 20990102000000_b\)/,
+      );
+      expect(await scratchTables(partWay.ownerUrl)).toEqual(["squash_a"]);
+
+      expect((await migrate(fresh.ownerUrl, { dir: squashed })).applied).toHaveLength(2);
+      expect(await scratchTables(fresh.ownerUrl)).toEqual(["squash_a", "squash_b", "squash_c"]);
+    } finally {
+      await Promise.all([upgraded.drop(), partWay.drop(), fresh.drop()]);
+    }
+  });
+
+  it("applies the function files after the migrations, all of them or none", async () => {
+    const scratch = await createFreshDatabase("mig_functions");
+    try {
+      const dir = await scratchMigrations({ "20990101000000_t": `CREATE TABLE squash_t (id int);` });
+      const functions = await mkdtemp(path.join(os.tmpdir(), "basekv-functions-"));
+      await writeFile(
+        path.join(functions, "squash_count.sql"),
+        `CREATE OR REPLACE FUNCTION squash_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM squash_t $$;`,
+      );
+      await writeFile(path.join(functions, "squash_zbroken.sql"), `CREATE OR REPLACE FUNCTION squash_zbroken( RETURNS`);
+      await expect(migrate(scratch.ownerUrl, { dir, functionsDir: functions })).rejects.toThrow(
+        /functions \(prisma\/sql\) could not be applied, none was/,
+      );
+      const defined = async () =>
+        (
+          await query<{ n: string }>(
+            scratch.ownerUrl,
+            `SELECT count(*) AS n FROM pg_proc WHERE proname LIKE 'squash_%'`,
+          )
+        )[0]!.n;
+      expect(await defined()).toBe("0");
+      await rm(path.join(functions, "squash_zbroken.sql"));
+      const result = await migrate(scratch.ownerUrl, { dir, functionsDir: functions });
+      expect(result).toMatchObject({ applied: [], functions: 1 }); // the migration itself committed before
+      expect(await query(scratch.ownerUrl, `SELECT squash_count() AS n`)).toEqual([{ n: "0" }]);
     } finally {
       await scratch.drop();
     }

@@ -17,8 +17,22 @@ import { ROOT } from "./paths";
  * its change is a diff of one file, and no migration carries a copy of it.
  * Migrations hold tables, indexes and data; a migration drops a function whose
  * arguments change (the file then creates the new one) or that is no longer used.
+ *
+ * A migration with a `replaces` file stands for older migrations squashed into it
+ * (20261202004000_baseline): run on a new database, recorded without running on
+ * one that has applied every migration it replaces, and refused on one that has
+ * applied only some (upgrade it with an earlier release first).
  */
-export type Migration = { name: string; sql: string; checksum: string };
+export type Migration = {
+  name: string;
+  sql: string;
+  checksum: string;
+  /**
+   * The migrations this one stands for (its `replaces` file: one name a line), as a squashed
+   * baseline does: a database that has applied all of them records this one without running it.
+   */
+  replaces: string[];
+};
 export type FunctionFile = { name: string; sql: string };
 export type MigrateResult = { applied: string[]; alreadyApplied: number; functions: number };
 
@@ -44,7 +58,15 @@ export async function readMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Prom
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(dir, name, "migration.sql"), "utf8");
-      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+      const replaces = await readFile(path.join(dir, name, "replaces"), "utf8").then(
+        (text) =>
+          text
+            .split("\n")
+            .map((line) => line.trim())
+            .filter(Boolean),
+        () => [],
+      );
+      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex"), replaces };
     }),
   );
 }
@@ -117,16 +139,36 @@ export async function migrate(
 
     const pending = migrations.filter((m) => !applied.has(m.name));
     for (const migration of pending) {
-      log(`applying ${migration.name}`);
+      const replacedApplied = migration.replaces.filter((name) => applied.has(name));
+      if (replacedApplied.length > 0 && replacedApplied.length < migration.replaces.length) {
+        const missing = migration.replaces.filter((name) => !applied.has(name));
+        throw new MigrationError(
+          `This database has applied ${replacedApplied.length} of the ${migration.replaces.length} migrations that ` +
+            `${migration.name} replaces (not ${missing.join(", ")}). Upgrade it with a BaseKV release from before ` +
+            `${migration.name.slice(0, 8)} first, which applies them, then run this one.`,
+        );
+      }
+      const recordOnly = replacedApplied.length > 0;
+      log(
+        recordOnly
+          ? `recording ${migration.name} (this database has applied every migration it replaces)`
+          : `applying ${migration.name}`,
+      );
       await client.query("BEGIN");
       try {
-        await client.query(migration.sql);
+        if (!recordOnly) await client.query(migration.sql);
         await client.query(
           `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
            VALUES ($1, $2, now(), $3, now(), 1)`,
           [randomUUID(), migration.checksum, migration.name],
         );
         await client.query("COMMIT");
+        applied.set(migration.name, {
+          migration_name: migration.name,
+          checksum: migration.checksum,
+          finished_at: new Date(),
+          rolled_back_at: null,
+        });
       } catch (error) {
         await client.query("ROLLBACK");
         const reason = error instanceof Error ? error.message : String(error);
