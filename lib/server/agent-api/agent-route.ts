@@ -89,7 +89,7 @@ export function agentRoute<P extends Record<string, string | string[]>>(
       const fast = await tryFastPath(state, headers);
       if (fast.reply) return fast.reply;
 
-      const principal = await authenticate({ ...state, keyHash });
+      const principal = await authenticate(state, keyHash);
       if (counted) {
         const charge = await chargeCall(principal, {
           writes: Boolean(options.mutating),

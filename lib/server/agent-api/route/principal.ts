@@ -19,8 +19,8 @@ export function keyHashOf(request: AgentRequest): string {
  * audited under its identity — then 401 unless the key may be used now. A valid key is remembered
  * for the fast path, an invalid one forgotten.
  */
-export async function authenticate(state: CallState & { keyHash: string }): Promise<AgentPrincipal> {
-  const { keyHash, now } = state;
+export async function authenticate(state: CallState, keyHash: string): Promise<AgentPrincipal> {
+  const { now } = state;
   const principal = await loadPrincipal(keyHash, now);
   if (!principal) {
     forgetKey(keyHash);
