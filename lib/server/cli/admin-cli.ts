@@ -24,12 +24,10 @@ import {
 import { createUser } from "../users/create-user";
 import { noteSchema } from "@/lib/validations/escalations";
 import { listEscalations } from "../escalations/list-escalations";
-import {
-  acknowledgeEscalation,
-  cancelEscalation,
-  redriveEscalation,
-  resolveEscalation,
-} from "../escalations/escalation-actions";
+import { acknowledgeEscalation } from "../escalations/acknowledge-escalation";
+import { cancelEscalation } from "../escalations/cancel-escalation";
+import { redriveEscalation } from "../escalations/redrive-escalation";
+import { resolveEscalation } from "../escalations/resolve-escalation";
 import { createWorkspace } from "../workspaces/create-workspace";
 import { updateWorkspace } from "../workspaces/update-workspace";
 import { auditFilterSchema } from "@/lib/validations/audit";
