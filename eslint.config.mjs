@@ -37,5 +37,22 @@ const config = [
       ],
     },
   },
+  {
+    // Components receive server actions as props from their page (app/ → components, never back).
+    files: ["components/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@/app", "@/app/*", "**/app", "**/app/*"],
+              message: "Components do not import from app/: take the server action as a prop, passed by the page.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 ];
 export default config;
