@@ -20,7 +20,12 @@ async function seed() {
     INSERT INTO kv_entry (workspace_id, namespace_id, key, value, version, expires_at, updated_by_type, updated_by_name)
     VALUES (${workspace.id}, ${namespace.id}, ${key}, '{"n":1}'::jsonb, 3,
             ${expired ? new Date(Date.now() - 60_000) : null}, 'cli', 'key-browser-test')`;
-  return { workspace, namespace, put };
+  /** The page's read and its delete, as this workspace (`as`: another one's ID, with this namespace's ID). */
+  const browse = (prefix: string, cursor: string | null, as = workspace.id) =>
+    browseNamespace({ workspaceId: as, namespaceId: namespace.id, prefix, cursor });
+  const remove = (key: string, reason: string, as = workspace.id) =>
+    deleteNamespaceEntry({ workspaceId: as, namespaceId: namespace.id, key, actor: testActor, reason });
+  return { workspace, namespace, put, browse, remove };
 }
 
 const notFound = (error: unknown) => isAppError(error) && error.code === "not_found";
@@ -33,39 +38,22 @@ describe("browseNamespace", () => {
     await a.put("k/expired", true);
     await a.put("other");
 
-    const first = await browseNamespace({
-      workspaceId: a.workspace.id,
-      namespaceId: a.namespace.id,
-      prefix: "k/",
-      cursor: null,
-    });
+    const first = await a.browse("k/", null);
     expect(first?.namespace).toMatchObject({ id: a.namespace.id, name: "billing.runs" });
     expect(first?.keys.items.map((i) => i.key)).toEqual(keys.slice(0, BROWSE_PAGE_SIZE));
     expect(first?.keys.items[0]).toMatchObject({ version: 3, updatedByName: "key-browser-test", updatedByType: "cli" });
     expect(first?.keys.nextCursor).toEqual(expect.any(String));
 
-    const second = await browseNamespace({
-      workspaceId: a.workspace.id,
-      namespaceId: a.namespace.id,
-      prefix: "k/",
-      cursor: first!.keys.nextCursor,
-    });
+    const second = await a.browse("k/", first!.keys.nextCursor);
     expect(second?.keys).toEqual({ items: expect.any(Array), nextCursor: null });
     expect(second?.keys.items.map((i) => i.key)).toEqual(keys.slice(BROWSE_PAGE_SIZE));
 
     // A cursor that is not one reads as the first page (as before: the page never fails on a hand-edited URL).
-    const garbled = await browseNamespace({
-      workspaceId: a.workspace.id,
-      namespaceId: a.namespace.id,
-      prefix: "",
-      cursor: "not a cursor!",
-    });
+    const garbled = await a.browse("", "not a cursor!");
     expect(garbled?.keys.items[0]?.key).toBe("k/000");
 
     const b = await seedWorkspace(["admin"]);
-    expect(
-      await browseNamespace({ workspaceId: b.workspace.id, namespaceId: a.namespace.id, prefix: "", cursor: null }),
-    ).toBeNull();
+    expect(await a.browse("", null, b.workspace.id)).toBeNull();
   });
 });
 
@@ -73,13 +61,7 @@ describe("deleteNamespaceEntry", () => {
   it("deletes the key with its audit event (actor, reason, version before), then refuses it as not found", async () => {
     const a = await seed();
     await a.put("to-go");
-    const result = await deleteNamespaceEntry({
-      workspaceId: a.workspace.id,
-      namespaceId: a.namespace.id,
-      key: "to-go",
-      actor: testActor,
-      reason: "cleaning up",
-    });
+    const result = await a.remove("to-go", "cleaning up");
     expect(result).toEqual({ namespace: "billing.runs", key: "to-go", deleted: true, version: 3 });
     expect(await getDb().kvEntry.count({ where: { namespaceId: a.namespace.id, key: "to-go" } })).toBe(0);
     const [event] = await auditEvents({ workspaceId: a.workspace.id, action: "kv.delete", target: "to-go" });
@@ -92,14 +74,7 @@ describe("deleteNamespaceEntry", () => {
       details: { versionBefore: 3, versionAfter: null },
     });
 
-    const again = deleteNamespaceEntry({
-      workspaceId: a.workspace.id,
-      namespaceId: a.namespace.id,
-      key: "to-go",
-      actor: testActor,
-      reason: "cleaning up",
-    });
-    await expect(again).rejects.toSatisfy(notFound);
+    await expect(a.remove("to-go", "cleaning up")).rejects.toSatisfy(notFound);
   });
 
   it("with another workspace's namespace ID: not found, the entry untouched, nothing audited", async () => {
@@ -107,14 +82,7 @@ describe("deleteNamespaceEntry", () => {
     const key = `kept-${a.workspace.slug}`;
     await a.put(key);
     const b = await seedWorkspace(["admin"]);
-    const attempt = deleteNamespaceEntry({
-      workspaceId: b.workspace.id,
-      namespaceId: a.namespace.id,
-      key,
-      actor: testActor,
-      reason: "not mine",
-    });
-    await expect(attempt).rejects.toSatisfy(notFound);
+    await expect(a.remove(key, "not mine", b.workspace.id)).rejects.toSatisfy(notFound);
     expect(await getDb().kvEntry.count({ where: { namespaceId: a.namespace.id, key } })).toBe(1);
     expect(await auditEvents({ action: "kv.delete", target: key })).toEqual([]);
   });
