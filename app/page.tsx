@@ -3,6 +3,7 @@ import { requireUser } from "@/lib/server/auth/session";
 import { listUserWorkspaces } from "@/lib/server/workspaces/list-user-workspaces";
 import { Card } from "@/components/ui/card";
 import { SignOutButton } from "@/components/auth/sign-out-button";
+import { signOutAction } from "./auth-actions";
 
 export default async function Home() {
   const user = await requireUser();
@@ -18,7 +19,7 @@ export default async function Home() {
           → Members.
         </p>
         <div className="mt-4">
-          <SignOutButton />
+          <SignOutButton action={signOutAction} />
         </div>
       </Card>
     </main>

@@ -77,6 +77,11 @@ const schema = z.object({
    * address (an office's NAT); every attempt it lets through costs a bcrypt hash.
    */
   SIGN_IN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(SIGN_IN_ATTEMPTS_PER_ADDRESS),
+  /** Set (to anything, e.g. `1`): the admin CLI also prints an internal error's details on stderr. */
+  BASEKV_CLI_DEBUG: z
+    .string()
+    .optional()
+    .transform((v) => Boolean(v)),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -98,6 +103,14 @@ export function requireDatabaseUrl(): string {
   const url = env().DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set (npm start sets it; see README).");
   return url;
+}
+
+/**
+ * The admin CLI's debug switch, read on its own rather than through env(): the CLI asks for it while
+ * reporting an error, and that error may be an invalid environment (which makes env() throw).
+ */
+export function cliDebug(): boolean {
+  return schema.shape.BASEKV_CLI_DEBUG.parse(process.env.BASEKV_CLI_DEBUG);
 }
 
 export function publicUrl(): string {

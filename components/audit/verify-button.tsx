@@ -1,19 +1,17 @@
 "use client";
 
 import { ShieldCheck } from "lucide-react";
-import type { ActionState } from "@/lib/action-state";
+import type { FormAction } from "@/lib/action-state";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { useServerForm } from "@/components/ui/use-server-form";
-
-type Action<T> = (state: ActionState<T> | undefined, formData: FormData) => Promise<ActionState<T>>;
 
 export function VerifyButton<T extends { ok: boolean }>({
   workspace,
   action,
 }: {
   workspace: string;
-  action: Action<T>;
+  action: FormAction<T>;
 }) {
   const { state, pending, onSubmit } = useServerForm(action);
   const broken = state?.ok && state.data?.ok === false;

@@ -1,9 +1,9 @@
-import { signOutAction } from "@/app/auth-actions";
 import { Button } from "@/components/ui/button";
 
-export function SignOutButton() {
+/** `action`: the sign-out server action, passed by the page. */
+export function SignOutButton({ action }: { action: () => Promise<void> }) {
   return (
-    <form action={signOutAction}>
+    <form action={action}>
       <Button type="submit" variant="secondary" size="sm">
         Sign out
       </Button>

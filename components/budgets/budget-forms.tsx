@@ -1,10 +1,6 @@
 "use client";
 
-import {
-  killSwitchAction,
-  saveBudgetAction,
-  writeCeilingAction,
-} from "@/app/(dashboard)/w/[workspace]/budgets/actions";
+import type { FormAction } from "@/lib/action-state";
 import { ActionForm } from "@/components/ui/action-form";
 import { Field, Input, Textarea } from "@/components/ui/field";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
@@ -16,9 +12,17 @@ type Settings = {
   timeZone: string;
 };
 
-export function BudgetSettingsForm({ workspace, values }: { workspace: string; values: Settings }) {
+export function BudgetSettingsForm({
+  workspace,
+  values,
+  action,
+}: {
+  workspace: string;
+  values: Settings;
+  action: FormAction;
+}) {
   return (
-    <ActionForm action={saveBudgetAction} hidden={{ workspace }} submitLabel="Save budget">
+    <ActionForm action={action} hidden={{ workspace }} submitLabel="Save budget">
       {(errors) => (
         <>
           <div className="grid gap-4 sm:grid-cols-3">
@@ -64,10 +68,10 @@ export function BudgetSettingsForm({ workspace, values }: { workspace: string; v
   );
 }
 
-export function KillSwitchButton({ workspace, on }: { workspace: string; on: boolean }) {
+export function KillSwitchButton({ workspace, on, action }: { workspace: string; on: boolean; action: FormAction }) {
   return (
     <ReasonDialog
-      action={killSwitchAction}
+      action={action}
       fields={{ workspace, on: on ? "false" : "true" }}
       trigger={on ? "Turn kill switch off" : "Turn kill switch on"}
       triggerVariant={on ? "primary" : "danger"}
@@ -88,15 +92,17 @@ export function WriteCeilingForm({
   credentialId,
   prefix,
   ceiling,
+  action,
 }: {
   workspace: string;
   credentialId: string;
   prefix: string;
   ceiling: number | null;
+  action: FormAction;
 }) {
   return (
     <ActionForm
-      action={writeCeilingAction}
+      action={action}
       hidden={{ workspace, credentialId }}
       submitLabel="Save"
       className="flex flex-wrap items-end gap-2"

@@ -1,17 +1,17 @@
 "use client";
 
-import {
-  acknowledgeAction,
-  addNoteAction,
-  cancelAction,
-  reassignAction,
-  redriveAction,
-  resolveAction,
-} from "@/app/(dashboard)/w/[workspace]/escalations/actions";
+import type { FormAction } from "@/lib/action-state";
 import { ActionForm } from "@/components/ui/action-form";
 import { Field, Select, Textarea } from "@/components/ui/field";
 
-type Props = { workspace: string; escalationId: string; status: string; operators: { id: string; email: string }[] };
+type Props = {
+  workspace: string;
+  escalationId: string;
+  status: string;
+  operators: { id: string; email: string }[];
+  /** The on-call server actions, passed by the page. */
+  actions: Record<"acknowledge" | "redrive" | "resolve" | "cancel" | "reassign" | "addNote", FormAction>;
+};
 
 function NoteField({ id, error }: { id: string; error?: string[] }) {
   return (
@@ -22,7 +22,7 @@ function NoteField({ id, error }: { id: string; error?: string[] }) {
 }
 
 /** Every action needs a note; the server checks the role and the escalation's status again. */
-export function EscalationActions({ workspace, escalationId, status, operators }: Props) {
+export function EscalationActions({ workspace, escalationId, status, operators, actions }: Props) {
   const hidden = { workspace, escalationId };
   const active = status !== "resolved";
   return (
@@ -30,7 +30,7 @@ export function EscalationActions({ workspace, escalationId, status, operators }
       {status === "open" ? (
         <section aria-label="Acknowledge" className="space-y-2">
           <h3 className="font-medium">Acknowledge (assign to me)</h3>
-          <ActionForm action={acknowledgeAction} hidden={hidden} submitLabel="Acknowledge">
+          <ActionForm action={actions.acknowledge} hidden={hidden} submitLabel="Acknowledge">
             {(errors) => <NoteField id="ack-note" error={errors?.note} />}
           </ActionForm>
         </section>
@@ -41,7 +41,7 @@ export function EscalationActions({ workspace, escalationId, status, operators }
           <p className="text-xs text-zinc-500">
             Due now, with a fresh allowance of attempts; the agent resumes from its checkpoint.
           </p>
-          <ActionForm action={redriveAction} hidden={hidden} submitLabel="Redrive task">
+          <ActionForm action={actions.redrive} hidden={hidden} submitLabel="Redrive task">
             {(errors) => <NoteField id="redrive-note" error={errors?.note} />}
           </ActionForm>
         </section>
@@ -49,7 +49,7 @@ export function EscalationActions({ workspace, escalationId, status, operators }
       {active ? (
         <section aria-label="Resolve with output" className="space-y-2">
           <h3 className="font-medium">Resolve with output</h3>
-          <ActionForm action={resolveAction} hidden={hidden} submitLabel="Commit task with this output">
+          <ActionForm action={actions.resolve} hidden={hidden} submitLabel="Commit task with this output">
             {(errors) => (
               <>
                 <Field label="Output (JSON)" htmlFor="resolve-output" error={errors?.output}>
@@ -70,7 +70,7 @@ export function EscalationActions({ workspace, escalationId, status, operators }
       {active ? (
         <section aria-label="Cancel" className="space-y-2">
           <h3 className="font-medium">Cancel the task</h3>
-          <ActionForm action={cancelAction} hidden={hidden} submitLabel="Cancel task">
+          <ActionForm action={actions.cancel} hidden={hidden} submitLabel="Cancel task">
             {(errors) => <NoteField id="cancel-note" error={errors?.note} />}
           </ActionForm>
         </section>
@@ -78,7 +78,7 @@ export function EscalationActions({ workspace, escalationId, status, operators }
       {active ? (
         <section aria-label="Reassign" className="space-y-2">
           <h3 className="font-medium">Reassign</h3>
-          <ActionForm action={reassignAction} hidden={hidden} submitLabel="Reassign">
+          <ActionForm action={actions.reassign} hidden={hidden} submitLabel="Reassign">
             {(errors) => (
               <>
                 <Field label="Assignee" htmlFor="assignee" error={errors?.assigneeUserId}>
@@ -98,7 +98,7 @@ export function EscalationActions({ workspace, escalationId, status, operators }
       ) : null}
       <section aria-label="Add a note" className="space-y-2">
         <h3 className="font-medium">Add a note</h3>
-        <ActionForm action={addNoteAction} hidden={hidden} submitLabel="Add note" resetOnSuccess>
+        <ActionForm action={actions.addNote} hidden={hidden} submitLabel="Add note" resetOnSuccess>
           {(errors) => <NoteField id="plain-note" error={errors?.note} />}
         </ActionForm>
       </section>

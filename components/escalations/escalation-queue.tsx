@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useState } from "react";
-import { bulkAction } from "@/app/(dashboard)/w/[workspace]/escalations/actions";
+import type { ActionState, FormAction } from "@/lib/action-state";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -29,23 +29,24 @@ export function EscalationQueue({
   workspace,
   rows,
   selectable,
+  bulkAction,
 }: {
   workspace: string;
   rows: QueueRow[];
   selectable: boolean;
+  /** Redrive or cancel the selected escalations (the page passes the server action). */
+  bulkAction: FormAction;
 }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [bulk, setBulk] = useState<"redrive" | "cancel" | null>(null);
-  const { state, pending, onSubmit } = useServerForm(
-    async (previous: Parameters<typeof bulkAction>[0], formData: FormData) => {
-      const result = await bulkAction(previous, formData);
-      if (result.ok) {
-        setBulk(null);
-        setSelected([]);
-      }
-      return result;
-    },
-  );
+  const { state, pending, onSubmit } = useServerForm(async (previous: ActionState | undefined, formData: FormData) => {
+    const result = await bulkAction(previous, formData);
+    if (result.ok) {
+      setBulk(null);
+      setSelected([]);
+    }
+    return result;
+  });
   const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
   return (
     <div className="space-y-3">

@@ -1,15 +1,23 @@
 "use client";
 
 import Link from "next/link";
-import { createIdentityAction } from "@/app/(dashboard)/w/[workspace]/identities/actions";
+import type { FormAction } from "@/lib/action-state";
 import { ActionForm } from "@/components/ui/action-form";
 import { Field, Input, Select } from "@/components/ui/field";
 import { GrantsField } from "./grants-field";
 
-export function CreateIdentityForm({ workspace, classes }: { workspace: string; classes: string[] }) {
+export function CreateIdentityForm({
+  workspace,
+  classes,
+  action,
+}: {
+  workspace: string;
+  classes: string[];
+  action: FormAction<{ id: string }>;
+}) {
   return (
     <ActionForm
-      action={createIdentityAction}
+      action={action}
       hidden={{ workspace }}
       submitLabel="Create identity"
       resetOnSuccess
@@ -17,7 +25,7 @@ export function CreateIdentityForm({ workspace, classes }: { workspace: string; 
         state.ok && state.data ? (
           <Link
             className="text-sm font-medium text-indigo-600 hover:underline"
-            href={`/w/${workspace}/identities/${(state.data as { id: string }).id}`}
+            href={`/w/${workspace}/identities/${state.data.id}`}
           >
             Open the identity to issue a key →
           </Link>

@@ -2,13 +2,9 @@
 
 import { formatDistanceToNowStrict } from "date-fns";
 import { useState } from "react";
-import {
-  issueCredentialAction,
-  revokeCredentialAction,
-  rotateCredentialAction,
-  type IssuedKey,
-} from "@/app/(dashboard)/w/[workspace]/identities/actions";
+import type { ActionState, FormAction } from "@/lib/action-state";
 import { credentialStatus } from "@/lib/core/credential-policy";
+import type { IssuedKey } from "@/lib/validations/identity";
 import { ActionForm } from "@/components/ui/action-form";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -66,6 +62,7 @@ export function CredentialsPanel({
   canEdit,
   identityActive,
   maxKeyTtlSeconds,
+  actions,
 }: {
   workspace: string;
   identityId: string;
@@ -73,6 +70,8 @@ export function CredentialsPanel({
   canEdit: boolean;
   identityActive: boolean;
   maxKeyTtlSeconds: number;
+  /** The key server actions, passed by the page. */
+  actions: { issue: FormAction<IssuedKey>; rotate: FormAction<IssuedKey>; revoke: FormAction };
 }) {
   const [issued, setIssued] = useState<IssuedKey | null>(null);
   const now = new Date();
@@ -96,9 +95,9 @@ export function CredentialsPanel({
 
       {canEdit && identityActive ? (
         <ActionForm
-          action={async (prev: Parameters<typeof issueCredentialAction>[0], formData: FormData) => {
-            const result = await issueCredentialAction(prev, formData);
-            if (result.ok && result.data) setIssued(result.data as IssuedKey);
+          action={async (prev: ActionState<IssuedKey> | undefined, formData: FormData) => {
+            const result = await actions.issue(prev, formData);
+            if (result.ok && result.data) setIssued(result.data);
             return result;
           }}
           hidden={{ workspace, identityId }}
@@ -175,7 +174,7 @@ export function CredentialsPanel({
                       {status === "active" ? (
                         <>
                           <ReasonDialog
-                            action={rotateCredentialAction}
+                            action={actions.rotate}
                             fields={{ workspace, credentialId: c.id }}
                             trigger="Rotate"
                             triggerLabel={`Rotate ${c.prefix}`}
@@ -183,7 +182,7 @@ export function CredentialsPanel({
                             description="A new key is issued with the same lifetime and ceiling. The old key keeps working during the overlap, then expires."
                             submitLabel="Rotate key"
                             submitVariant="primary"
-                            onDone={(state) => state.data && setIssued(state.data as IssuedKey)}
+                            onDone={(state) => state.data && setIssued(state.data)}
                           >
                             <Field label="Overlap" htmlFor={`overlap-${c.id}`}>
                               <Select id={`overlap-${c.id}`} name="overlapSeconds" defaultValue="3600">
@@ -196,7 +195,7 @@ export function CredentialsPanel({
                             </Field>
                           </ReasonDialog>
                           <ReasonDialog
-                            action={revokeCredentialAction}
+                            action={actions.revoke}
                             fields={{ workspace, credentialId: c.id }}
                             trigger="Revoke"
                             triggerLabel={`Revoke ${c.prefix}`}

@@ -1,6 +1,6 @@
 "use client";
 
-import { setGrantsAction, setIdentityStatusAction } from "@/app/(dashboard)/w/[workspace]/identities/actions";
+import type { FormAction } from "@/lib/action-state";
 import { ActionForm } from "@/components/ui/action-form";
 import { Field, Input } from "@/components/ui/field";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
@@ -10,13 +10,15 @@ export function EditGrantsForm({
   workspace,
   identityId,
   grantsText,
+  action,
 }: {
   workspace: string;
   identityId: string;
   grantsText: string;
+  action: FormAction;
 }) {
   return (
-    <ActionForm action={setGrantsAction} hidden={{ workspace, identityId }} submitLabel="Save grants">
+    <ActionForm action={action} hidden={{ workspace, identityId }} submitLabel="Save grants">
       {(errors) => (
         <>
           <GrantsField id="edit-grants" defaultValue={grantsText} error={errors?.grants} />
@@ -34,16 +36,18 @@ export function IdentityStatusButton({
   identityId,
   name,
   status,
+  action,
 }: {
   workspace: string;
   identityId: string;
   name: string;
   status: "active" | "disabled";
+  action: FormAction;
 }) {
   const disabling = status === "active";
   return (
     <ReasonDialog
-      action={setIdentityStatusAction}
+      action={action}
       fields={{ workspace, identityId, status: disabling ? "disabled" : "active" }}
       trigger={disabling ? "Disable identity" : "Enable identity"}
       triggerVariant={disabling ? "danger" : "primary"}

@@ -1,6 +1,6 @@
 "use client";
 
-import { createNamespaceAction, updateNamespaceAction } from "@/app/(dashboard)/w/[workspace]/namespaces/actions";
+import type { FormAction } from "@/lib/action-state";
 import { ActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
@@ -54,9 +54,9 @@ function TtlFields({
   );
 }
 
-export function CreateNamespaceForm({ workspace }: { workspace: string }) {
+export function CreateNamespaceForm({ workspace, action }: { workspace: string; action: FormAction }) {
   return (
-    <ActionForm action={createNamespaceAction} hidden={{ workspace }} submitLabel="Create namespace" resetOnSuccess>
+    <ActionForm action={action} hidden={{ workspace }} submitLabel="Create namespace" resetOnSuccess>
       {(errors) => (
         <>
           <Field
@@ -77,9 +77,11 @@ export function CreateNamespaceForm({ workspace }: { workspace: string }) {
 export function EditNamespaceDialog({
   workspace,
   namespace,
+  action,
 }: {
   workspace: string;
   namespace: Ttl & { id: string; name: string };
+  action: FormAction;
 }) {
   return (
     <Dialog>
@@ -92,11 +94,7 @@ export function EditNamespaceDialog({
         title={`TTL policy of ${namespace.name}`}
         description="Applies to writes from now on; existing entries keep their expiry."
       >
-        <ActionForm
-          action={updateNamespaceAction}
-          hidden={{ workspace, namespaceId: namespace.id }}
-          submitLabel="Save policy"
-        >
+        <ActionForm action={action} hidden={{ workspace, namespaceId: namespace.id }} submitLabel="Save policy">
           {(errors) => (
             <>
               <TtlFields errors={errors} values={namespace} idPrefix={`ns-${namespace.id}`} />

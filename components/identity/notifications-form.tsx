@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { setNotificationsAction } from "@/app/(dashboard)/w/[workspace]/workflows/actions";
+import type { ActionState, FormAction } from "@/lib/action-state";
 import { ActionForm } from "@/components/ui/action-form";
 import { Alert } from "@/components/ui/alert";
 import { CopyButton } from "@/components/ui/copy-button";
@@ -11,9 +11,11 @@ export function NotificationsForm({
   workspace,
   classId,
   values,
+  action,
 }: {
   workspace: string;
   classId: string;
+  action: FormAction<{ secret: string | null }>;
   values: {
     webhookUrl: string | null;
     webhookUrlTier2: string | null;
@@ -36,10 +38,9 @@ export function NotificationsForm({
         </Alert>
       ) : null}
       <ActionForm
-        action={async (previous: Parameters<typeof setNotificationsAction>[0], formData: FormData) => {
-          const result = await setNotificationsAction(previous, formData);
-          const data = result.data as { secret: string | null } | undefined;
-          if (result.ok && data?.secret) setSecret(data.secret);
+        action={async (previous: ActionState<{ secret: string | null }> | undefined, formData: FormData) => {
+          const result = await action(previous, formData);
+          if (result.ok && result.data?.secret) setSecret(result.data.secret);
           return result;
         }}
         hidden={{ workspace, classId }}

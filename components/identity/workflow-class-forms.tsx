@@ -1,9 +1,6 @@
 "use client";
 
-import {
-  createWorkflowClassAction,
-  updateWorkflowClassAction,
-} from "@/app/(dashboard)/w/[workspace]/workflows/actions";
+import type { FormAction } from "@/lib/action-state";
 import { ActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogTrigger } from "@/components/ui/dialog";
@@ -57,14 +54,9 @@ function PolicyFields({
   );
 }
 
-export function CreateWorkflowClassForm({ workspace }: { workspace: string }) {
+export function CreateWorkflowClassForm({ workspace, action }: { workspace: string; action: FormAction }) {
   return (
-    <ActionForm
-      action={createWorkflowClassAction}
-      hidden={{ workspace }}
-      submitLabel="Create workflow class"
-      resetOnSuccess
-    >
+    <ActionForm action={action} hidden={{ workspace }} submitLabel="Create workflow class" resetOnSuccess>
       {(errors) => (
         <>
           <div className="grid gap-4 sm:grid-cols-2">
@@ -85,9 +77,11 @@ export function CreateWorkflowClassForm({ workspace }: { workspace: string }) {
 export function EditWorkflowClassDialog({
   workspace,
   workflowClass,
+  action,
 }: {
   workspace: string;
   workflowClass: Policy & { id: string; name: string };
+  action: FormAction;
 }) {
   return (
     <Dialog>
@@ -100,11 +94,7 @@ export function EditWorkflowClassDialog({
         title={`Retry policy of ${workflowClass.name}`}
         description="Applies to failures reported from now on."
       >
-        <ActionForm
-          action={updateWorkflowClassAction}
-          hidden={{ workspace, classId: workflowClass.id }}
-          submitLabel="Save policy"
-        >
+        <ActionForm action={action} hidden={{ workspace, classId: workflowClass.id }} submitLabel="Save policy">
           {(errors) => (
             <>
               <PolicyFields errors={errors} values={workflowClass} idPrefix={`wfc-${workflowClass.id}`} />

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { deleteEntryAction } from "@/app/(dashboard)/w/[workspace]/namespaces/[namespaceId]/actions";
+import type { FormAction } from "@/lib/action-state";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
 
 export function DeleteEntryButton({
@@ -9,16 +9,18 @@ export function DeleteEntryButton({
   namespaceId,
   entryKey,
   namespace,
+  action,
 }: {
   workspace: string;
   namespaceId: string;
   entryKey: string;
   namespace: string;
+  action: FormAction;
 }) {
   const router = useRouter();
   return (
     <ReasonDialog
-      action={deleteEntryAction}
+      action={action}
       fields={{ workspace, namespaceId, key: entryKey }}
       trigger="Delete key"
       triggerVariant="danger"

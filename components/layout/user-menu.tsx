@@ -3,9 +3,16 @@
 import * as Menu from "@radix-ui/react-dropdown-menu";
 import { ChevronDown } from "lucide-react";
 import Link from "next/link";
-import { signOutAction } from "@/app/auth-actions";
 
-export function UserMenu({ email, role }: { email: string; role: string }) {
+export function UserMenu({
+  email,
+  role,
+  signOutAction,
+}: {
+  email: string;
+  role: string;
+  signOutAction: () => Promise<void>;
+}) {
   return (
     <Menu.Root>
       <Menu.Trigger

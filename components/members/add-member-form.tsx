@@ -2,22 +2,24 @@
 
 import { useRef } from "react";
 import { useServerForm } from "@/components/ui/use-server-form";
-import { addMemberAction } from "@/app/(dashboard)/w/[workspace]/settings/members/actions";
+import type { ActionState, FormAction } from "@/lib/action-state";
 import { ROLES, ROLE_LABELS } from "@/lib/core/roles";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 
-export function AddMemberForm({ workspace }: { workspace: string }) {
+type Added = { email: string; oneTimePassword: string };
+
+export function AddMemberForm({ workspace, action }: { workspace: string; action: FormAction<Added> }) {
   const form = useRef<HTMLFormElement>(null);
   const { state, pending, onSubmit } = useServerForm(
-    async (previous: Parameters<typeof addMemberAction>[0], formData: FormData) => {
-      const result = await addMemberAction(previous, formData);
+    async (previous: ActionState<Added> | undefined, formData: FormData) => {
+      const result = await action(previous, formData);
       if (result.ok) form.current?.reset();
       return result;
     },
   );
-  const created = state?.ok ? (state.data as { email: string; oneTimePassword: string } | undefined) : undefined;
+  const created = state?.ok ? state.data : undefined;
 
   return (
     <form ref={form} onSubmit={onSubmit} className="space-y-4" noValidate>

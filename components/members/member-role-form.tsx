@@ -2,7 +2,7 @@
 
 import { useServerForm } from "@/components/ui/use-server-form";
 import { useState } from "react";
-import { changeMemberRoleAction } from "@/app/(dashboard)/w/[workspace]/settings/members/actions";
+import type { FormAction } from "@/lib/action-state";
 import { ROLES, ROLE_LABELS, type Role } from "@/lib/core/roles";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/field";
@@ -12,13 +12,15 @@ export function MemberRoleForm({
   userId,
   email,
   role,
+  action,
 }: {
   workspace: string;
   userId: string;
   email: string;
   role: Role;
+  action: FormAction;
 }) {
-  const { state, pending, onSubmit } = useServerForm(changeMemberRoleAction);
+  const { state, pending, onSubmit } = useServerForm(action);
   const [selected, setSelected] = useState<Role>(role);
   return (
     <form onSubmit={onSubmit} className="flex items-center gap-2">

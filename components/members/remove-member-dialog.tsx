@@ -1,12 +1,22 @@
 "use client";
 
-import { removeMemberAction } from "@/app/(dashboard)/w/[workspace]/settings/members/actions";
+import type { FormAction } from "@/lib/action-state";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
 
-export function RemoveMemberDialog({ workspace, userId, email }: { workspace: string; userId: string; email: string }) {
+export function RemoveMemberDialog({
+  workspace,
+  userId,
+  email,
+  action,
+}: {
+  workspace: string;
+  userId: string;
+  email: string;
+  action: FormAction;
+}) {
   return (
     <ReasonDialog
-      action={removeMemberAction}
+      action={action}
       fields={{ workspace, userId }}
       trigger="Remove"
       triggerLabel={`Remove ${email}`}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { signOutMemberEverywhereAction } from "@/app/(dashboard)/w/[workspace]/settings/members/actions";
+import type { FormAction } from "@/lib/action-state";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
 
 export function SignOutMemberDialog({
@@ -9,17 +9,19 @@ export function SignOutMemberDialog({
   userId,
   email,
   isYou,
+  action,
 }: {
   workspace: string;
   userId: string;
   email: string;
   isYou: boolean;
+  action: FormAction;
 }) {
   const [done, setDone] = useState<string | null>(null);
   return (
     <span className="inline-flex flex-col items-end">
       <ReasonDialog
-        action={signOutMemberEverywhereAction}
+        action={action}
         fields={{ workspace, userId }}
         trigger="Sign out everywhere"
         triggerLabel={`Sign out ${email} everywhere`}

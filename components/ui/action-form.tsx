@@ -1,12 +1,10 @@
 "use client";
 
 import { useRef, type ReactNode } from "react";
-import type { ActionState } from "@/lib/action-state";
+import type { ActionState, FormAction } from "@/lib/action-state";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { useServerForm } from "./use-server-form";
-
-type Action<T> = (state: ActionState<T> | undefined, formData: FormData) => Promise<ActionState<T>>;
 
 /**
  * A form bound to a server action: shows its message, passes field errors to
@@ -24,7 +22,7 @@ export function ActionForm<T>({
   children,
   after,
 }: {
-  action: Action<T>;
+  action: FormAction<T>;
   hidden?: Record<string, string>;
   submitLabel: string;
   pendingLabel?: string;

@@ -1,14 +1,12 @@
 "use client";
 
 import { useState, type ReactNode } from "react";
-import type { ActionState } from "@/lib/action-state";
+import type { ActionState, FormAction } from "@/lib/action-state";
 import { Alert } from "@/components/ui/alert";
 import { Button, type ButtonProps } from "@/components/ui/button";
 import { Dialog, DialogClose, DialogContent, DialogTrigger } from "@/components/ui/dialog";
 import { Field, Textarea } from "@/components/ui/field";
 import { useServerForm } from "./use-server-form";
-
-type Action<T> = (state: ActionState<T> | undefined, formData: FormData) => Promise<ActionState<T>>;
 
 /**
  * Every destructive or security-relevant action goes through this: a
@@ -27,7 +25,7 @@ export function ReasonDialog<T>({
   children,
   onDone,
 }: {
-  action: Action<T>;
+  action: FormAction<T>;
   fields: Record<string, string>;
   trigger: ReactNode;
   triggerLabel?: string;

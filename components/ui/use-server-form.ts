@@ -1,9 +1,7 @@
 "use client";
 
 import { startTransition, useActionState, type FormEvent } from "react";
-import type { ActionState } from "@/lib/action-state";
-
-type Action<T> = (state: ActionState<T> | undefined, formData: FormData) => Promise<ActionState<T>>;
+import type { FormAction } from "@/lib/action-state";
 
 /**
  * A form bound to a server action that keeps what the person typed when the
@@ -11,7 +9,7 @@ type Action<T> = (state: ActionState<T> | undefined, formData: FormData) => Prom
  * which would wipe a form on a validation error; submitting through onSubmit
  * does not.)
  */
-export function useServerForm<T>(action: Action<T>) {
+export function useServerForm<T>(action: FormAction<T>) {
   const [state, dispatch, pending] = useActionState(action, undefined);
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();

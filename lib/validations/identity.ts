@@ -169,6 +169,9 @@ export const rotateCredentialSchema = z.object({
   reason: reasonSchema,
 });
 
+/** What issuing or rotating a key returns to the dashboard: the key in clear, shown this once. */
+export type IssuedKey = { id: string; key: string; prefix: string; expiresAt: string };
+
 export const simulateAccessSchema = z.object({
   namespace: z.string().trim().max(200),
   operation: z.enum(["read", "write"]),

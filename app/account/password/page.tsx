@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { requireUser } from "@/lib/server/auth/session";
 import { SignOutButton } from "@/components/auth/sign-out-button";
+import { signOutAction } from "@/app/auth-actions";
 import { PasswordForm } from "./password-form";
 
 export const metadata: Metadata = { title: "Change password" };
@@ -20,7 +21,7 @@ export default async function ChangePasswordPage() {
         {/* On a one-time password this page is all there is; signing out is the other way out. */}
         {user.mustChangePassword ? (
           <div className="flex justify-center">
-            <SignOutButton />
+            <SignOutButton action={signOutAction} />
           </div>
         ) : null}
       </div>

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { auditEvents, uniqueSlug } from "@/tests/fixtures";
 import { getDb } from "../db";
 import { runAdminCli } from "./admin-cli";
@@ -141,6 +141,30 @@ describe("admin CLI", () => {
     const slugArg = argv[argv.indexOf("--slug") + 1];
     if (argv.includes("--slug")) expect(await getDb().workspace.count({ where: { slug: slugArg } })).toBe(0);
     expect(before).toBeGreaterThanOrEqual(0);
+  });
+
+  it("an internal error is one line pointing at BASEKV_CLI_DEBUG; with it set, the details go to stderr as well", async () => {
+    // A NUL byte reaches PostgreSQL, which refuses it: an error no service turns into a message.
+    const argv = ["escalation", "acknowledge", "--id", "esc_\u0000", "--note", "debug switch"];
+    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    const before = process.env.BASEKV_CLI_DEBUG;
+    try {
+      delete process.env.BASEKV_CLI_DEBUG;
+      const quiet = await runAdminCli(argv);
+      expect(quiet).toMatchObject({ code: 3, stdout: "" });
+      expect(quiet.stderr).toMatch(
+        /^error: internal error \(\w+\), nothing was changed; BASEKV_CLI_DEBUG=1 shows details\n$/,
+      );
+      expect(printed).not.toHaveBeenCalled();
+      process.env.BASEKV_CLI_DEBUG = "1";
+      expect(await runAdminCli(argv)).toEqual(quiet);
+      expect(printed).toHaveBeenCalledTimes(1);
+      expect(printed.mock.calls[0]![0]).toBeInstanceOf(Error);
+    } finally {
+      printed.mockRestore();
+      if (before === undefined) delete process.env.BASEKV_CLI_DEBUG;
+      else process.env.BASEKV_CLI_DEBUG = before;
+    }
   });
 
   it("runs as a real process: npm run admin prints JSON and exits 0, or one error line and exits non-zero", () => {

@@ -7,6 +7,7 @@ import { emailSchema, passwordSchema, roleSchema, workspaceSlugSchema } from "@/
 import { createWorkspaceSchema, workspaceSettingsSchema } from "@/lib/validations/workspace";
 import { writeAudit, type Actor } from "../audit";
 import { parseDuration } from "@/lib/core/duration";
+import { cliDebug } from "@/lib/env";
 import { getDb } from "../db";
 import { createNamespace } from "../namespaces/create-namespace";
 import { createWorkflowClass } from "../workflow-classes/create-workflow-class";
@@ -24,12 +25,10 @@ import {
 import { createUser } from "../users/create-user";
 import { noteSchema } from "@/lib/validations/escalations";
 import { listEscalations } from "../escalations/list-escalations";
-import {
-  acknowledgeEscalation,
-  cancelEscalation,
-  redriveEscalation,
-  resolveEscalation,
-} from "../escalations/escalation-actions";
+import { acknowledgeEscalation } from "../escalations/acknowledge-escalation";
+import { cancelEscalation } from "../escalations/cancel-escalation";
+import { redriveEscalation } from "../escalations/redrive-escalation";
+import { resolveEscalation } from "../escalations/resolve-escalation";
 import { createWorkspace } from "../workspaces/create-workspace";
 import { updateWorkspace } from "../workspaces/update-workspace";
 import { auditFilterSchema } from "@/lib/validations/audit";
@@ -539,7 +538,7 @@ export async function runAdminCli(
     }
     return { code: 0, stdout: `${toJson(result)}\n`, stderr: "" };
   } catch (error) {
-    if (process.env.BASEKV_CLI_DEBUG) console.error(error);
+    if (cliDebug()) console.error(error);
     if (isAppError(error)) return { code: 1, stdout: "", stderr: `error: ${error.message}\n` };
     const usageError =
       error instanceof TypeError && String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS");

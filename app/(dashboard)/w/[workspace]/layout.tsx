@@ -8,6 +8,7 @@ import { SidebarNav } from "@/components/layout/sidebar-nav";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
 import { UserMenu } from "@/components/layout/user-menu";
 import { WorkspaceSwitcher } from "@/components/layout/workspace-switcher";
+import { signOutAction } from "@/app/auth-actions";
 
 export default async function WorkspaceLayout({
   children,
@@ -63,7 +64,7 @@ export default async function WorkspaceLayout({
           <p className="hidden text-sm text-zinc-500 md:block">{workspace.name}</p>
           <div className="flex items-center gap-2">
             <ThemeToggle />
-            <UserMenu email={user.email} role={role} />
+            <UserMenu email={user.email} role={role} signOutAction={signOutAction} />
           </div>
         </header>
         {budget.mode !== "normal" ? (

@@ -8,6 +8,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
+import { killSwitchAction, saveBudgetAction, writeCeilingAction } from "./actions";
 
 export const metadata: Metadata = { title: "Budgets" };
 
@@ -27,7 +28,11 @@ export default async function BudgetsPage({ params }: { params: Promise<{ worksp
       <PageHeader
         title="Budgets"
         description="Every agent call but GET /policy counts against the daily request limit; every write also against its key's daily write ceiling. Refused calls and idempotent replays do not count."
-        actions={canEdit ? <KillSwitchButton workspace={workspace.slug} on={status.killSwitch} /> : null}
+        actions={
+          canEdit ? (
+            <KillSwitchButton workspace={workspace.slug} on={status.killSwitch} action={killSwitchAction} />
+          ) : null
+        }
       />
       <Card>
         <div className="flex flex-wrap items-center justify-between gap-3">
@@ -65,7 +70,7 @@ export default async function BudgetsPage({ params }: { params: Promise<{ worksp
       {canEdit ? (
         <Card>
           <h2 className="mb-4 text-base font-semibold">Settings</h2>
-          <BudgetSettingsForm workspace={workspace.slug} values={status} />
+          <BudgetSettingsForm workspace={workspace.slug} values={status} action={saveBudgetAction} />
         </Card>
       ) : null}
       <div className="grid gap-6 lg:grid-cols-2">
@@ -103,6 +108,7 @@ export default async function BudgetsPage({ params }: { params: Promise<{ worksp
                   <Td>
                     {canEdit ? (
                       <WriteCeilingForm
+                        action={writeCeilingAction}
                         workspace={workspace.slug}
                         credentialId={k.id}
                         prefix={k.prefix}

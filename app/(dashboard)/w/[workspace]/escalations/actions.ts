@@ -3,19 +3,15 @@
 import { revalidatePath } from "next/cache";
 import { isAppError } from "@/lib/core/errors";
 import type { z } from "zod";
-import type { Actor } from "@/lib/server/audit";
 import { workspaceAction } from "@/lib/server/action";
-import {
-  acknowledgeEscalation,
-  addEscalationNote,
-  cancelEscalation,
-  reassignEscalation,
-  redriveEscalation,
-  resolveEscalation,
-} from "@/lib/server/escalations/escalation-actions";
+import { acknowledgeEscalation } from "@/lib/server/escalations/acknowledge-escalation";
+import { addEscalationNote } from "@/lib/server/escalations/add-escalation-note";
+import { cancelEscalation } from "@/lib/server/escalations/cancel-escalation";
+import type { EscalationChange } from "@/lib/server/escalations/change-escalation";
+import { reassignEscalation } from "@/lib/server/escalations/reassign-escalation";
+import { redriveEscalation } from "@/lib/server/escalations/redrive-escalation";
+import { resolveEscalation } from "@/lib/server/escalations/resolve-escalation";
 import { bulkSchema, escalationActionSchema, reassignSchema, resolveSchema } from "@/lib/validations/escalations";
-
-type Base = { workspaceId: string; escalationId: string; actor: Actor; note: string };
 
 function refresh(slug: string) {
   revalidatePath(`/w/${slug}`, "layout");
@@ -25,7 +21,7 @@ function refresh(slug: string) {
 function escalationAction<I extends { workspace: string; escalationId: string; note: string }>(
   name: string,
   schema: z.ZodType<I>,
-  run: (base: Base, input: I) => Promise<unknown>,
+  run: (change: EscalationChange, input: I) => Promise<unknown>,
   message: string,
 ) {
   return workspaceAction({ name, schema, permission: "escalations.work" }, async (input, ctx) => {

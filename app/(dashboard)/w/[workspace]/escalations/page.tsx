@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/field";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { cn } from "@/lib/utils";
+import { bulkAction } from "./actions";
 
 export const metadata: Metadata = { title: "Escalations" };
 
@@ -129,6 +130,7 @@ export default async function EscalationsPage({
         </EmptyState>
       ) : (
         <EscalationQueue
+          bulkAction={bulkAction}
           workspace={workspace.slug}
           selectable={status !== "resolved" && can(role, "escalations.work")}
           rows={rows.map((r) => ({

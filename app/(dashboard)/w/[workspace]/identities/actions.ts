@@ -15,9 +15,8 @@ import {
   rotateCredentialSchema,
   setGrantsSchema,
   setIdentityStatusSchema,
+  type IssuedKey,
 } from "@/lib/validations/identity";
-
-export type IssuedKey = { id: string; key: string; prefix: string; expiresAt: string };
 
 export const createIdentityAction = workspaceAction(
   { name: "identity.create", schema: createIdentitySchema, permission: "workspace.configure" },

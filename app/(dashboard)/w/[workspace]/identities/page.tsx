@@ -9,6 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
+import { createIdentityAction } from "./actions";
 
 export const metadata: Metadata = { title: "Identities" };
 
@@ -35,7 +36,11 @@ export default async function IdentitiesPage({ params }: { params: Promise<{ wor
               first: every identity belongs to one.
             </p>
           ) : (
-            <CreateIdentityForm workspace={workspace.slug} classes={classes.map((c) => c.name)} />
+            <CreateIdentityForm
+              workspace={workspace.slug}
+              classes={classes.map((c) => c.name)}
+              action={createIdentityAction}
+            />
           )}
         </Card>
       ) : null}

@@ -8,6 +8,7 @@ import { CreateNamespaceForm, EditNamespaceDialog } from "@/components/identity/
 import { Card } from "@/components/ui/card";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
+import { createNamespaceAction, updateNamespaceAction } from "./actions";
 
 export const metadata: Metadata = { title: "Namespaces" };
 
@@ -25,7 +26,7 @@ export default async function NamespacesPage({ params }: { params: Promise<{ wor
       {canEdit ? (
         <Card>
           <h2 className="mb-4 text-base font-semibold">New namespace</h2>
-          <CreateNamespaceForm workspace={workspace.slug} />
+          <CreateNamespaceForm workspace={workspace.slug} action={createNamespaceAction} />
         </Card>
       ) : null}
       {namespaces.length === 0 ? (
@@ -58,7 +59,7 @@ export default async function NamespacesPage({ params }: { params: Promise<{ wor
                 <Td>{formatSeconds(ns.maxTtlSeconds)}</Td>
                 {canEdit ? (
                   <Td className="text-right">
-                    <EditNamespaceDialog workspace={workspace.slug} namespace={ns} />
+                    <EditNamespaceDialog workspace={workspace.slug} namespace={ns} action={updateNamespaceAction} />
                   </Td>
                 ) : null}
               </tr>

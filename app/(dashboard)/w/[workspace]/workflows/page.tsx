@@ -8,6 +8,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
+import { createWorkflowClassAction, updateWorkflowClassAction } from "./actions";
 
 export const metadata: Metadata = { title: "Workflow classes" };
 
@@ -25,7 +26,7 @@ export default async function WorkflowClassesPage({ params }: { params: Promise<
       {canEdit ? (
         <Card>
           <h2 className="mb-4 text-base font-semibold">New workflow class</h2>
-          <CreateWorkflowClassForm workspace={workspace.slug} />
+          <CreateWorkflowClassForm workspace={workspace.slug} action={createWorkflowClassAction} />
         </Card>
       ) : null}
       {classes.length === 0 ? (
@@ -62,7 +63,11 @@ export default async function WorkflowClassesPage({ params }: { params: Promise<
                 <Td>{c._count.identities}</Td>
                 {canEdit ? (
                   <Td className="text-right">
-                    <EditWorkflowClassDialog workspace={workspace.slug} workflowClass={c} />
+                    <EditWorkflowClassDialog
+                      workspace={workspace.slug}
+                      workflowClass={c}
+                      action={updateWorkflowClassAction}
+                    />
                   </Td>
                 ) : null}
               </tr>

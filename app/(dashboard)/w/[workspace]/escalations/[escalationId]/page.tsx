@@ -15,6 +15,23 @@ import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
+import {
+  acknowledgeAction,
+  addNoteAction,
+  cancelAction,
+  reassignAction,
+  redriveAction,
+  resolveAction,
+} from "../actions";
+
+const ON_CALL_ACTIONS = {
+  acknowledge: acknowledgeAction,
+  redrive: redriveAction,
+  resolve: resolveAction,
+  cancel: cancelAction,
+  reassign: reassignAction,
+  addNote: addNoteAction,
+};
 
 export const metadata: Metadata = { title: "Escalation" };
 
@@ -96,6 +113,7 @@ export default async function EscalationPage({
         <Card>
           <h2 className="mb-4 text-base font-semibold">Act</h2>
           <EscalationActions
+            actions={ON_CALL_ACTIONS}
             workspace={workspace.slug}
             escalationId={escalation.id}
             status={escalation.status}

@@ -12,6 +12,15 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import {
+  issueCredentialAction,
+  revokeCredentialAction,
+  rotateCredentialAction,
+  setGrantsAction,
+  setIdentityStatusAction,
+} from "../actions";
+
+const KEY_ACTIONS = { issue: issueCredentialAction, rotate: rotateCredentialAction, revoke: revokeCredentialAction };
 
 export const metadata: Metadata = { title: "Identity" };
 
@@ -46,6 +55,7 @@ export default async function IdentityPage({ params }: { params: Promise<{ works
             <Badge tone={identity.status === "active" ? "good" : "bad"}>{identity.status}</Badge>
             {canEdit ? (
               <IdentityStatusButton
+                action={setIdentityStatusAction}
                 workspace={workspace.slug}
                 identityId={identity.id}
                 name={identity.name}
@@ -65,6 +75,7 @@ export default async function IdentityPage({ params }: { params: Promise<{ works
           <h2 className="mb-3 text-base font-semibold">Grants</h2>
           {canEdit ? (
             <EditGrantsForm
+              action={setGrantsAction}
               workspace={workspace.slug}
               identityId={identity.id}
               grantsText={identity.grants.map((g) => `${g.pattern}:${g.access}`).join("\n")}
@@ -90,6 +101,7 @@ export default async function IdentityPage({ params }: { params: Promise<{ works
       <Card>
         <h2 className="mb-3 text-base font-semibold">Keys</h2>
         <CredentialsPanel
+          actions={KEY_ACTIONS}
           workspace={workspace.slug}
           identityId={identity.id}
           canEdit={canEdit}

@@ -1,12 +1,9 @@
-import { poolSql } from "@/lib/server/db";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { decodeCursor } from "@/lib/core/kv";
 import { formatSeconds } from "@/lib/format";
 import { requireRole } from "@/lib/server/auth/session";
-import { getNamespaceById } from "@/lib/server/kv/browse";
-import { listKvEntries } from "@/lib/server/kv/list-kv-entries";
+import { browseNamespace } from "@/lib/server/namespaces/browse-namespace";
 import { Expiry } from "@/components/kv/expiry";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/field";
@@ -14,8 +11,6 @@ import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
 
 export const metadata: Metadata = { title: "Keys" };
-
-const PAGE_SIZE = 50;
 
 export default async function KeyBrowserPage({
   params,
@@ -27,17 +22,9 @@ export default async function KeyBrowserPage({
   const { workspace: slug, namespaceId } = await params;
   const { prefix = "", cursor } = await searchParams;
   const { workspace } = await requireRole(slug);
-  const namespace = await getNamespaceById(workspace.id, namespaceId);
-  if (!namespace) notFound();
-  const after = cursor ? decodeCursor(cursor) : null;
-  const page = await listKvEntries(poolSql(), {
-    workspaceId: workspace.id,
-    namespace: namespace.name,
-    prefix: prefix.slice(0, 512),
-    after,
-    limit: PAGE_SIZE,
-    now: new Date(),
-  });
+  const browsed = await browseNamespace({ workspaceId: workspace.id, namespaceId, prefix, cursor: cursor ?? null });
+  if (!browsed) notFound();
+  const { namespace, keys } = browsed;
   const base = `/w/${workspace.slug}/namespaces/${namespace.id}`;
   const entryHref = (key: string) => `${base}/entry?key=${encodeURIComponent(key)}`;
   return (
@@ -60,7 +47,7 @@ export default async function KeyBrowserPage({
           Search
         </Button>
       </form>
-      {page.items.length === 0 ? (
+      {keys.items.length === 0 ? (
         <EmptyState title={prefix ? `No keys starting with “${prefix}”` : "No keys yet"}>
           Agents write keys with <code className="font-mono">PUT /api/v1/kv/{namespace.name}/&#123;key&#125;</code>.
           Expired keys are not shown.
@@ -77,7 +64,7 @@ export default async function KeyBrowserPage({
             </tr>
           </thead>
           <tbody className="divide-y divide-zinc-100 bg-white dark:divide-zinc-800 dark:bg-zinc-900">
-            {page.items.map((item) => (
+            {keys.items.map((item) => (
               <tr key={item.key}>
                 <Td className="max-w-md truncate font-mono text-xs">
                   <Link href={entryHref(item.key)} className="text-indigo-600 hover:underline">
@@ -105,10 +92,10 @@ export default async function KeyBrowserPage({
             ← First page
           </Link>
         ) : null}
-        {page.nextCursor ? (
+        {keys.nextCursor ? (
           <Link
             className="text-indigo-600 hover:underline"
-            href={`${base}?prefix=${encodeURIComponent(prefix)}&cursor=${page.nextCursor}`}
+            href={`${base}?prefix=${encodeURIComponent(prefix)}&cursor=${keys.nextCursor}`}
           >
             Next page →
           </Link>

@@ -9,6 +9,7 @@ import { SignOutMemberDialog } from "@/components/members/sign-out-member-dialog
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { Table, Td, Th } from "@/components/ui/table";
+import { addMemberAction, changeMemberRoleAction, removeMemberAction, signOutMemberEverywhereAction } from "./actions";
 
 export const metadata: Metadata = { title: "Members" };
 
@@ -27,7 +28,7 @@ export default async function MembersPage({ params }: { params: Promise<{ worksp
       </div>
       <Card>
         <h2 className="mb-4 text-base font-semibold">Add a member</h2>
-        <AddMemberForm workspace={workspace.slug} />
+        <AddMemberForm workspace={workspace.slug} action={addMemberAction} />
       </Card>
       <Table aria-label="Members">
         <thead>
@@ -48,7 +49,13 @@ export default async function MembersPage({ params }: { params: Promise<{ worksp
                 </div>
               </Td>
               <Td>
-                <MemberRoleForm workspace={workspace.slug} userId={m.id} email={m.email} role={m.role} />
+                <MemberRoleForm
+                  workspace={workspace.slug}
+                  userId={m.id}
+                  email={m.email}
+                  role={m.role}
+                  action={changeMemberRoleAction}
+                />
               </Td>
               <Td className="text-zinc-500">
                 {m.lastSeenHere ? formatDistanceToNowStrict(m.lastSeenHere, { addSuffix: true }) : "never"}
@@ -56,12 +63,18 @@ export default async function MembersPage({ params }: { params: Promise<{ worksp
               <Td className="text-right">
                 <div className="flex items-start justify-end gap-1">
                   <SignOutMemberDialog
+                    action={signOutMemberEverywhereAction}
                     workspace={workspace.slug}
                     userId={m.id}
                     email={m.email}
                     isYou={m.id === user.id}
                   />
-                  <RemoveMemberDialog workspace={workspace.slug} userId={m.id} email={m.email} />
+                  <RemoveMemberDialog
+                    workspace={workspace.slug}
+                    userId={m.id}
+                    email={m.email}
+                    action={removeMemberAction}
+                  />
                 </div>
               </Td>
             </tr>

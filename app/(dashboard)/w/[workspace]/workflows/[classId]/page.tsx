@@ -11,6 +11,7 @@ import { TasksPerDayChart } from "@/components/charts/tasks-per-day-chart";
 import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import { setNotificationsAction } from "../actions";
 
 export const metadata: Metadata = { title: "Workflow class" };
 
@@ -57,6 +58,7 @@ export default async function WorkflowClassPage({
         <Card>
           <h2 className="mb-3 text-base font-semibold">Escalation notifications</h2>
           <NotificationsForm
+            action={setNotificationsAction}
             workspace={workspace.slug}
             classId={workflowClass.id}
             values={{

@@ -10,6 +10,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
+import { deleteEntryAction } from "../actions";
 
 export const metadata: Metadata = { title: "Key" };
 
@@ -47,6 +48,7 @@ export default async function EntryPage({
         actions={
           entry && can(role, "workspace.configure") ? (
             <DeleteEntryButton
+              action={deleteEntryAction}
               workspace={workspace.slug}
               namespaceId={namespace.id}
               namespace={namespace.name}
