@@ -58,9 +58,9 @@ export type GrantDecision =
 
 /**
  * The one authority for "may this identity <operation> namespace X?", used by
- * the agent API and by the dashboard's policy simulator alike. (The hot path's
- * one-statement PUT, `agent_kv_put` in migration 20261126000000, asks the same
- * question in SQL; put-kv-guarded.integration.test.ts holds the two equal.)
+ * the agent API — its one-statement PUT included, which is given this decision
+ * (lib/server/agent-api/kv-handlers.ts `putKvExpress`) — and by the dashboard's
+ * policy simulator alike.
  */
 export function decideAccess(grants: readonly Grant[], namespace: string, operation: Operation): GrantDecision {
   if (!isNamespaceName(namespace)) {

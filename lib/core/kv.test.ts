@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkJsonValue, checkKey, decideTtl, decodeCursor, encodeCursor, MAX_JSON_DEPTH, MAX_KEY_BYTES } from "./kv";
+import { checkJsonValue, checkKey, decodeCursor, encodeCursor, MAX_JSON_DEPTH, MAX_KEY_BYTES } from "./kv";
 
 describe("checkKey", () => {
   it("accepts any UTF-8 of 1–512 bytes, including '/' and dots inside a key", () => {
@@ -12,18 +12,6 @@ describe("checkKey", () => {
     for (const key of ["", "x".repeat(MAX_KEY_BYTES + 1), "a\u0000b", "\ud800", ".", ".."]) {
       expect(checkKey(key).ok).toBe(false);
     }
-  });
-});
-
-describe("decideTtl", () => {
-  it("applies the namespace default and refuses above its maximum", () => {
-    expect(decideTtl(undefined, { defaultTtlSeconds: 60, maxTtlSeconds: 100 })).toEqual({ ok: true, ttlSeconds: 60 });
-    expect(decideTtl(100, { defaultTtlSeconds: 60, maxTtlSeconds: 100 })).toEqual({ ok: true, ttlSeconds: 100 });
-    expect(decideTtl(101, { defaultTtlSeconds: null, maxTtlSeconds: 100 })).toMatchObject({ ok: false });
-    expect(decideTtl(undefined, { defaultTtlSeconds: null, maxTtlSeconds: null })).toEqual({
-      ok: true,
-      ttlSeconds: null,
-    });
   });
 });
 

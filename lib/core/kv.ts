@@ -83,25 +83,6 @@ export function parsePreconditions(
   return { ok: true, value: { kind: "none" } };
 }
 
-export type TtlDecision =
-  { ok: true; ttlSeconds: number | null } | { ok: false; message: string; maxTtlSeconds: number };
-
-/** The namespace's default applies when the write gives none; a TTL above the maximum is refused. */
-export function decideTtl(
-  requested: number | undefined,
-  policy: { defaultTtlSeconds: number | null; maxTtlSeconds: number | null },
-): TtlDecision {
-  const ttl = requested ?? policy.defaultTtlSeconds;
-  if (requested !== undefined && policy.maxTtlSeconds !== null && requested > policy.maxTtlSeconds) {
-    return {
-      ok: false,
-      message: `ttlSeconds ${requested} exceeds this namespace's maximum of ${policy.maxTtlSeconds}`,
-      maxTtlSeconds: policy.maxTtlSeconds,
-    };
-  }
-  return { ok: true, ttlSeconds: ttl ?? null };
-}
-
 export function encodeCursor(key: string): string {
   return Buffer.from(key, "utf8").toString("base64url");
 }

@@ -3,7 +3,7 @@
 -- (lib/server/agent-api/authenticate.ts) and decides in TypeScript — the key's validity
 -- (lib/core/credential-policy.ts), its grants (lib/core/grants.ts), the budget's mode and
 -- degrade threshold (lib/core/budget.ts), the workspace's day — and the process remembers the key
--- with that principal for a minute (lib/server/budgets/express-hold.ts). agent_kv_put acts on the
+-- with that principal for a minute (lib/server/agent-api/route/known-keys.ts). agent_kv_put acts on the
 -- remembered decisions only while the stamp in the database still equals the remembered one: a
 -- revoked or re-dated key, a disabled or renamed identity, a changed grant, limit, threshold,
 -- time zone or kill switch changes it, and the call goes to the general path, which decides afresh.

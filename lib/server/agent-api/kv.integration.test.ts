@@ -261,6 +261,7 @@ describe("KV — TTL policy", () => {
     const tooLong = await put(agent.key, "/api/v1/kv/billing.runs/tmp2", { value: 1, ttlSeconds: 121 });
     expect(tooLong.status).toBe(422);
     expect(tooLong.body.error).toMatchObject({ code: "ttl_exceeds_policy", details: { maxTtlSeconds: 120 } });
+    expect((await put(agent.key, "/api/v1/kv/billing.runs/tmp3", { value: 1, ttlSeconds: 120 })).status).toBe(201);
 
     await put(agent.key, "/api/v1/kv/billing.runs/short", { value: "bye", ttlSeconds: 1 });
     await getDb().kvEntry.updateMany({

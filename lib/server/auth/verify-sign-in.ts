@@ -94,7 +94,7 @@ async function recentFailures(tx: Tx, attempt: Attempt, lastSignInAt: Date | nul
   const windowStart = new Date(attempt.now.getTime() - LOCKOUT_WINDOW_MS);
   const since = lastSignInAt && lastSignInAt > windowStart ? lastSignInAt : windowStart;
   // The action is written into the statement, not bound, so that the planner always sees the
-  // predicate of the partial index audit_event_sign_in_failures_idx (migration 20261126001000).
+  // predicate of the partial index audit_event_sign_in_failures_idx (prisma/migrations/20261202004000_baseline).
   const rows = await tx.$queryRaw<{ created_at: Date }[]>`
     SELECT created_at FROM audit_event
     WHERE action = 'auth.sign_in_failed' AND target = ${attempt.email} AND created_at > ${since}

@@ -17,8 +17,8 @@ type TakeRow = {
 };
 
 /**
- * One call's budget in one statement (the `budget_take` function of the
- * 20261125230000 migration): a unit of the workspace's daily requests and,
+ * One call's budget in one statement (the `budget_take` function,
+ * prisma/sql/budget_take.sql): a unit of the workspace's daily requests and,
  * for a write, a unit of the key's daily writes — both or neither. Each unit
  * is an increment of a counter slot still below its cap, so accepted calls
  * never exceed a limit and concurrent calls update different rows; the row
