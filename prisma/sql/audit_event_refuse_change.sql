@@ -7,19 +7,13 @@ BEGIN
     USING ERRCODE = 'insufficient_privilege';
 END;
 $$;
-CREATE OR REPLACE TRIGGER "audit_event_append_only" BEFORE UPDATE OR DELETE ON "audit_event"
-  FOR EACH ROW EXECUTE FUNCTION "audit_event_refuse_change"();
-CREATE OR REPLACE TRIGGER "audit_event_no_truncate" BEFORE TRUNCATE ON "audit_event"
-  FOR EACH STATEMENT EXECUTE FUNCTION "audit_event_refuse_change"();
-CREATE OR REPLACE TRIGGER "audit_seal_append_only" BEFORE UPDATE OR DELETE ON "audit_seal"
-  FOR EACH ROW EXECUTE FUNCTION "audit_event_refuse_change"();
-CREATE OR REPLACE TRIGGER "audit_seal_no_truncate" BEFORE TRUNCATE ON "audit_seal"
-  FOR EACH STATEMENT EXECUTE FUNCTION "audit_event_refuse_change"();
-CREATE OR REPLACE TRIGGER "audit_checkpoint_append_only" BEFORE UPDATE OR DELETE ON "audit_checkpoint"
-  FOR EACH ROW EXECUTE FUNCTION "audit_event_refuse_change"();
-CREATE OR REPLACE TRIGGER "audit_checkpoint_no_truncate" BEFORE TRUNCATE ON "audit_checkpoint"
-  FOR EACH STATEMENT EXECUTE FUNCTION "audit_event_refuse_change"();
-CREATE OR REPLACE TRIGGER "audit_signing_key_append_only" BEFORE UPDATE OR DELETE ON "audit_signing_key"
-  FOR EACH ROW EXECUTE FUNCTION "audit_event_refuse_change"();
-CREATE OR REPLACE TRIGGER "audit_signing_key_no_truncate" BEFORE TRUNCATE ON "audit_signing_key"
-  FOR EACH STATEMENT EXECUTE FUNCTION "audit_event_refuse_change"();
+DO $$
+DECLARE t TEXT;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['audit_event', 'audit_seal', 'audit_checkpoint', 'audit_signing_key'] LOOP
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE UPDATE OR DELETE ON %I
+                    FOR EACH ROW EXECUTE FUNCTION "audit_event_refuse_change"()', t || '_append_only', t);
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE TRUNCATE ON %I
+                    FOR EACH STATEMENT EXECUTE FUNCTION "audit_event_refuse_change"()', t || '_no_truncate', t);
+  END LOOP;
+END $$;

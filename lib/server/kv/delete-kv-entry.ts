@@ -4,6 +4,7 @@ import type { Precondition } from "@/lib/core/kv";
 import type { Actor } from "../audit";
 import type { Sql } from "../db";
 import { namespaceNotFound } from "./resolve-namespace";
+import { writeParams } from "./write-params";
 
 type KvDeleteRow = {
   outcome: "deleted" | "no_namespace" | "not_found" | "version_conflict";
@@ -32,21 +33,8 @@ export async function deleteKvEntry(
     now: Date;
   },
 ): Promise<{ namespace: string; key: string; deleted: true; version: number }> {
-  const { actor, precondition, namespace, key } = input;
-  const [row] = await sql.query<KvDeleteRow>(KV_DELETE, [
-    input.workspaceId,
-    namespace,
-    key,
-    precondition.kind,
-    precondition.kind === "match" ? precondition.version : null,
-    input.now,
-    actor.type,
-    actor.id,
-    actor.name,
-    input.reason,
-    input.correlationId ?? null,
-    input.requestId ?? null,
-  ]);
+  const { namespace, key } = input;
+  const [row] = await sql.query<KvDeleteRow>(KV_DELETE, [input.workspaceId, namespace, key, ...writeParams(input)]);
   switch (row!.outcome) {
     case "deleted":
       return { namespace, key, deleted: true, version: row!.version! };

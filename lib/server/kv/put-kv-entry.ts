@@ -5,6 +5,7 @@ import type { Precondition } from "@/lib/core/kv";
 import { auditDetailsJson, type Actor } from "../audit";
 import type { Sql } from "../db";
 import { namespaceNotFound } from "./resolve-namespace";
+import { writeParams } from "./write-params";
 
 /** `body` is the response as the database rendered it (prisma/sql/kv_put.sql), sent and stored as is. */
 export type PutResult = { status: 200 | 201; version: number; expiresAt: Date | null; body: string };
@@ -41,7 +42,6 @@ const KV_PUT = `SELECT * FROM kv_put($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9::
  * turned into its error here.
  */
 export async function putKvEntry(sql: Sql, input: PutInput): Promise<PutResult> {
-  const { actor, precondition } = input;
   const value = JSON.stringify(input.value);
   const [row] = await sql.query<KvPutRow>(KV_PUT, [
     input.workspaceId,
@@ -49,16 +49,8 @@ export async function putKvEntry(sql: Sql, input: PutInput): Promise<PutResult> 
     input.key,
     value,
     input.ttlSeconds ?? null,
-    precondition.kind,
-    precondition.kind === "match" ? precondition.version : null,
-    input.now,
-    actor.type,
-    actor.id,
-    actor.name,
-    input.reason,
-    input.correlationId ?? null,
-    input.requestId ?? null,
-    putAuditDetails(input.value, value, precondition),
+    ...writeParams(input),
+    putAuditDetails(input.value, value, input.precondition),
   ]);
   if (row!.outcome === "written") {
     return { status: row!.status as 200 | 201, version: row!.version!, expiresAt: row!.expires_at, body: row!.body! };
