@@ -21,15 +21,10 @@ export const ACTION_STATUSES = [
 ] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
-export const FINAL_ACTION_STATUSES: readonly ActionStatus[] = [
-  "succeeded",
-  "failed",
-  "denied",
-  "rejected",
-  "expired",
-  "timed_out",
-  "cancelled",
-];
+/** Every status but the two an action waits in: nothing moves it on from these. */
+export const FINAL_ACTION_STATUSES: readonly ActionStatus[] = ACTION_STATUSES.filter(
+  (status) => status !== "allowed" && status !== "pending_approval",
+);
 
 /** The moment a request is decided, before any action row exists: the rule's events start here. Never stored. */
 export const REQUESTED = "requested";
