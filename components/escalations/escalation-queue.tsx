@@ -16,9 +16,8 @@ export type QueueRow = {
   cause: string;
   reason: string | null;
   age: string;
-  taskId: string;
-  taskStatus: string;
-  workflowClass: string;
+  /** What it is about: a task, or (an overrun) an action. */
+  subject: { kind: "task" | "action"; id: string; status: string; workflowClass: string };
   assignee: string | null;
   resolution: string | null;
   overdue: boolean;
@@ -105,12 +104,15 @@ export function EscalationQueue({
                 <Badge tone={r.cause === "agent_request" ? "warn" : "bad"}>{r.cause.replace("_", " ")}</Badge>{" "}
                 {r.overdue ? <Badge tone="bad">overdue</Badge> : null}
               </Td>
-              <Td>{r.workflowClass}</Td>
+              <Td>{r.subject.workflowClass}</Td>
               <Td className="font-mono text-xs">
-                <Link href={`/w/${workspace}/tasks/${r.taskId}`} className="hover:underline">
-                  {r.taskId}
+                <Link
+                  href={`/w/${workspace}/${r.subject.kind === "task" ? "tasks" : "actions"}/${r.subject.id}`}
+                  className="hover:underline"
+                >
+                  {r.subject.id}
                 </Link>
-                <div className="text-zinc-500">{r.taskStatus}</div>
+                <div className="text-zinc-500">{r.subject.status}</div>
               </Td>
               <Td className="whitespace-nowrap">{r.age}</Td>
               <Td>{r.assignee ?? <span className="text-zinc-500">unassigned</span>}</Td>

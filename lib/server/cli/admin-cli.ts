@@ -24,7 +24,7 @@ import {
 } from "@/lib/validations/identity";
 import { createUser } from "../users/create-user";
 import { noteSchema } from "@/lib/validations/escalations";
-import { listEscalations } from "../escalations/list-escalations";
+import { escalationSubject, listEscalations } from "../escalations/list-escalations";
 import { acknowledgeEscalation } from "../escalations/acknowledge-escalation";
 import { cancelEscalation } from "../escalations/cancel-escalation";
 import { redriveEscalation } from "../escalations/redrive-escalation";
@@ -353,11 +353,12 @@ const COMMANDS: Record<string, Command> = {
         items: rows.map((r) => ({
           id: r.id,
           taskId: r.taskId,
+          actionId: r.actionId,
           cause: r.cause,
           status: r.status,
           reason: r.reason,
-          workflowClass: r.task.workflowClass.name,
-          taskStatus: r.task.status,
+          workflowClass: escalationSubject(r).workflowClass,
+          taskStatus: r.task?.status ?? null,
           assignee: r.assignee?.email ?? null,
           resolution: r.resolution,
           createdAt: r.createdAt,

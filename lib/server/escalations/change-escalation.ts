@@ -13,7 +13,14 @@ import { recordTaskEvent, type TaskEventInput } from "../tasks/record-task-event
  */
 export type EscalationChange = { workspaceId: string; escalationId: string; actor: Actor; note: string; now?: Date };
 
-export type LockedEscalation = { id: string; status: EscalationStatus; taskId: string; assigneeUserId: string | null };
+/** `taskId` is null for an action's overrun: then `actionId` says which action. */
+export type LockedEscalation = {
+  id: string;
+  status: EscalationStatus;
+  taskId: string | null;
+  actionId: string | null;
+  assigneeUserId: string | null;
+};
 
 /** Not yet resolved: what redrive, resolve, cancel and reassign accept. */
 export const ACTIVE = ["open", "acknowledged"] as const;
@@ -27,7 +34,7 @@ export async function changeEscalation<R>(
   const now = input.now ?? new Date();
   return getDb().$transaction(async (tx) => {
     const rows = await tx.$queryRaw<LockedEscalation[]>`
-      SELECT id, status, task_id AS "taskId", assignee_user_id AS "assigneeUserId" FROM escalation
+      SELECT id, status, task_id AS "taskId", action_id AS "actionId", assignee_user_id AS "assigneeUserId" FROM escalation
       WHERE id = ${input.escalationId} AND workspace_id = ${input.workspaceId} FOR UPDATE`;
     const escalation = rows[0];
     if (!escalation) throw new AppError("not_found", "No such escalation in this workspace.");
@@ -54,7 +61,7 @@ export async function changeEscalation<R>(
       action: `escalation.${action}`,
       target: escalation.id,
       reason: input.note,
-      details: { taskId: escalation.taskId, from: escalation.status },
+      details: { taskId: escalation.taskId, actionId: escalation.actionId, from: escalation.status },
     });
     return result;
   });
@@ -67,7 +74,12 @@ export async function changeEscalation<R>(
  */
 export function settleEscalation(input: EscalationChange, action: string, event: TaskEventInput, resolution: string) {
   return changeEscalation(input, action, ACTIVE, async (tx, e, now) => {
-    await recordTaskEvent(tx, { taskId: e.taskId, workspaceId: input.workspaceId, event, actor: input.actor, now });
+    if (e.taskId) {
+      await recordTaskEvent(tx, { taskId: e.taskId, workspaceId: input.workspaceId, event, actor: input.actor, now });
+    } else if (event.type === "redrive") {
+      // An overrun is about money already spent: there is no task to run again.
+      throw new AppError("conflict", "This escalation is about an action's cost, not a task: there is nothing to redrive. Resolve it with a note.");
+    }
     return tx.escalation.update({
       where: { id: e.id },
       data: {

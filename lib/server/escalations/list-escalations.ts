@@ -17,7 +17,14 @@ export function listEscalations(workspaceId: string, filters: EscalationFilters,
     status: filters.status,
     ...(filters.cause ? { cause: filters.cause } : {}),
     ...(filters.assigneeUserId ? { assigneeUserId: filters.assigneeUserId } : {}),
-    ...(filters.workflowClassId ? { task: { workflowClassId: filters.workflowClassId } } : {}),
+    ...(filters.workflowClassId
+      ? {
+          OR: [
+            { task: { workflowClassId: filters.workflowClassId } },
+            { action: { workflowClassId: filters.workflowClassId } },
+          ],
+        }
+      : {}),
     ...(filters.olderThanMinutes
       ? { createdAt: { lte: new Date(now.getTime() - filters.olderThanMinutes * 60_000) } }
       : {}),
@@ -36,6 +43,7 @@ export function listEscalations(workspaceId: string, filters: EscalationFilters,
       resolvedAt: true,
       overdueNotifiedAt: true,
       taskId: true,
+      actionId: true,
       assignee: { select: { id: true, email: true } },
       task: {
         select: {
@@ -45,8 +53,22 @@ export function listEscalations(workspaceId: string, filters: EscalationFilters,
           namespace: { select: { name: true } },
         },
       },
+      action: { select: { status: true, action: true, workflowClass: { select: { name: true } } } },
     },
   });
+}
+
+/** What an escalation is about: its task, or (an overrun) its action. */
+export function escalationSubject(e: {
+  taskId: string | null;
+  actionId: string | null;
+  task: { status: string; workflowClass: { name: string } } | null;
+  action: { status: string; action: string; workflowClass: { name: string } } | null;
+}): { kind: "task" | "action"; id: string; status: string; workflowClass: string } {
+  if (e.task && e.taskId) return { kind: "task", id: e.taskId, status: e.task.status, workflowClass: e.task.workflowClass.name };
+  if (e.action && e.actionId)
+    return { kind: "action", id: e.actionId, status: e.action.status, workflowClass: e.action.workflowClass.name };
+  throw new Error("an escalation is about a task or an action");
 }
 
 export function countOpenEscalations(workspaceId: string) {

@@ -5,7 +5,7 @@ import { can } from "@/lib/core/roles";
 import type { EscalationCause, EscalationStatus } from "@/lib/generated/prisma/client";
 import { requireRole } from "@/lib/server/auth/session";
 import { getDb } from "@/lib/server/db";
-import { listEscalations } from "@/lib/server/escalations/list-escalations";
+import { escalationSubject, listEscalations } from "@/lib/server/escalations/list-escalations";
 import { EscalationQueue } from "@/components/escalations/escalation-queue";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/field";
@@ -138,9 +138,7 @@ export default async function EscalationsPage({
             cause: r.cause,
             reason: r.reason,
             age: formatDistanceStrict(r.createdAt, now),
-            taskId: r.taskId,
-            taskStatus: r.task.status,
-            workflowClass: r.task.workflowClass.name,
+            subject: escalationSubject(r),
             assignee: r.assignee?.email ?? null,
             resolution: r.resolution,
             overdue: r.status === "open" && r.overdueNotifiedAt !== null,

@@ -62,7 +62,7 @@ export default async function EscalationPage({
       overdueNotifiedAt: true,
     },
   });
-  if (!escalation) notFound();
+  if (!escalation?.taskId) notFound();
   const [{ task, events, checkpoint }, operators, deliveries] = await Promise.all([
     getTask(db, { taskId: escalation.taskId, workspaceId: workspace.id, now: new Date() }),
     db.membership.findMany({
