@@ -28,7 +28,7 @@ export function randomToken(length: number): string {
   return out;
 }
 
-export type IdPrefix = "ws" | "usr" | "req" | "corr" | "ns" | "wfc" | "idn" | "cred" | "task" | "esc";
+export type IdPrefix = "ws" | "usr" | "req" | "corr" | "ns" | "wfc" | "idn" | "cred" | "task" | "esc" | "act" | "rule";
 
 /** IDs people see carry a readable prefix (`ws_…`, `usr_…`); 16 base36 chars ≈ 82 bits. */
 export function newId(prefix: IdPrefix): string {

@@ -7,6 +7,7 @@ describe("role permissions", () => {
     "workspace.configure": ["admin"],
     "members.manage": ["admin"],
     "escalations.work": ["admin", "operator"],
+    "actions.approve": ["admin", "operator"],
     "audit.read": ["admin", "operator", "auditor", "viewer"],
     "audit.verify": ["admin", "auditor"],
     "audit.export": ["admin", "auditor"],

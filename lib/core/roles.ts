@@ -11,6 +11,8 @@ export type Permission =
   | "workspace.configure"
   | "members.manage"
   | "escalations.work"
+  /** Approve or reject pending actions, freeze an action pattern, disable an identity from the queue (API.md: operators and admins). */
+  | "actions.approve"
   | "audit.read"
   | "audit.verify"
   | "audit.export";
@@ -26,11 +28,12 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     "workspace.configure",
     "members.manage",
     "escalations.work",
+    "actions.approve",
     "audit.read",
     "audit.verify",
     "audit.export",
   ],
-  operator: ["workspace.read", "escalations.work", "audit.read"],
+  operator: ["workspace.read", "escalations.work", "actions.approve", "audit.read"],
   auditor: ["workspace.read", "audit.read", "audit.verify", "audit.export"],
   viewer: ["workspace.read", "audit.read"],
 };

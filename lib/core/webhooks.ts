@@ -39,7 +39,9 @@ export type EscalationNotice = {
   id: string;
   cause: string;
   reason: string | null;
-  taskId: string;
+  /** The task that needs a human; null for an action's overrun (then `actionId`). */
+  taskId: string | null;
+  actionId?: string | null;
   workflowClass: string;
   workspace: string;
   link: string;
@@ -48,7 +50,8 @@ export type EscalationNotice = {
 
 /** A body Slack's incoming webhooks accept (`text` + `blocks`), with the structured facts alongside. */
 export function escalationPayload(n: EscalationNotice) {
-  const headline = `${n.overdue ? "⏰ Still unacknowledged: " : "🚨 "}${n.workflowClass} task ${n.taskId} needs a human (${n.cause.replace("_", " ")})`;
+  const subject = n.taskId ? `task ${n.taskId}` : `action ${n.actionId}`;
+  const headline = `${n.overdue ? "⏰ Still unacknowledged: " : "🚨 "}${n.workflowClass} ${subject} needs a human (${n.cause.replace("_", " ")})`;
   return {
     text: `${headline}${n.reason ? ` — ${n.reason}` : ""} <${n.link}|Open escalation>`,
     blocks: [
@@ -59,6 +62,50 @@ export function escalationPayload(n: EscalationNotice) {
       },
     ],
     escalation: n,
+  };
+}
+
+/** An approval notice (API.md: `approval.requested`, `approval.decided`, `approval.expired`). */
+export type ApprovalNotice = {
+  event: "approval.requested" | "approval.decided" | "approval.expired";
+  actionId: string;
+  action: string;
+  /** The action's status when the notice is sent. */
+  status: string;
+  summary: string | null;
+  resource: string | null;
+  estimateUsd: number | null;
+  expiresAt: string | null;
+  taskId: string | null;
+  workflowClass: string;
+  workspace: string;
+  link: string;
+  /** Sent to the second tier: still undecided at half its approval timeout. */
+  secondTier: boolean;
+};
+
+/** Slack-compatible like escalation notices; the facts under `approval`. */
+export function approvalPayload(n: ApprovalNotice) {
+  const what = `${n.action}${n.summary ? ` — ${n.summary}` : ""}`;
+  const headline =
+    n.event === "approval.requested"
+      ? `${n.secondTier ? "⏰ Still waiting for approval: " : "✋ Approval needed: "}${what}`
+      : n.event === "approval.expired"
+        ? `⌛ Approval expired (nobody decided): ${what}`
+        : `✅ Approval decided (${n.status.replace("_", " ")}): ${what}`;
+  const facts = [
+    `class ${n.workflowClass}`,
+    n.estimateUsd !== null ? `estimate $${n.estimateUsd}` : null,
+    n.resource ? `resource ${n.resource}` : null,
+    n.event === "approval.requested" && n.expiresAt ? `decide before ${n.expiresAt}` : null,
+  ].filter(Boolean);
+  return {
+    text: `${headline} <${n.link}|Open action>`,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text: `*${headline}*\n${facts.join(" · ")}` } },
+      { type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "Open action" }, url: n.link }] },
+    ],
+    approval: n,
   };
 }
 

@@ -23,6 +23,12 @@ import {
 import { jsonValueSchema } from "@/lib/validations/common";
 import { putKvBodySchema } from "@/lib/validations/kv";
 import { createTaskBodySchema, taskEventBodySchema } from "@/lib/validations/tasks";
+import {
+  actionResponseSchema,
+  cancelActionBodySchema,
+  completeActionBodySchema,
+  requestActionBodySchema,
+} from "@/lib/validations/actions";
 import { AGENT_ENDPOINTS } from "./agent-api/endpoints";
 
 /**
@@ -102,6 +108,10 @@ const SCHEMAS = {
   TaskWithEvents: taskWithEventsResponseSchema,
   TaskList: taskListResponseSchema,
   Health: healthResponseSchema,
+  RequestActionBody: requestActionBodySchema,
+  CompleteActionBody: completeActionBodySchema,
+  CancelActionBody: cancelActionBodySchema,
+  Action: actionResponseSchema,
 } satisfies Record<string, z.ZodType>;
 
 const SCHEMA_DESCRIPTIONS: Partial<Record<keyof typeof SCHEMAS, string>> = {
@@ -111,6 +121,12 @@ const SCHEMA_DESCRIPTIONS: Partial<Record<keyof typeof SCHEMAS, string>> = {
   TaskEventBody:
     "POST /tasks/{id}/events. `step_completed` requires `step` (and may carry `checkpoint`), `step_failed` requires `error`, `escalate` requires `reason`; only `step_completed` carries a checkpoint.",
   TaskEvent: "One event of a task's append-only timeline.",
+  RequestActionBody:
+    "POST /actions: what the agent is about to do outside BaseKV. `arguments` (≤ 64 KiB) are shown to approvers; the audit trail keeps only their SHA-256. `estimate.usd` has at most 6 decimals.",
+  CompleteActionBody:
+    "POST /actions/{id}/complete: the outcome, and the actual cost (default: the estimate). `result` ≤ 64 KiB.",
+  CancelActionBody: "POST /actions/{id}/cancel: an optional reason (the body may be empty).",
+  Action: "An action and what became of it: its status, the rule that decided, shadow verdicts, approvals.",
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -187,6 +203,20 @@ const PARAMETERS = {
     required: true,
     description: "The task's id (`task_…`).",
     schema: { type: "string", pattern: "^task_[0-9a-z]{16}$" },
+  },
+  ActionId: {
+    name: "id",
+    in: "path",
+    required: true,
+    description: "The action's id (`act_…`).",
+    schema: { type: "string", pattern: "^act_[0-9a-z]{16}$" },
+  },
+  Wait: {
+    name: "wait",
+    in: "query",
+    description:
+      "0–30 seconds: answer as soon as the action is no longer `pending_approval`, or after this long with it still pending. Holds no database connection while it waits; counts 1 whatever its length.",
+    schema: { type: "integer", minimum: 0, maximum: 30 },
   },
   Prefix: {
     name: "prefix",
@@ -312,6 +342,7 @@ const TAGS = [
   { name: "Policy", description: "What a key may do" },
   { name: "KV", description: "Namespaced, versioned key-value state" },
   { name: "Tasks", description: "Task state machines: create, report events, read" },
+  { name: "Actions", description: "Ask before acting outside BaseKV: rules decide, people approve, the agent settles" },
   { name: "Operations", description: "Health, metrics and this document" },
 ] as const;
 
@@ -352,10 +383,9 @@ const agentOperations = (): OperationSpec[] =>
 export function operationErrorCodes(op: Pick<OperationSpec, "counted" | "mutating" | "body" | "errors">) {
   const codes = new Set<AgentErrorCode>(["invalid_request", "unauthorized", "internal", ...op.errors]);
   if (op.counted) ["budget_exhausted", "degraded_low_priority"].forEach((c) => codes.add(c as AgentErrorCode));
-  if (op.mutating) {
-    for (const c of ["idempotency_in_progress", "idempotency_key_reused", "write_ceiling_reached"] as const)
-      codes.add(c);
-  }
+  if (op.mutating) for (const c of ["idempotency_in_progress", "idempotency_key_reused"] as const) codes.add(c);
+  // Settling (complete, cancel) is mutating but counts against no limit: no write ceiling either.
+  if (op.mutating && op.counted) codes.add("write_ceiling_reached");
   if (op.body) codes.add("payload_too_large");
   return AGENT_ERROR_CODES.filter((c) => codes.has(c));
 }

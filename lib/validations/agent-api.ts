@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ErrorCode } from "@/lib/core/errors";
+import { ACTION_EFFECTS } from "@/lib/core/action-rules";
 import { ACCESS_LEVELS } from "@/lib/core/grants";
 import { TASK_STATUSES } from "@/lib/core/tasks";
 import { jsonValueSchema } from "./common";
@@ -23,6 +24,7 @@ export const AGENT_ERROR_CODES = [
   "invalid_request",
   "unauthorized",
   "forbidden_namespace",
+  "action_denied",
   "not_found",
   "method_not_allowed",
   "invalid_transition",
@@ -35,6 +37,7 @@ export const AGENT_ERROR_CODES = [
   "budget_exhausted",
   "write_ceiling_reached",
   "degraded_low_priority",
+  "action_rate_limited",
   "internal",
 ] as const satisfies readonly ErrorCode[];
 export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
@@ -44,9 +47,12 @@ export const ERROR_DESCRIPTIONS: Record<AgentErrorCode, string> = {
   invalid_request: "Malformed JSON, a bad header, a bad path or query parameter.",
   unauthorized: "Missing, malformed, unknown, expired or revoked key, or a disabled identity.",
   forbidden_namespace: "No grant for this namespace at this access level (reveals nothing about the namespace).",
-  not_found: "No such namespace, key or task (or it expired).",
+  action_denied:
+    "A rule (or the workspace's default) denies this action; the message is the rule's (`details.rule`, `details.actionId`: the denied action is kept).",
+  not_found: "No such namespace, key, task or action (or it expired).",
   method_not_allowed: "The path does not serve this method; `Allow` (and `details.allowed`) lists the methods it does.",
-  invalid_transition: "The task's state machine refuses this event (`details.from`, `details.event`).",
+  invalid_transition:
+    "The task's (or the action's) state machine refuses this event (`details.from`, `details.event`).",
   idempotency_in_progress: "A request with the same Idempotency-Key is still running.",
   version_conflict: "If-Match / If-None-Match failed (`details.currentVersion`, null if absent).",
   payload_too_large: "A value above 256 KiB, or a body above 1 MiB.",
@@ -57,6 +63,8 @@ export const ERROR_DESCRIPTIONS: Record<AgentErrorCode, string> = {
     "The workspace's daily request limit is reached, or the kill switch is on (`message` is the admin's stop message; `details.resetAt`).",
   write_ceiling_reached: "This credential's daily write ceiling is reached.",
   degraded_low_priority: "The workspace is degraded and the call carried `X-Priority: low`.",
+  action_rate_limited:
+    "The deciding rule's rate limit for this identity is reached (`details.rule`, `details.by`, `details.resetAt`, `Retry-After`).",
   internal: "Anything else; no internals leak.",
 };
 
@@ -98,6 +106,21 @@ export const policyResponseSchema = z.strictObject({
     nonRetryableErrors: z.array(z.string()),
   }),
   credential: z.strictObject({ id: z.string(), expiresAt: isoTime }),
+  actions: z
+    .strictObject({
+      defaultEffect: z.enum(ACTION_EFFECTS),
+      rules: z.array(
+        z.strictObject({
+          name: z.string(),
+          action: z.string(),
+          effect: z.enum(ACTION_EFFECTS),
+          minEstimateUsd: z.number().nullable(),
+          maxEstimateUsd: z.number().nullable(),
+          requiredApprovals: z.number().int().min(1).max(2),
+        }),
+      ),
+    })
+    .describe("The enforce rules that apply to the caller's workflow class, in order, and what decides when none matches"),
 });
 export type PolicyResponse = z.infer<typeof policyResponseSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ACTION_EFFECTS } from "@/lib/core/action-rules";
 import { timeZoneSchema, workspaceSlugSchema } from "./common";
 
 export const workspaceSettingsSchema = z.object({
@@ -9,6 +10,8 @@ export const workspaceSettingsSchema = z.object({
   stopMessage: z.string().trim().max(500).nullable().optional(),
   timeZone: timeZoneSchema.optional(),
   killSwitch: z.boolean().optional(),
+  /** What decides an action no enforce rule matches (new workspaces: deny). */
+  defaultActionEffect: z.enum(ACTION_EFFECTS, { message: "Choose allow, deny or require_approval." }).optional(),
   /** Longest lifetime of an API key in this workspace (1 second to 365 days). */
   maxKeyTtlSeconds: z
     .number()

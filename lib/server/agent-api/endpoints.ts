@@ -2,6 +2,15 @@ import "server-only";
 import type { z } from "zod";
 import type { OperationDoc } from "../openapi";
 import { agentRoute, type AgentEndpoint } from "./agent-route";
+import {
+  cancelActionBody,
+  cancelActionHandler,
+  completeActionBody,
+  completeActionHandler,
+  getActionHandler,
+  requestActionBody,
+  requestActionHandler,
+} from "./action-handlers";
 import { getPolicy } from "./get-policy";
 import { deleteKvHandler, getKvHandler, listKvHandler, putKvBody, putKvExpress, putKvHandler } from "./kv-handlers";
 import type { Handler } from "./route/run-handler";
@@ -213,6 +222,76 @@ const TABLE = [
       body: "TaskEventBody",
       success: [{ status: 200, schema: "Task", description: "The task after the event", etag: true }],
       errors: ["forbidden_namespace", "not_found", "invalid_transition", "version_conflict", "validation_failed"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/actions",
+    operationId: "requestAction",
+    ...route({ action: "action.request", counted: true, mutating: true, body: requestActionBody }, requestActionHandler),
+    openapi: {
+      tag: "Actions",
+      summary: "Ask before acting",
+      description:
+        "The workspace's action rules decide: 201 `allowed` (go ahead, then complete it before `expiresAt`), 202 `pending_approval` (people decide: wait with `GET /actions/{id}?wait=30`), or 403 `action_denied` (the denied action is kept). A `taskId` must name a task the caller may read.",
+      parameters: [],
+      body: "RequestActionBody",
+      success: [
+        { status: 201, schema: "Action", description: "Allowed" },
+        { status: 202, schema: "Action", description: "Pending approval" },
+      ],
+      errors: ["action_denied", "not_found", "validation_failed", "action_rate_limited"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/actions/{id}",
+    operationId: "getAction",
+    ...route({ action: "action.read", counted: true, mutating: false }, getActionHandler),
+    params: ["id"],
+    openapi: {
+      tag: "Actions",
+      summary: "Read an action, or wait for its decision",
+      description:
+        "The action. With `?wait=N` (0–30), answers as soon as it is no longer `pending_approval`, or after N seconds with it still pending. Visible to identities of the action's workflow class in its workspace.",
+      parameters: ["ActionId", "Wait"],
+      success: [{ status: 200, schema: "Action", description: "The action" }],
+      errors: ["not_found"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/actions/{id}/complete",
+    operationId: "completeAction",
+    // Settling is never refused: answered in every mode, counted against no limit (API.md).
+    ...route({ action: "action.complete", counted: false, mutating: true, body: completeActionBody }, completeActionHandler),
+    params: ["id"],
+    openapi: {
+      tag: "Actions",
+      summary: "Report an allowed action's outcome",
+      description:
+        "Only from `allowed`. Settles at `actual` (default: the estimate); an actual above the estimate is charged in full and marked `overrun`. Answered in every mode (degraded, stopped, kill switch) and counted against no limit.",
+      parameters: ["ActionId"],
+      body: "CompleteActionBody",
+      success: [{ status: 200, schema: "Action", description: "The action after it" }],
+      errors: ["not_found", "invalid_transition", "validation_failed"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/actions/{id}/cancel",
+    operationId: "cancelAction",
+    ...route({ action: "action.cancel", counted: false, mutating: true, body: cancelActionBody }, cancelActionHandler),
+    params: ["id"],
+    openapi: {
+      tag: "Actions",
+      summary: "Cancel a pending or allowed action",
+      description:
+        "From `pending_approval` or `allowed` → `cancelled`; the reservation is released. The body is optional. Answered in every mode and counted against no limit.",
+      parameters: ["ActionId"],
+      body: "CancelActionBody",
+      success: [{ status: 200, schema: "Action", description: "The action after it" }],
+      errors: ["not_found", "invalid_transition", "validation_failed"],
     },
   },
 ] as const satisfies readonly EndpointSpec[];

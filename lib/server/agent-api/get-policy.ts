@@ -1,11 +1,14 @@
 import "server-only";
+import { rulesForClass } from "@/lib/core/action-rules";
 import type { PolicyResponse } from "@/lib/validations/agent-api";
+import { loadRules, ruleJson } from "../actions/rules";
 import type { AgentContext, AgentResult } from "./agent-route";
 
 /** GET /api/v1/policy — what this key may do now (API.md). */
-export async function getPolicy(ctx: AgentContext): Promise<AgentResult> {
+export async function getPolicy(ctx: AgentContext<"prisma">): Promise<AgentResult> {
   const { principal: p, usage } = ctx;
   const c = p.workflowClass;
+  const { rules, defaultEffect } = await loadRules(ctx.db.tx, p.workspace.id);
   return {
     body: {
       identity: { id: p.identity.id, name: p.identity.name, workflowClass: c.name },
@@ -25,6 +28,20 @@ export async function getPolicy(ctx: AgentContext): Promise<AgentResult> {
         nonRetryableErrors: c.nonRetryableErrors,
       },
       credential: { id: p.credential.id, expiresAt: p.credential.expiresAt.toISOString() },
+      actions: {
+        defaultEffect,
+        rules: rulesForClass(rules, c.name).map((rule) => {
+          const r = ruleJson(rule);
+          return {
+            name: r.name,
+            action: r.action,
+            effect: r.effect,
+            minEstimateUsd: r.minEstimateUsd,
+            maxEstimateUsd: r.maxEstimateUsd,
+            requiredApprovals: r.requiredApprovals,
+          };
+        }),
+      },
     } satisfies PolicyResponse,
   };
 }

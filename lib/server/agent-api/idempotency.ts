@@ -88,7 +88,8 @@ export async function runIdempotent<R, C>(input: {
     try {
       outcome = { kind: "executed", result: await input.execute(connection) };
     } catch (error) {
-      if (!isAppError(error) || error.status >= 500) throw error;
+      // 5xx and 429 are not stored (API.md): a retry must run again — later, a 429 may be admitted.
+      if (!isAppError(error) || error.status >= 500 || error.status === 429) throw error;
       if (savepoint) await sql.query("ROLLBACK TO SAVEPOINT idempotent_handler");
       outcome = { kind: "refused", error };
     }

@@ -45,6 +45,7 @@ describe("GET /api/v1/policy — happy", () => {
         nonRetryableErrors: ["validation"],
       },
       credential: { id: agent.credential.id, expiresAt: agent.credential.expiresAt.toISOString() },
+      actions: { defaultEffect: "deny", rules: [] },
     });
     expect(response.headers.get("X-Correlation-Id")).toBe("run-42");
     expect(response.headers.get("X-Request-Id")).toMatch(/^req_/);

@@ -1,8 +1,11 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
+import { formatUsd } from "@/lib/core/money";
 import {
+  approvalPayload,
   deliveryBackoffSeconds,
   escalationPayload,
+  type ApprovalNotice,
   MAX_DELIVERY_ATTEMPTS,
   SIGNATURE_HEADER,
   signatureHeader,
@@ -24,10 +27,19 @@ type ClaimedDelivery = {
   url: string;
   tier: number;
   attempts: number;
-  escalation_id: string;
-  cause: string;
+  /** `escalation`, or an approval event (lib/server/actions/notify.ts). */
+  event: string;
+  escalation_id: string | null;
+  action_id: string | null;
+  cause: string | null;
   reason: string | null;
-  task_id: string;
+  task_id: string | null;
+  action_name: string | null;
+  action_status: string | null;
+  action_summary: string | null;
+  action_resource: string | null;
+  action_expires_at: Date | null;
+  estimate_micros: bigint | null;
   workspace_id: string;
   workspace_slug: string;
   class_name: string;
@@ -61,10 +73,13 @@ export async function deliverDueWebhooks(
   const token = randomUUID();
   const claimed = await getDb().$queryRaw<ClaimedDelivery[]>`
     WITH due AS (
-      SELECT d.id FROM webhook_delivery d JOIN escalation e ON e.id = d.escalation_id
+      SELECT d.id FROM webhook_delivery d
+      LEFT JOIN escalation e ON e.id = d.escalation_id
+      LEFT JOIN action a ON a.id = d.action_id
       WHERE d.status = 'pending' AND d.next_attempt_at <= ${now}
         AND (d.claimed_until IS NULL OR d.claimed_until <= ${now})
-        AND (${options.workspaceId ?? null}::text IS NULL OR e.workspace_id = ${options.workspaceId ?? null})
+        AND (${options.workspaceId ?? null}::text IS NULL
+             OR COALESCE(e.workspace_id, a.workspace_id) = ${options.workspaceId ?? null})
       ORDER BY d.next_attempt_at
       LIMIT ${BATCH}
       FOR UPDATE OF d SKIP LOCKED
@@ -72,16 +87,20 @@ export async function deliverDueWebhooks(
       UPDATE webhook_delivery d
       SET claimed_until = ${new Date(now.getTime() + CLAIM_LEASE_MS)}, claim_token = ${token}
       FROM due WHERE d.id = due.id
-      RETURNING d.id, d.url, d.tier, d.attempts, d.escalation_id
+      RETURNING d.id, d.url, d.tier, d.attempts, d.event, d.escalation_id, d.action_id
     )
-    SELECT c.id, c.url, c.tier, c.attempts, c.escalation_id, e.cause::text AS cause, e.reason, e.task_id,
+    SELECT c.id, c.url, c.tier, c.attempts, c.event, c.escalation_id, COALESCE(c.action_id, e.action_id) AS action_id,
+           e.cause::text AS cause, COALESCE(e.reason, a.message) AS reason, COALESCE(e.task_id, a.task_id) AS task_id,
+           a.action AS action_name, a.status::text AS action_status, a.summary AS action_summary,
+           a.resource AS action_resource, a.expires_at AS action_expires_at, a.estimate_micros,
            w.id AS workspace_id, w.slug AS workspace_slug, wc.name AS class_name,
            wc.webhook_secret_encrypted AS secret_sealed
     FROM claimed c
-    JOIN escalation e ON e.id = c.escalation_id
-    JOIN workspace w ON w.id = e.workspace_id
-    JOIN task t ON t.id = e.task_id
-    JOIN workflow_class wc ON wc.id = t.workflow_class_id`;
+    LEFT JOIN escalation e ON e.id = c.escalation_id
+    LEFT JOIN action a ON a.id = COALESCE(c.action_id, e.action_id)
+    LEFT JOIN task t ON t.id = e.task_id
+    JOIN workspace w ON w.id = COALESCE(e.workspace_id, a.workspace_id)
+    JOIN workflow_class wc ON wc.id = COALESCE(t.workflow_class_id, a.workflow_class_id)`;
   const policy = webhookDestinationPolicy();
   // Settled one by one: a delivery that throws (e.g. its secret cannot be opened) leaves its lease to run
   // out, and does not keep the others' results from being recorded.
@@ -109,16 +128,33 @@ export async function deliverDueWebhooks(
 /** The Slack-compatible body, signed with the class's secret (X-BaseKV-Signature). */
 function signedRequest(d: ClaimedDelivery, now: Date): { headers: Record<string, string>; body: string } {
   const body = JSON.stringify(
-    escalationPayload({
-      id: d.escalation_id,
-      cause: d.cause,
-      reason: d.reason,
-      taskId: d.task_id,
-      workflowClass: d.class_name,
-      workspace: d.workspace_slug,
-      link: `${publicUrl()}/w/${d.workspace_slug}/escalations/${d.escalation_id}`,
-      overdue: d.tier > 1,
-    }),
+    d.escalation_id
+      ? escalationPayload({
+          id: d.escalation_id,
+          cause: d.cause!,
+          reason: d.reason,
+          taskId: d.task_id,
+          actionId: d.action_id,
+          workflowClass: d.class_name,
+          workspace: d.workspace_slug,
+          link: `${publicUrl()}/w/${d.workspace_slug}/escalations/${d.escalation_id}`,
+          overdue: d.tier > 1,
+        })
+      : approvalPayload({
+          event: d.event as ApprovalNotice["event"],
+          actionId: d.action_id!,
+          action: d.action_name!,
+          status: d.action_status!,
+          summary: d.action_summary,
+          resource: d.action_resource,
+          estimateUsd: d.estimate_micros === null ? null : formatUsd(d.estimate_micros),
+          expiresAt: d.action_expires_at?.toISOString() ?? null,
+          taskId: d.task_id,
+          workflowClass: d.class_name,
+          workspace: d.workspace_slug,
+          link: `${publicUrl()}/w/${d.workspace_slug}/actions/${d.action_id}`,
+          secondTier: d.tier > 1,
+        }),
   );
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
@@ -158,23 +194,24 @@ async function record(
     // Each attempt is in the trail with the escalation, in the transaction that records it. Everyone in
     // the workspace reads the trail, so it says only whether it worked: what the destination answered is
     // detail for admins, on the escalation (a probe's answer is what makes a webhook a port scanner).
+    const subject = d.escalation_id ? "escalation" : "action";
     await writeAudit(tx, {
       workspaceId: d.workspace_id,
       actor: systemActor("webhook-delivery"),
       action:
         outcome === "delivered"
-          ? "escalation.notification_delivered"
+          ? `${subject}.notification_delivered`
           : outcome === "failed"
-            ? "escalation.notification_failed"
-            : "escalation.notification_retry_scheduled",
+            ? `${subject}.notification_failed`
+            : `${subject}.notification_retry_scheduled`,
       outcome: result.ok ? "success" : "error",
-      target: d.escalation_id,
+      target: d.escalation_id ?? d.action_id,
       reason: result.ok
         ? null
         : result.refused
           ? "destination refused: not a public address (details on the escalation, for admins)"
           : "delivery failed (details on the escalation, for admins)",
-      details: { deliveryId: d.id, tier: d.tier, attempts },
+      details: { deliveryId: d.id, tier: d.tier, attempts, event: d.event },
     });
     return outcome;
   });

@@ -11,6 +11,7 @@ const BATCH = 100;
  * class's heartbeat timeout) is failed by the system as `timeout` — retried
  * or dead-lettered by the same rules as a reported failure. One instance at a
  * time (advisory lock); rows an agent is updating are skipped, not waited on.
+ * A task with an action pending approval is not silent: it is waiting for people.
  */
 export async function failSilentTasks(now: Date = new Date()): Promise<{ ran: boolean; failed: string[] }> {
   const db = getDb();
@@ -24,6 +25,9 @@ export async function failSilentTasks(now: Date = new Date()): Promise<{ ran: bo
         SELECT t.id, t.workspace_id FROM task t JOIN workflow_class c ON c.id = t.workflow_class_id
         WHERE t.status = 'running'
           AND t.heartbeat_at < ${now}::timestamptz - make_interval(secs => c.heartbeat_timeout_seconds)
+          -- Suspended while the task waits for people to approve one of its actions (the clock restarts
+          -- when they decide: lib/server/actions).
+          AND NOT EXISTS (SELECT 1 FROM action a WHERE a.task_id = t.id AND a.status = 'pending_approval')
         ORDER BY t.heartbeat_at
         LIMIT ${BATCH}
         FOR UPDATE OF t SKIP LOCKED`;

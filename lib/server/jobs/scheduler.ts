@@ -2,6 +2,7 @@ import "server-only";
 import { logger } from "../logger";
 import { recordJobFailure, recordJobSuccess } from "../metrics";
 import { deliverDueWebhooks, notifyOverdueEscalations } from "./deliver-webhooks";
+import { runActionDeadlines } from "./action-deadlines";
 import { failSilentTasks } from "./heartbeat-timeouts";
 import { makeCheckpoints } from "../audit-trail/checkpoint";
 import { sealPendingEvents } from "../audit-trail/seal-events";
@@ -9,6 +10,7 @@ import { sweepExpired } from "./sweep-expired";
 
 const SWEEP_INTERVAL_MS = 30_000;
 const HEARTBEAT_CHECK_MS = 5_000;
+const ACTION_DEADLINE_CHECK_MS = 2_000;
 const WEBHOOK_INTERVAL_MS = 2_000;
 const AUDIT_SEAL_INTERVAL_MS = 1_000;
 
@@ -52,6 +54,17 @@ export function startBackgroundJobs(): () => void {
       );
   }, HEARTBEAT_CHECK_MS);
   heartbeats.unref();
+  const deadlines = setInterval(() => {
+    track("action-deadlines", runActionDeadlines())
+      .then((r) => {
+        if (r.expired.length || r.timedOut.length)
+          logger.info({ job: "action-deadlines", expired: r.expired, timedOut: r.timedOut }, "actions past their deadline");
+      })
+      .catch((error: unknown) =>
+        logger.warn({ err: error, job: "action-deadlines" }, "action deadline check failed; will retry"),
+      );
+  }, ACTION_DEADLINE_CHECK_MS);
+  deadlines.unref();
   const notifications = setInterval(() => {
     track(
       "webhooks",
@@ -73,6 +86,7 @@ export function startBackgroundJobs(): () => void {
     clearInterval(sealing);
     clearInterval(timer);
     clearInterval(heartbeats);
+    clearInterval(deadlines);
     clearInterval(notifications);
   };
 }

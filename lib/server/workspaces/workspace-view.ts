@@ -9,6 +9,7 @@ export const workspaceSelect = {
   degradeAtPercent: true,
   stopMessage: true,
   killSwitch: true,
+  defaultActionEffect: true,
   maxKeyTtlSeconds: true,
   createdAt: true,
   updatedAt: true,
@@ -23,6 +24,7 @@ export type WorkspaceView = {
   degradeAtPercent: number;
   stopMessage: string | null;
   killSwitch: boolean;
+  defaultActionEffect: "allow" | "deny" | "require_approval";
   maxKeyTtlSeconds: number;
   createdAt: Date;
   updatedAt: Date;

@@ -49,13 +49,21 @@ export async function refusalReply(error: unknown, state: CallState): Promise<Ag
   const headers = principal
     ? standardHeaders(requestId, correlationId, usage)
     : { "X-Request-Id": requestId, "X-Correlation-Id": correlationId };
-  if ((failure.code === "budget_exhausted" || failure.code === "write_ceiling_reached") && failure.details?.resetAt) {
+  if (RETRY_AFTER_CODES.has(failure.code) && failure.details?.resetAt) {
     headers["Retry-After"] = String(
       Math.max(1, Math.ceil((new Date(String(failure.details.resetAt)).getTime() - now.getTime()) / 1000)),
     );
   }
   return errorReply(failure, requestId, headers);
 }
+
+/** Refusals that end at a known time: they say when (`Retry-After`). */
+const RETRY_AFTER_CODES = new Set<ErrorCode>([
+  "budget_exhausted",
+  "write_ceiling_reached",
+  "action_rate_limited",
+  "spend_budget_exhausted",
+]);
 
 export function identityActor(p: AgentPrincipal): Actor {
   return { type: "identity", id: p.identity.id, name: p.identity.name };
@@ -69,6 +77,10 @@ function auditOutcome(code: ErrorCode): AuditOutcome | null {
     case "budget_exhausted":
     case "write_ceiling_reached":
     case "degraded_low_priority":
+    case "action_rate_limited":
+    case "spend_budget_exhausted":
+    case "action_denied":
+    case "reason_required":
     case "validation_failed":
     case "ttl_exceeds_policy":
     case "payload_too_large":

@@ -33,7 +33,12 @@ export async function runHandler<P>(input: {
             const sql = prismaSql(tx);
             return fn({ ...ctx, db: { kind: "prisma", tx, sql } }, sql);
           }, AGENT_TX_OPTIONS);
-  if (!ctx.idempotencyKey) return respond(await transaction((c) => handler(c, params)), headers);
+  // A refusal the handler answers itself (and commits: a denied action is kept) does not count either.
+  const answered = async (result: AgentResult): Promise<AgentReply> => {
+    if ((result.status ?? 200) >= 400) await input.refund?.();
+    return respond(result, headers);
+  };
+  if (!ctx.idempotencyKey) return answered(await transaction((c) => handler(c, params)));
 
   const { requestId } = ctx;
   const outcome = await runIdempotent({
@@ -67,7 +72,7 @@ export async function runHandler<P>(input: {
       "Idempotent-Replayed": "true",
     });
   }
-  return respond(outcome.result, headers);
+  return answered(outcome.result);
 }
 
 function readingDb(kind: DbKind): HandlerDb<DbKind> {

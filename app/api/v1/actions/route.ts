@@ -1,0 +1,5 @@
+import { endpointsFor } from "@/lib/server/agent-api/endpoints";
+
+export const dynamic = "force-dynamic";
+
+export const { POST } = endpointsFor("/api/v1/actions");
