@@ -1,4 +1,8 @@
+import type { z } from "zod";
 import type { Grant } from "@/lib/core/grants";
+import { createRule } from "@/lib/server/actions/rules";
+import { requestAction } from "@/lib/server/actions/request-action";
+import { ruleInputSchema, type RequestActionBody } from "@/lib/validations/actions";
 import { issueCredential } from "@/lib/server/credentials/issue-credential";
 import { createIdentity } from "@/lib/server/identities/create-identity";
 import { createNamespace } from "@/lib/server/namespaces/create-namespace";
@@ -82,4 +86,54 @@ export async function deadLetterTask(agent: Awaited<ReturnType<typeof seedAgent>
   });
   const escalation = await db.escalation.findFirstOrThrow({ where: { taskId } });
   return { taskId, escalation, actor };
+}
+
+type Agent = Awaited<ReturnType<typeof seedAgent>>;
+
+/** A rule in `agent`'s workspace, through the real service (parsed like a form or the CLI would). */
+export async function seedRule(
+  agent: Agent,
+  rule: Partial<RuleFormInput> & { name: string; action: string; effect: RuleFormInput["effect"] },
+  position?: number,
+) {
+  return createRule({
+    workspaceId: agent.workspace.id,
+    actor: testActor,
+    rule: ruleInputSchema.parse(rule),
+    position,
+  });
+}
+type RuleFormInput = z.input<typeof ruleInputSchema>;
+
+/** `agent` asks for an action through the real service (as POST /actions would); returns the stored action. */
+export async function requestTestAction(
+  agent: Agent,
+  body: RequestActionBody = { action: "payments.refund", arguments: { order: 123, amount: 40 }, estimate: { usd: 12 } },
+  now: Date = new Date(),
+) {
+  return getDb().$transaction((tx) =>
+    requestAction(tx, {
+      requester: {
+        workspaceId: agent.workspace.id,
+        identityId: agent.identity.id,
+        credentialId: agent.credential.id,
+        workflowClass: { id: agent.workflowClass.id, name: "invoices" },
+        grants: [{ pattern: "billing.*", access: "readwrite" }],
+      },
+      body,
+      actor: { type: "identity", id: agent.identity.id, name: agent.identity.name },
+      correlationId: `act-${agent.workspace.slug}`,
+      requestId: "req_fixture",
+      reason: null,
+      now,
+    }),
+  );
+}
+
+/** A pending action in `agent`'s workspace (a require_approval rule for `payments.*` is added first if none exists). */
+export async function pendingAction(agent: Agent, requiredApprovals: 1 | 2 = 1) {
+  const name = `approve-payments-${requiredApprovals}`;
+  const exists = await getDb().actionRule.findFirst({ where: { workspaceId: agent.workspace.id, name } });
+  if (!exists) await seedRule(agent, { name, action: "payments.*", effect: "require_approval", requiredApprovals }, 1);
+  return requestTestAction(agent);
 }

@@ -103,7 +103,10 @@ export function approvalPayload(n: ApprovalNotice) {
     text: `${headline} <${n.link}|Open action>`,
     blocks: [
       { type: "section", text: { type: "mrkdwn", text: `*${headline}*\n${facts.join(" · ")}` } },
-      { type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "Open action" }, url: n.link }] },
+      {
+        type: "actions",
+        elements: [{ type: "button", text: { type: "plain_text", text: "Open action" }, url: n.link }],
+      },
     ],
     approval: n,
   };

@@ -57,7 +57,10 @@ export const completeActionBodySchema = z
     outcome: z.enum(["succeeded", "failed"]),
     actual: costSchema.optional(),
     result: boundedJson.optional(),
-    error: z.object({ type: z.string().min(1).max(64), message: z.string().max(2000) }).strict().optional(),
+    error: z
+      .object({ type: z.string().min(1).max(64), message: z.string().max(2000) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type CompleteActionBody = z.infer<typeof completeActionBodySchema>;
@@ -153,12 +156,22 @@ export const ruleInputSchema = z
             message: `A pattern: an action name (payments.refund), prefix.* (payments.*) or *. ${check.message}`,
           });
       }),
-    workflowClass: z.string().trim().max(128).nullish().transform((v) => v || null),
+    workflowClass: z
+      .string()
+      .trim()
+      .max(128)
+      .nullish()
+      .transform((v) => v || null),
     minEstimateUsd: optionalUsd,
     maxEstimateUsd: optionalUsd,
     effect: z.enum(ACTION_EFFECTS, { message: "Choose allow, deny or require_approval." }),
     mode: z.enum(RULE_MODES, { message: "Choose enforce or shadow." }).default("enforce"),
-    message: z.string().trim().max(500, "Keep the message under 500 characters.").nullish().transform((v) => v || null),
+    message: z
+      .string()
+      .trim()
+      .max(500, "Keep the message under 500 characters.")
+      .nullish()
+      .transform((v) => v || null),
     approvalTimeoutSeconds: seconds("The approval timeout").default(3600),
     completionTimeoutSeconds: seconds("The completion timeout").default(900),
     requiredApprovals: z
@@ -167,7 +180,12 @@ export const ruleInputSchema = z
       })
       .default(1),
     requireEstimate: z.boolean().default(false),
-    rateLimitCount: z.number().int().min(1, "A rate limit is at least 1 action.").nullish().transform((v) => v ?? null),
+    rateLimitCount: z
+      .number()
+      .int()
+      .min(1, "A rate limit is at least 1 action.")
+      .nullish()
+      .transform((v) => v ?? null),
     rateLimitUsd: optionalUsd,
   })
   .strict()

@@ -59,12 +59,7 @@ type Step = {
  */
 export async function applyActionEvent(step: Step): Promise<ActionRow> {
   const { tx, action, event, now } = step;
-  const decision = decideActionEvent(
-    { status: action.status, expiresAt: action.expiresAt },
-    event,
-    action,
-    now,
-  );
+  const decision = decideActionEvent({ status: action.status, expiresAt: action.expiresAt }, event, action, now);
   if (!decision.ok) throw new AppError("invalid_transition", decision.message, decision.details);
   const updated = await tx.action.update({
     where: { id: action.id },
@@ -199,7 +194,9 @@ async function openOverrunEscalation(
     select: { webhookUrl: true },
   });
   if (webhookUrl)
-    await tx.webhookDelivery.create({ data: { escalationId: escalation.id, tier: 1, url: webhookUrl, nextAttemptAt: now } });
+    await tx.webhookDelivery.create({
+      data: { escalationId: escalation.id, tier: 1, url: webhookUrl, nextAttemptAt: now },
+    });
   await writeAudit(tx, {
     workspaceId: action.workspaceId,
     actor: { type: "system", id: "action-overrun", name: "action-overrun" },

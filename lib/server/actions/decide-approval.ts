@@ -16,12 +16,10 @@ import { wakeActionWaiters } from "./waiters";
  * (its approvals are all `cli:cli`).
  */
 export type Approver =
-  | { type: "user"; userId: string; name: string | null; via?: "cli" }
-  | { type: "cli"; name: string | null };
+  { type: "user"; userId: string; name: string | null; via?: "cli" } | { type: "cli"; name: string | null };
 
 export type ApprovalChoice =
-  | { decision: "approve"; reason: string; editedArguments?: unknown }
-  | { decision: "reject"; reason: string };
+  { decision: "approve"; reason: string; editedArguments?: unknown } | { decision: "reject"; reason: string };
 
 const APPROVER_ROLES = ["admin", "operator"] as const;
 
@@ -60,7 +58,10 @@ async function decideInTransaction(
       select: { killSwitch: true },
     });
     if (killSwitch)
-      throw new AppError("conflict", "The kill switch is on: no action can be approved until it is off (you can still reject).");
+      throw new AppError(
+        "conflict",
+        "The kill switch is on: no action can be approved until it is off (you can still reject).",
+      );
   }
 
   const edited =
@@ -129,7 +130,12 @@ async function decideInTransaction(
       action: action.action,
       from: action.status,
       to: decision.to,
-      approver: { type: approver.type, id: approver.type === "user" ? approver.userId : "cli", name: approver.name, via: approver.type === "user" ? approver.via ?? null : null },
+      approver: {
+        type: approver.type,
+        id: approver.type === "user" ? approver.userId : "cli",
+        name: approver.name,
+        via: approver.type === "user" ? (approver.via ?? null) : null,
+      },
       argumentsSha256: decision.argumentsSha256,
       argumentsEdited: decision.argumentsEdited,
       approvals: decision.approvalsCounted,

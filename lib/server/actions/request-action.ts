@@ -68,9 +68,11 @@ export async function requestAction(
       ...(decision.rule ? { rule: { id: decision.rule.id, name: decision.rule.name } } : {}),
     });
   }
-  if (decision.rule && decision.effect !== "deny") await checkRateLimit(tx, requester, decision.rule, estimateMicros, now);
+  if (decision.rule && decision.effect !== "deny")
+    await checkRateLimit(tx, requester, decision.rule, estimateMicros, now);
 
-  const event = decision.effect === "allow" ? "rule_allow" : decision.effect === "deny" ? "rule_deny" : "rule_require_approval";
+  const event =
+    decision.effect === "allow" ? "rule_allow" : decision.effect === "deny" ? "rule_deny" : "rule_require_approval";
   const transition = decideActionEvent({ status: "requested", expiresAt: null }, { type: event }, decision, now);
   if (!transition.ok) throw new Error(`the action table refuses ${event} from requested`);
 
@@ -182,7 +184,7 @@ async function checkRateLimit(
   throw new AppError("action_rate_limited", verdict.message, {
     rule: { id: rule.id, name: rule.name },
     by: verdict.by,
-    limit: verdict.by === "usd" ? ruleJson(rule).rateLimit?.usd ?? null : Number(verdict.limit),
+    limit: verdict.by === "usd" ? (ruleJson(rule).rateLimit?.usd ?? null) : Number(verdict.limit),
     resetAt: resetAt.toISOString(),
   });
 }

@@ -180,7 +180,14 @@ export async function createRule(input: Change & { rule: RuleInput; position?: n
     });
     const row = await tx.actionRule
       .create({
-        data: { id: newId("rule"), workspaceId: input.workspaceId, position, ...rowData(input.rule), createdAt: now, updatedAt: now },
+        data: {
+          id: newId("rule"),
+          workspaceId: input.workspaceId,
+          position,
+          ...rowData(input.rule),
+          createdAt: now,
+          updatedAt: now,
+        },
         select: RULE_SELECT,
       })
       .catch((error: unknown) => {

@@ -1,11 +1,7 @@
 import "server-only";
 import type { z } from "zod";
 import { AppError } from "@/lib/core/errors";
-import {
-  cancelActionBodySchema,
-  completeActionBodySchema,
-  requestActionBodySchema,
-} from "@/lib/validations/actions";
+import { cancelActionBodySchema, completeActionBodySchema, requestActionBodySchema } from "@/lib/validations/actions";
 import { toApiAction } from "../actions/action-view";
 import { cancelAction, completeAction, findAction, type ActionScope } from "../actions/change-action";
 import { requestAction } from "../actions/request-action";

@@ -26,7 +26,9 @@ export async function runActionDeadlines(
   const ws = options.workspaceId ?? null;
   const result = await getDb().$transaction(
     async (tx) => {
-      const lock = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${DEADLINES_LOCK_KEY}) AS locked`;
+      const lock = await tx.$queryRaw<
+        { locked: boolean }[]
+      >`SELECT pg_try_advisory_xact_lock(${DEADLINES_LOCK_KEY}) AS locked`;
       if (!lock[0]?.locked) return { ran: false, expired: [], timedOut: [], secondTier: [] };
       const due = await tx.$queryRaw<{ id: string; workspace_id: string; status: string }[]>`
         SELECT id, workspace_id, status::text FROM action

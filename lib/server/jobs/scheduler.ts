@@ -58,7 +58,10 @@ export function startBackgroundJobs(): () => void {
     track("action-deadlines", runActionDeadlines())
       .then((r) => {
         if (r.expired.length || r.timedOut.length)
-          logger.info({ job: "action-deadlines", expired: r.expired, timedOut: r.timedOut }, "actions past their deadline");
+          logger.info(
+            { job: "action-deadlines", expired: r.expired, timedOut: r.timedOut },
+            "actions past their deadline",
+          );
       })
       .catch((error: unknown) =>
         logger.warn({ err: error, job: "action-deadlines" }, "action deadline check failed; will retry"),

@@ -1,7 +1,8 @@
 import "server-only";
 import { getDb, pgTransaction, poolSql, prismaSql, type Sql } from "../../db";
 import { AGENT_TX_OPTIONS, runIdempotent, type Transaction } from "../idempotency";
-import { envelope, rawJson, respond, resultText } from "./reply";
+import { readUsage } from "../../budgets/usage";
+import { envelope, rawJson, respond, resultText, standardHeaders } from "./reply";
 import type { AgentContext, AgentReply, AgentResult, DbKind, HandlerDb, RouteOptions } from "./types";
 
 export type Handler<K extends DbKind, P, B = unknown> = (ctx: AgentContext<K, B>, params: P) => Promise<AgentResult>;
@@ -35,8 +36,10 @@ export async function runHandler<P>(input: {
           }, AGENT_TX_OPTIONS);
   // A refusal the handler answers itself (and commits: a denied action is kept) does not count either.
   const answered = async (result: AgentResult): Promise<AgentReply> => {
-    if ((result.status ?? 200) >= 400) await input.refund?.();
-    return respond(result, headers);
+    if ((result.status ?? 200) < 400 || !input.refund) return respond(result, headers);
+    await input.refund();
+    const usage = await readUsage(ctx.principal, ctx.now, { fresh: true }).catch(() => ctx.usage);
+    return respond(result, { ...headers, ...standardHeaders(ctx.requestId, ctx.correlationId, usage) });
   };
   if (!ctx.idempotencyKey) return answered(await transaction((c) => handler(c, params)));
 
