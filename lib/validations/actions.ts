@@ -15,10 +15,6 @@ import { jsonValueSchema } from "./common";
 /** Arguments, a result: JSON of at most 64 KiB (as UTF-8). */
 export const MAX_ACTION_JSON_BYTES = 64 * 1024;
 
-const usdAmount = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
-  const parsed = parseUsd(value);
-  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
-});
 const tokenCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const boundedJson = jsonValueSchema.superRefine((value, ctx) => {
   if (Buffer.byteLength(JSON.stringify(value), "utf8") > MAX_ACTION_JSON_BYTES)
