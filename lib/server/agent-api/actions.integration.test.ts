@@ -17,6 +17,9 @@ import { runActionDeadlines } from "../jobs/action-deadlines";
 import { createUser } from "../users/create-user";
 import { updateWorkspace } from "../workspaces/update-workspace";
 import { createWorkflowClass } from "../workflow-classes/create-workflow-class";
+import { PUT as putKvRoute } from "@/app/api/v1/kv/[namespace]/[key]/route";
+import { actionWaiterCount } from "../actions/waiters";
+import { getPool } from "../db/pool";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Route = (r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -481,6 +484,47 @@ describe("approvals", () => {
     expect(answer.at - decidedAt).toBeLessThan(1000);
     void who;
   });
+
+  it("200 waiters on a pool of 10 connections hold none of them: other agent calls are answered while all 200 wait", async () => {
+    expect(getPool().options.max).toBe(10);
+    const agent = await seedAgent();
+    await seedRule(agent, { name: "ask", action: "payments.*", effect: "require_approval" });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await ask(agent.key, refund)).body.id);
+    let answered = 0;
+    const waiters = Array.from({ length: 200 }, (_, i) =>
+      read(agent.key, ids[i % ids.length]!, 30).then((r) => {
+        answered++;
+        return r;
+      }),
+    );
+    while (actionWaiterCount() < 200) await new Promise((r) => setTimeout(r, 20));
+
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const put = await call(putKvRoute, "PUT", `/api/v1/kv/billing.runs/while-waiting-${i}`, agent.key, { value: i }, {}, {
+        namespace: "billing.runs",
+        key: `while-waiting-${i}`,
+      });
+      latencies.push(performance.now() - started);
+      expect(put.status).toBe(201);
+    }
+    expect(answered).toBe(0); // every normal call was answered while all 200 still waited
+    expect(getPool().totalCount).toBeLessThanOrEqual(10);
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `[actions] a PUT while 200 agents wait on a pool of 10: median ${latencies[10]!.toFixed(1)} ms, max ${latencies[19]!.toFixed(1)} ms`,
+    );
+
+    // Decided as another instance would (no in-process wake-up): the poller answers every waiter.
+    await getDb().action.updateMany({ where: { id: { in: ids } }, data: { status: "rejected", expiresAt: null } });
+    const t0 = Date.now();
+    const answers = await Promise.all(waiters);
+    console.log("[actions] answered after", Date.now() - t0, "ms; waiting", actionWaiterCount());
+    expect(answers.every((a) => a.status === 200 && a.body.status === "rejected")).toBe(true);
+    expect(actionWaiterCount()).toBe(0);
+  }, 60_000);
 
   it("wait must be 0–30", async () => {
     const agent = await seedAgent();
