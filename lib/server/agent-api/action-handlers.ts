@@ -1,12 +1,19 @@
 import "server-only";
 import type { z } from "zod";
+import { randomInt } from "node:crypto";
+import { CREDENTIAL_SLOTS, normalBelow, WORKSPACE_SLOTS } from "@/lib/core/budget";
+import { localDay } from "@/lib/core/calendar";
 import { AppError } from "@/lib/core/errors";
 import { cancelActionBodySchema, completeActionBodySchema, requestActionBodySchema } from "@/lib/validations/actions";
 import { toApiAction } from "../actions/action-view";
 import { cancelAction, completeAction, findAction, type ActionScope } from "../actions/change-action";
-import { requestAction } from "../actions/request-action";
+import { decidedRow, decideRequest, requestAction, requestActionGuarded } from "../actions/request-action";
+import { rulesAt } from "../actions/rules-cache";
+import { normalModeHeaders } from "../budgets/usage";
+import { poolSql } from "../db";
+import { parseJsonBody } from "./route/body";
 import { waitForDecision } from "../actions/waiters";
-import type { AgentContext, AgentResult } from "./agent-route";
+import type { AgentContext, AgentResult, ExpressCall, ExpressResult } from "./agent-route";
 import { envelope } from "./route/reply";
 import type { BodySpec } from "./route/types";
 
@@ -49,12 +56,12 @@ export async function requestActionHandler(
     requester: {
       workspaceId: p.workspace.id,
       identityId: p.identity.id,
+      identityName: p.identity.name,
       credentialId: p.credential.id,
       workflowClass: { id: p.workflowClass.id, name: p.workflowClass.name },
       grants: p.grants,
     },
     body: ctx.body(),
-    actor: ctx.actor,
     correlationId: ctx.correlationId,
     requestId: ctx.requestId,
     reason: ctx.reason,
@@ -69,6 +76,69 @@ export async function requestActionHandler(
     return { status: refusal.status, body: envelope(refusal, ctx.requestId) };
   }
   return { status: row.status === "allowed" ? 201 : 202, body: toApiAction(row) };
+}
+
+/**
+ * POST /actions in one statement, for the common case: a key this process knows, rules it holds at
+ * the principal's version, a request an `allow` rule admits without a rate limit or a task. The
+ * decision is `decideRequest`'s, as on the general path; anything else — another effect, a refusal,
+ * a rate limit, a taskId, rules not held, a changed principal — is left to the general path (null).
+ */
+export async function requestActionExpress(call: ExpressCall): Promise<ExpressResult | null> {
+  const p = call.principal;
+  const w = p.workspace;
+  const rules = rulesAt(w.id, w.actionRulesVersion);
+  if (!rules) return null;
+  let body: z.output<typeof requestActionBodySchema>;
+  try {
+    body = parseJsonBody(call.bodyText, requestActionBody) as z.output<typeof requestActionBodySchema>;
+  } catch {
+    return null;
+  }
+  if (body.taskId !== undefined) return null;
+  const requester = {
+    workspaceId: w.id,
+    identityId: p.identity.id,
+    identityName: p.identity.name,
+    credentialId: p.credential.id,
+    workflowClass: { id: p.workflowClass.id, name: p.workflowClass.name },
+    grants: p.grants,
+  };
+  let decided: ReturnType<typeof decideRequest>;
+  try {
+    decided = decideRequest(rules.rules, rules.defaultEffect, requester, body, call.now);
+  } catch {
+    return null;
+  }
+  if (decided.status !== "allowed" || decided.decision.rule?.rateLimit) return null;
+  const ids = { correlationId: call.correlationId, requestId: call.requestId };
+  const response = JSON.stringify(toApiAction(decidedRow(decided, requester, body, ids, call.now)));
+  const stored = await requestActionGuarded(poolSql(), {
+    keyHash: call.keyHash,
+    stamp: p.stamp,
+    now: call.now,
+    day: localDay(call.now, w.timeZone),
+    normalBelow: normalBelow(w.dailyRequestLimit, w.degradeAtPercent),
+    start: randomInt(WORKSPACE_SLOTS),
+    slots: { workspace: WORKSPACE_SLOTS, credential: CREDENTIAL_SLOTS },
+    decided,
+    body,
+    ...ids,
+    reason: call.reason,
+    response,
+    idempotency: call.idempotency,
+  });
+  if (!stored) return null;
+  return {
+    result: { status: 201, rawBody: stored.response },
+    budget: normalModeHeaders({
+      now: call.now,
+      timeZone: w.timeZone,
+      requestLimit: w.dailyRequestLimit,
+      requestsUsed: stored.requestsUsed,
+    }),
+    credential: { id: p.credential.id, lastUsedAt: stored.keyLastUsedAt },
+  };
 }
 
 /** GET /actions/{id}?wait=N — the long-poll holds no connection while it waits (actions/waiters.ts). */

@@ -20,6 +20,11 @@ import { createWorkflowClass } from "../workflow-classes/create-workflow-class";
 import { PUT as putKvRoute } from "@/app/api/v1/kv/[namespace]/[key]/route";
 import { actionWaiterCount } from "../actions/waiters";
 import { getPool } from "../db/pool";
+import { hashKey } from "@/lib/core/keys";
+import { ruleInputSchema } from "@/lib/validations/actions";
+import { updateRule } from "../actions/rules";
+import { requestActionExpress } from "./action-handlers";
+import { loadPrincipal } from "./authenticate";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Route = (r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -278,6 +283,80 @@ describe("POST /actions — the rules decide", () => {
   });
 });
 
+describe("the one-statement POST /actions", () => {
+  async function expressCall(agent: Awaited<ReturnType<typeof seedAgent>>, body: unknown, idempotencyKey?: string) {
+    const principal = (await loadPrincipal(hashKey(agent.key), new Date()))!;
+    return requestActionExpress({
+      request: agentRequest("/api/v1/actions", agent.key, { method: "POST" }) as never,
+      keyHash: hashKey(agent.key),
+      principal,
+      bodyText: JSON.stringify(body),
+      now: new Date(),
+      requestId: "req_express0000000",
+      correlationId: "corr-express",
+      reason: null,
+      idempotency: idempotencyKey
+        ? { key: idempotencyKey, fingerprint: "f".repeat(64), expiresAt: new Date(Date.now() + 3600_000) }
+        : null,
+    });
+  }
+
+  it("stores what the general path stores, and answers as it does", async () => {
+    const agent = await seedAgent();
+    await seedRule(agent, { name: "refunds", action: "payments.*", effect: "allow" });
+    const general = (await ask(agent.key, refund)).body; // loads the rules into this process's memory
+    const fast = await expressCall(agent, refund, "express-1");
+    expect(fast).not.toBeNull();
+    expect(fast!.result.status).toBe(201);
+    const answered = JSON.parse(fast!.result.rawBody!) as Json;
+    const stored = (await read(agent.key, answered.id)).body;
+    expect(answered).toEqual(stored);
+    const strip = (a: Json) => ({ ...a, id: "", correlationId: "", createdAt: "", updatedAt: "", expiresAt: "" });
+    expect(strip(stored)).toEqual(strip(general));
+    const [event] = await auditEvents({
+      workspaceId: agent.workspace.id,
+      action: "action.requested",
+      target: answered.id,
+    });
+    expect(event).toMatchObject({ outcome: "success", actorType: "identity", actorId: agent.identity.id });
+    const replay = await getDb().idempotencyRecord.findUniqueOrThrow({
+      where: { identityId_key: { identityId: agent.identity.id, key: "express-1" } },
+    });
+    expect(replay).toMatchObject({ responseStatus: 201, responseBody: fast!.result.rawBody });
+  });
+
+  it("leaves to the general path what it does not decide, and a rule change takes effect on the very next request", async () => {
+    const agent = await seedAgent();
+    const rule = await seedRule(agent, { name: "refunds", action: "payments.*", effect: "allow" });
+    await seedRule(agent, { name: "ask", action: "email.*", effect: "require_approval" });
+    await seedRule(agent, { name: "limited", action: "llm.*", effect: "allow", rateLimitCount: 5 });
+    await ask(agent.key, refund);
+    expect(await expressCall(agent, { action: "email.send" })).toBeNull(); // pending approval
+    expect(await expressCall(agent, { action: "sms.send" })).toBeNull(); // denied by default
+    expect(await expressCall(agent, { action: "llm.chat" })).toBeNull(); // rate-limited rule
+    const principal = (await loadPrincipal(hashKey(agent.key), new Date()))!; // remembered before the change
+    await updateRule({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      ruleId: rule.id,
+      rule: ruleInputSchema.parse({ name: "refunds", action: "payments.*", effect: "deny" }),
+    });
+    const stale = await requestActionExpress({
+      request: agentRequest("/api/v1/actions", agent.key, { method: "POST" }) as never,
+      keyHash: hashKey(agent.key),
+      principal,
+      bodyText: JSON.stringify(refund),
+      now: new Date(),
+      requestId: "req_express0000001",
+      correlationId: "corr-express",
+      reason: null,
+      idempotency: null,
+    });
+    expect(stale).toBeNull();
+    expect((await ask(agent.key, refund)).status).toBe(403);
+  });
+});
+
 describe("complete and cancel — each action settles once", () => {
   it("50 concurrent complete calls on one allowed action: one succeeds, 49 get 409 invalid_transition", async () => {
     const agent = await seedAgent();
@@ -503,10 +582,18 @@ describe("approvals", () => {
     const latencies: number[] = [];
     for (let i = 0; i < 20; i++) {
       const started = performance.now();
-      const put = await call(putKvRoute, "PUT", `/api/v1/kv/billing.runs/while-waiting-${i}`, agent.key, { value: i }, {}, {
-        namespace: "billing.runs",
-        key: `while-waiting-${i}`,
-      });
+      const put = await call(
+        putKvRoute,
+        "PUT",
+        `/api/v1/kv/billing.runs/while-waiting-${i}`,
+        agent.key,
+        { value: i },
+        {},
+        {
+          namespace: "billing.runs",
+          key: `while-waiting-${i}`,
+        },
+      );
       latencies.push(performance.now() - started);
       expect(put.status).toBe(201);
     }
