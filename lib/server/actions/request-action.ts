@@ -7,7 +7,7 @@ import { decideAccess, type Grant } from "@/lib/core/grants";
 import { newId } from "@/lib/core/ids";
 import { parseUsd } from "@/lib/core/money";
 import type { RequestActionBody } from "@/lib/validations/actions";
-import { auditDetailsJson, type Actor } from "../audit";
+import { auditDetailsJson } from "../audit";
 import { LEFT_TO_GENERAL_PATH, prismaSql, type Sql, type Tx } from "../db";
 import { actionSelect, type ActionRow } from "./action-view";
 import { queueApprovalNotice } from "./notify";
