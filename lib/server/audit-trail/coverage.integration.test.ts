@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { form, session } from "@/tests/session-mock";
-import { agentRequest, deadLetterTask, seedAgent } from "@/tests/agent-fixtures";
+import { agentRequest, deadLetterTask, pendingAction, seedAgent, seedRule } from "@/tests/agent-fixtures";
 import {
   discoverRouteHandlers,
   discoverServerActions,
@@ -454,7 +454,7 @@ describe("every mutating route writes its audit event", () => {
 });
 
 describe("every admin CLI command that changes something writes its audit event", () => {
-  const READ_ONLY = new Set(["escalation list", "audit verify"]);
+  const READ_ONLY = new Set(["escalation list", "audit verify", "rule list", "approval list"]);
   const commands = () =>
     usage()
       .split("\n")
@@ -535,6 +535,26 @@ describe("every admin CLI command that changes something writes its audit event"
     "audit export": async (w) => ["audit", "export", "--workspace", w.slug, "--since", "2999-01-01"],
     "audit checkpoint": async (w) => ["audit", "checkpoint", "--workspace", w.slug],
     "audit key": async () => ["audit", "key", "rotate"],
+    // Actions (rules and approvals): the CLI cases of issue #20.
+    "rule create": async (w) => [
+      "rule",
+      "create",
+      "--workspace",
+      w.slug,
+      "--name",
+      unique("rule"),
+      "--action",
+      "email.send",
+      "--effect",
+      "allow",
+    ],
+    "rule delete": async (w) => {
+      const name = unique("rule");
+      await seedRule(w.agent, { name, action: "email.send", effect: "deny" });
+      return ["rule", "delete", "--workspace", w.slug, "--name", name];
+    },
+    "approval approve": async (w) => ["approval", "approve", "--id", (await pendingAction(w.agent)).id, "--note", note],
+    "approval reject": async (w) => ["approval", "reject", "--id", (await pendingAction(w.agent)).id, "--note", note],
   };
 
   it("has a case for every command that is not read-only", () => {
