@@ -5,12 +5,23 @@ import { CREDENTIAL_SLOTS, normalBelow, WORKSPACE_SLOTS } from "@/lib/core/budge
 import { localDay } from "@/lib/core/calendar";
 import { AppError } from "@/lib/core/errors";
 import { cancelActionBodySchema, completeActionBodySchema, requestActionBodySchema } from "@/lib/validations/actions";
-import { toApiAction } from "../actions/action-view";
-import { cancelAction, completeAction, findAction, type ActionScope } from "../actions/change-action";
+import { actionRowFromJson, toApiAction } from "../actions/action-view";
+import {
+  actionChangeAudit,
+  cancelAction,
+  completeAction,
+  completionDetails,
+  findAction,
+  reportedActual,
+  type ActionScope,
+} from "../actions/change-action";
+import { decideActionEvent } from "@/lib/core/actions";
+import { writeAudit } from "../audit";
+import { identityActor } from "./route/refusal";
 import { decidedRow, decideRequest, requestAction, requestActionGuarded } from "../actions/request-action";
 import { rulesAt } from "../actions/rules-cache";
-import { normalModeHeaders } from "../budgets/usage";
-import { poolSql } from "../db";
+import { normalModeHeaders, readUsage } from "../budgets/usage";
+import { LEFT_TO_GENERAL_PATH, pgTransaction, poolSql } from "../db";
 import { parseJsonBody } from "./route/body";
 import { waitForDecision } from "../actions/waiters";
 import type { AgentContext, AgentResult, ExpressCall, ExpressResult } from "./agent-route";
@@ -154,6 +165,95 @@ export async function getActionHandler(ctx: AgentContext<"prisma">, params: { id
     row = await findAction(ctx.db.tx, id, scopeOf(ctx));
   }
   return { body: toApiAction(row) };
+}
+
+const AGENT_ACTION_COMPLETE = `SELECT * FROM agent_action_complete($1, $2, $3, $4, $5::action_status, $6, $7,
+  $8::jsonb, $9::jsonb, $10, $11, $12)`;
+const STORE_ANSWER = `SELECT 1 AS stored FROM idempotency_store($1, $2, 200, $3, $4::jsonb)`;
+
+/**
+ * POST /actions/{id}/complete for a key this process knows, in one short transaction: the core
+ * allows `complete` from `allowed` (the status it assumes), agent_action_complete checks the
+ * principal, claims the Idempotency-Key and settles the action only if it is still `allowed`
+ * (action_settle, the general path's UPDATE too); then the same audit event and the stored answer.
+ * Anything else — another status, a rule with a maximum estimate (an overrun escalation), a changed
+ * principal — is left to the general path (null).
+ */
+export async function completeActionExpress(call: ExpressCall): Promise<ExpressResult | null> {
+  const p = call.principal;
+  const id = /^\/api\/v1\/actions\/(act_[0-9a-z]{16})\/complete$/.exec(new URL(call.request.url).pathname)?.[1];
+  if (!id) return null;
+  let body: z.output<typeof completeActionBodySchema>;
+  let actual: ReturnType<typeof reportedActual>;
+  try {
+    body = parseJsonBody(call.bodyText, completeActionBody) as z.output<typeof completeActionBodySchema>;
+    actual = reportedActual(body);
+  } catch {
+    return null;
+  }
+  const decision = decideActionEvent(
+    { status: "allowed", expiresAt: null },
+    { type: "complete", outcome: body.outcome },
+    { approvalTimeoutSeconds: 0, completionTimeoutSeconds: 0 },
+    call.now,
+  );
+  if (!decision.ok) return null;
+  const { idempotency } = call;
+  let answer: { text: string; lastUsedAt: Date | null } | null;
+  try {
+    answer = await pgTransaction(async (sql) => {
+      const [row] = await sql.query<{
+        settled: Record<string, unknown>;
+        identity_id: string;
+        key_last_used_at: Date | null;
+      }>(AGENT_ACTION_COMPLETE, [
+        call.keyHash,
+        p.stamp,
+        call.now,
+        id,
+        body.outcome,
+        actual.micros,
+        actual.tokens,
+        body.result === undefined ? null : JSON.stringify(body.result),
+        body.error === undefined ? null : JSON.stringify(body.error),
+        idempotency?.key ?? null,
+        idempotency?.fingerprint ?? null,
+        idempotency?.expiresAt ?? null,
+      ]);
+      if (!row) return null;
+      const settled = actionRowFromJson(row.settled);
+      await writeAudit(
+        sql,
+        actionChangeAudit({
+          action: { ...settled, status: "allowed" },
+          to: decision.to,
+          reservation: decision.reservation,
+          actor: identityActor(p),
+          reason: call.reason,
+          requestId: call.requestId,
+          details: completionDetails(body, settled, false),
+        }),
+      );
+      const text = JSON.stringify(toApiAction(settled));
+      if (idempotency)
+        await sql.query(STORE_ANSWER, [
+          row.identity_id,
+          idempotency.key,
+          text,
+          JSON.stringify({ "X-Request-Id": call.requestId }),
+        ]);
+      return { text, lastUsedAt: row.key_last_used_at };
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === LEFT_TO_GENERAL_PATH) return null;
+    throw error;
+  }
+  if (!answer) return null;
+  return {
+    result: { status: 200, rawBody: answer.text },
+    budget: await readUsage(p, call.now),
+    credential: { id: p.credential.id, lastUsedAt: answer.lastUsedAt },
+  };
 }
 
 /** POST /actions/{id}/complete — never refused for budget or mode: settling records money already spent. */

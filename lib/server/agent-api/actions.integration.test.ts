@@ -23,7 +23,7 @@ import { getPool } from "../db/pool";
 import { hashKey } from "@/lib/core/keys";
 import { ruleInputSchema } from "@/lib/validations/actions";
 import { updateRule } from "../actions/rules";
-import { requestActionExpress } from "./action-handlers";
+import { completeActionExpress, requestActionExpress } from "./action-handlers";
 import { loadPrincipal } from "./authenticate";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -354,6 +354,60 @@ describe("the one-statement POST /actions", () => {
     });
     expect(stale).toBeNull();
     expect((await ask(agent.key, refund)).status).toBe(403);
+  });
+});
+
+describe("the one-statement complete", () => {
+  async function completeFast(agent: Awaited<ReturnType<typeof seedAgent>>, id: string, body: unknown, key?: string) {
+    const principal = (await loadPrincipal(hashKey(agent.key), new Date()))!;
+    return completeActionExpress({
+      request: agentRequest(`/api/v1/actions/${id}/complete`, agent.key, { method: "POST" }) as never,
+      keyHash: hashKey(agent.key),
+      principal,
+      bodyText: JSON.stringify(body),
+      now: new Date(),
+      requestId: "req_completefast000",
+      correlationId: "corr-complete",
+      reason: null,
+      idempotency: key ? { key, fingerprint: "c".repeat(64), expiresAt: new Date(Date.now() + 3600_000) } : null,
+    });
+  }
+
+  it("settles and audits as the general path does; a second completion, or a rule with a maximum, is left to the general path", async () => {
+    const agent = await seedAgent();
+    await seedRule(agent, {
+      name: "capped",
+      action: "email.*",
+      effect: "allow",
+      requireEstimate: true,
+      maxEstimateUsd: 5,
+    });
+    await seedRule(agent, { name: "refunds", action: "payments.*", effect: "allow" });
+    const viaGeneral = (await ask(agent.key, refund)).body;
+    const general = (await complete(agent.key, viaGeneral.id, { outcome: "succeeded", actual: { usd: 13 } })).body;
+    const a = (await ask(agent.key, refund)).body;
+    const fast = await completeFast(agent, a.id, { outcome: "succeeded", actual: { usd: 13 } }, "done-1");
+    expect(fast?.result.status).toBe(200);
+    const answered = JSON.parse(fast!.result.rawBody!) as Json;
+    expect(answered).toEqual((await read(agent.key, a.id)).body);
+    const strip = (x: Json) => ({ ...x, id: "", correlationId: "", createdAt: "", updatedAt: "" });
+    expect(strip(answered)).toEqual(strip(general));
+    expect(answered).toMatchObject({ status: "succeeded", actual: { usd: 13, tokens: 0 }, overrun: true });
+    const [fastEvent] = await auditEvents({
+      workspaceId: agent.workspace.id,
+      action: "action.succeeded",
+      target: a.id,
+    });
+    const [generalEvent] = await auditEvents({
+      workspaceId: agent.workspace.id,
+      action: "action.succeeded",
+      target: viaGeneral.id,
+    });
+    expect(fastEvent!.details).toEqual(generalEvent!.details);
+    expect(await completeFast(agent, a.id, { outcome: "failed" })).toBeNull(); // no longer allowed
+    const capped = (await ask(agent.key, { action: "email.send", estimate: { usd: 1 } })).body;
+    expect(await completeFast(agent, capped.id, { outcome: "succeeded" })).toBeNull(); // its rule has a maximum
+    expect(await getDb().idempotencyRecord.count({ where: { identityId: agent.identity.id, key: "done-1" } })).toBe(1);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   cancelActionBody,
   cancelActionHandler,
   completeActionBody,
+  completeActionExpress,
   completeActionHandler,
   getActionHandler,
   requestActionBody,
@@ -275,7 +276,13 @@ const TABLE = [
     operationId: "completeAction",
     // Settling is never refused: answered in every mode, counted against no limit (API.md).
     ...route(
-      { action: "action.complete", counted: false, mutating: true, body: completeActionBody },
+      {
+        action: "action.complete",
+        counted: false,
+        mutating: true,
+        body: completeActionBody,
+        express: completeActionExpress,
+      },
       completeActionHandler,
     ),
     params: ["id"],
