@@ -228,6 +228,23 @@ export const NEW_RULE_ID = "new";
 
 const draftRuleSchema = z.object({ id: z.string().max(64).nullable(), rule: z.unknown() });
 
+/** A draft rule set, checked rule by rule, as the matcher reads it (position = place in the list). */
+export function decidableRules(
+  drafts: readonly DraftRule[],
+): { ok: true; rules: DecidableRule[] } | { ok: false; message: string } {
+  const rules: DecidableRule[] = [];
+  for (const [index, entry] of drafts.entries()) {
+    const parsed = ruleInputSchema.safeParse(entry.rule);
+    if (!parsed.success)
+      return {
+        ok: false,
+        message: `Rule ${index + 1} of the draft is not valid: ${parsed.error.issues[0]?.message ?? "check it"}`,
+      };
+    rules.push(decidableRule(entry.id ?? NEW_RULE_ID, index + 1, parsed.data));
+  }
+  return { ok: true, rules };
+}
+
 /** A whole draft rule set as the replay takes it (JSON in one form field), checked rule by rule. */
 export const draftRulesSchema = z
   .string()
@@ -245,19 +262,12 @@ export const draftRulesSchema = z
       ctx.addIssue({ code: "custom", message: "The draft is a list of { id, rule }." });
       return z.NEVER;
     }
-    const rules: DecidableRule[] = [];
-    for (const [index, entry] of list.data.entries()) {
-      const parsed = ruleInputSchema.safeParse(entry.rule);
-      if (!parsed.success) {
-        ctx.addIssue({
-          code: "custom",
-          message: `Rule ${index + 1} of the draft is not valid: ${parsed.error.issues[0]?.message ?? "check it"}`,
-        });
-        return z.NEVER;
-      }
-      rules.push(decidableRule(entry.id ?? NEW_RULE_ID, index + 1, parsed.data));
+    const checked = decidableRules(list.data as DraftRule[]);
+    if (!checked.ok) {
+      ctx.addIssue({ code: "custom", message: checked.message });
+      return z.NEVER;
     }
-    return rules;
+    return checked.rules;
   });
 
 /** Parses a decimal amount typed into the simulator (empty: none). */
