@@ -84,27 +84,18 @@ export function ImpactPreview({
               <table className="min-w-full text-xs" aria-label="Decisions that would change">
                 <thead className="sticky top-0 bg-zinc-50 text-left text-zinc-500 dark:bg-zinc-900 dark:text-zinc-400">
                   <tr>
-                    <th className="px-2 py-1 font-semibold">When</th>
                     <th className="px-2 py-1 font-semibold">Action</th>
-                    <th className="px-2 py-1 font-semibold">Identity</th>
-                    <th className="px-2 py-1 font-semibold">Estimate</th>
                     <th className="px-2 py-1 font-semibold">Then</th>
                     <th className="px-2 py-1 font-semibold">With the draft</th>
+                    <th className="px-2 py-1 font-semibold">Estimate</th>
+                    <th className="px-2 py-1 font-semibold">Identity</th>
+                    <th className="px-2 py-1 font-semibold">When</th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
                   {result.changes.map((c) => (
                     <tr key={c.id} data-testid="impact-change">
-                      <td className="whitespace-nowrap px-2 py-1 tabular-nums" title={c.id}>
-                        {c.at.replace("T", " ").slice(0, 16)}
-                      </td>
                       <td className="px-2 py-1 font-mono">{c.action}</td>
-                      <td className="px-2 py-1">
-                        {c.identity} <span className="text-zinc-500">({c.workflowClass})</span>
-                      </td>
-                      <td className="px-2 py-1 tabular-nums">
-                        {c.estimateUsd === null ? "none" : `$${c.estimateUsd}`}
-                      </td>
                       <td className="px-2 py-1">
                         <Badge tone={VERDICT_TONE[c.before]}>{VERDICT_LABEL[c.before]}</Badge>
                         <span className="block text-zinc-500">{c.ruleBefore ?? "default"}</span>
@@ -112,6 +103,15 @@ export function ImpactPreview({
                       <td className="px-2 py-1">
                         <Badge tone={VERDICT_TONE[c.after]}>{VERDICT_LABEL[c.after]}</Badge>
                         <span className="block text-zinc-500">{c.ruleAfter ?? "default"}</span>
+                      </td>
+                      <td className="px-2 py-1 tabular-nums">
+                        {c.estimateUsd === null ? "none" : `$${c.estimateUsd}`}
+                      </td>
+                      <td className="px-2 py-1">
+                        {c.identity} <span className="text-zinc-500">({c.workflowClass})</span>
+                      </td>
+                      <td className="whitespace-nowrap px-2 py-1 tabular-nums" title={c.id}>
+                        {c.at.replace("T", " ").slice(0, 16)}
                       </td>
                     </tr>
                   ))}

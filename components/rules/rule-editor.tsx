@@ -1,6 +1,6 @@
 "use client";
 
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import type { ActionState, FormAction } from "@/lib/action-state";
 import { ACTION_EFFECTS } from "@/lib/core/action-rules";
 import type { FieldErrors, RuleFormFields } from "@/lib/validations/rule-draft";
@@ -42,16 +42,26 @@ export function RuleEditor({
   onCancel: () => void;
   preview: ReactNode;
 }) {
+  // A fresh form is not "wrong": the rule's errors show once it is touched or submitted.
+  const [touched, setTouched] = useState(false);
   const { state, pending, onSubmit } = useServerForm(async (previous: ActionState | undefined, data: FormData) => {
     const result = await action(previous, data);
     if (result.ok) onSaved(result);
     return result;
   });
-  const errors: FieldErrors = { ...localErrors, ...(state?.fieldErrors ?? {}) };
+  // The rule's fields are checked here as they are typed, by the same parseRuleForm the server runs, so
+  // those errors are always current; the server alone knows the reason and the position.
+  const errors: FieldErrors = {
+    ...(touched ? localErrors : {}),
+    reason: state?.fieldErrors?.reason,
+    position: state?.fieldErrors?.position,
+  };
   const set =
     <K extends keyof typeof fields>(name: K) =>
-    (value: (typeof fields)[K]) =>
+    (value: (typeof fields)[K]) => {
+      setTouched(true);
       onChange({ ...fields, [name]: value });
+    };
   const id = (name: string) => `rule-${name}`;
   type TextField = Exclude<keyof typeof fields, "requireEstimate">;
   type TextProps = { hint?: string; placeholder?: string; inputMode?: "decimal" | "numeric"; mono?: boolean };
@@ -72,7 +82,15 @@ export function RuleEditor({
   const maxWarning = fields.maxEstimateUsd.trim() !== "" && !fields.requireEstimate && fields.effect !== "deny";
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4" noValidate aria-label={title}>
+    <form
+      onSubmit={(event) => {
+        setTouched(true);
+        onSubmit(event);
+      }}
+      className="space-y-4"
+      noValidate
+      aria-label={title}
+    >
       <input type="hidden" name="workspace" value={workspace} />
       {ruleId ? <input type="hidden" name="ruleId" value={ruleId} /> : null}
       {state?.message && !state.ok ? <Alert tone="error">{state.message}</Alert> : null}
@@ -201,12 +219,7 @@ export function RuleEditor({
         />
       </Field>
       {preview}
-      <Field
-        label="Reason"
-        htmlFor={id("reason")}
-        error={state?.fieldErrors?.reason}
-        hint="Recorded in the audit trail."
-      >
+      <Field label="Reason" htmlFor={id("reason")} error={errors.reason} hint="Recorded in the audit trail.">
         <Input id={id("reason")} name="reason" />
       </Field>
       <div className="flex flex-wrap gap-2">

@@ -1,6 +1,6 @@
 "use client";
 
-import { useRef, useState, type ReactNode } from "react";
+import { Fragment, useRef, useState, type ReactNode } from "react";
 import type { FormAction } from "@/lib/action-state";
 import { ACTION_EFFECTS, type ActionEffect } from "@/lib/core/action-rules";
 import type { RuleJson } from "@/lib/server/actions/rules";
@@ -105,8 +105,6 @@ export function RulesManager({
       editorDraft = { drafts, defaultEffect };
     }
   }
-  // Show field errors only once something was typed into that field's form (a fresh form is not "wrong").
-  const shownErrors = editing && editing.fields.name === "" && editing.fields.action === "" ? {} : localErrors;
 
   const rowActions = (rule: RuleJson, index: number) =>
     actions ? (
@@ -172,31 +170,40 @@ export function RulesManager({
                 </thead>
                 <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
                   {rules.map((rule, index) => (
-                    <tr key={rule.id} data-testid="rule-row">
-                      <Td className="tabular-nums">{rule.position}</Td>
-                      <Td className="font-medium">
-                        {rule.name}
-                        {maxWithoutEstimate(rule) ? <MaxWarning /> : null}
-                      </Td>
-                      <Td className="font-mono text-xs">{rule.action}</Td>
-                      <Td>{rule.workflowClass ?? <span className="text-zinc-500">every</span>}</Td>
-                      <Td>
-                        <Badge tone={EFFECT_TONE[rule.effect]}>{EFFECT_LABEL[rule.effect]}</Badge>
-                      </Td>
-                      <Td>
-                        <Badge tone={rule.mode === "shadow" ? "info" : "neutral"}>{rule.mode}</Badge>
-                      </Td>
-                      <Td className="whitespace-nowrap tabular-nums">
-                        {estimateRange(rule)}
-                        {rule.requireEstimate ? <span className="block text-xs text-zinc-500">required</span> : null}
-                      </Td>
-                      <Td className="tabular-nums">
-                        {rule.effect === "require_approval" ? rule.requiredApprovals : "—"}
-                      </Td>
-                      <Td className="text-xs">{timeoutsText(rule)}</Td>
-                      <Td className="text-xs">{rateLimitText(rule)}</Td>
-                      {actions ? <Td className="text-right">{rowActions(rule, index)}</Td> : null}
-                    </tr>
+                    <Fragment key={rule.id}>
+                      <tr
+                        data-testid="rule-row"
+                        className={maxWithoutEstimate(rule) ? "border-b-0! [&>td]:pb-1" : undefined}
+                      >
+                        <Td className="tabular-nums">{rule.position}</Td>
+                        <Td className="font-medium">{rule.name}</Td>
+                        <Td className="font-mono text-xs">{rule.action}</Td>
+                        <Td>{rule.workflowClass ?? <span className="text-zinc-500">every</span>}</Td>
+                        <Td>
+                          <Badge tone={EFFECT_TONE[rule.effect]}>{EFFECT_LABEL[rule.effect]}</Badge>
+                        </Td>
+                        <Td>
+                          <Badge tone={rule.mode === "shadow" ? "info" : "neutral"}>{rule.mode}</Badge>
+                        </Td>
+                        <Td className="whitespace-nowrap tabular-nums">
+                          {estimateRange(rule)}
+                          {rule.requireEstimate ? <span className="block text-xs text-zinc-500">required</span> : null}
+                        </Td>
+                        <Td className="tabular-nums">
+                          {rule.effect === "require_approval" ? rule.requiredApprovals : "—"}
+                        </Td>
+                        <Td className="text-xs">{timeoutsText(rule)}</Td>
+                        <Td className="text-xs">{rateLimitText(rule)}</Td>
+                        {actions ? <Td className="text-right">{rowActions(rule, index)}</Td> : null}
+                      </tr>
+                      {maxWithoutEstimate(rule) ? (
+                        <tr data-testid="rule-warning">
+                          <td colSpan={actions ? 11 : 10} className="px-4 pb-3 pt-0">
+                            <MaxWarning />
+                          </td>
+                        </tr>
+                      ) : null}
+                    </Fragment>
                   ))}
                 </tbody>
               </Table>
@@ -254,7 +261,7 @@ export function RulesManager({
               title={editing.ruleId ? "Edit rule" : "New rule"}
               fields={editing.fields}
               onChange={(fields) => setEditing({ ...editing, fields })}
-              localErrors={shownErrors}
+              localErrors={localErrors}
               classes={classes}
               action={editing.ruleId ? actions.update : actions.create}
               onSaved={(state) => done(state.message)}
@@ -264,8 +271,10 @@ export function RulesManager({
           </Card>
         </div>
       ) : null}
-      <Card>
-        <h2 className="text-base font-semibold">Simulator</h2>
+      <Card role="region" aria-labelledby="simulator-heading">
+        <h2 id="simulator-heading" className="text-base font-semibold">
+          Simulator
+        </h2>
         <p className="mb-4 text-sm text-zinc-600 dark:text-zinc-400">
           What would happen if an agent asked now? Decided in your browser by the same function the agent API uses.
         </p>
@@ -286,7 +295,7 @@ function Term({ label, children }: { label: string; children: ReactNode }) {
 
 function MaxWarning() {
   return (
-    <p className="mt-1 max-w-xs text-xs font-normal text-amber-700 dark:text-amber-400" role="note">
+    <p className="mt-1 text-xs font-normal text-amber-700 dark:text-amber-400" role="note">
       ⚠ {MAX_WITHOUT_ESTIMATE_WARNING}
     </p>
   );
@@ -326,7 +335,7 @@ function RowActions({
   const preview = (draft: Draft) => <ImpactPreview workspace={workspace} action={actions.preview} draft={draft} />;
   const after = (state: { message: string | null }) => onDone(state.message);
   return (
-    <div className="flex flex-wrap items-center gap-1 lg:justify-end">
+    <div className="flex flex-wrap items-center gap-1 lg:flex-nowrap lg:justify-end">
       <Button variant="ghost" size="sm" onClick={onEdit} aria-label={`Edit ${rule.name}`}>
         Edit
       </Button>
