@@ -206,6 +206,57 @@ const ACTION_CASES: Record<string, { form: (w: World) => Promise<Record<string, 
       return { workspace: w.slug, namespaceId: w.namespace.id, key, reason: note };
     },
   },
+  // ——— rules (issue #20) ———
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#createRuleAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      name: unique("rule"),
+      action: "payments.*",
+      effect: "require_approval",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#updateRuleAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      ruleId: (await seedRule(w.agent, { name: unique("rule"), action: "payments.*", effect: "allow" })).id,
+      name: unique("rule"),
+      action: "payments.*",
+      effect: "allow",
+      maxEstimateUsd: "20",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#deleteRuleAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      ruleId: (await seedRule(w.agent, { name: unique("rule"), action: "email.*", effect: "deny" })).id,
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#moveRuleAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      ruleId: (await seedRule(w.agent, { name: unique("rule"), action: "email.*", effect: "deny" })).id,
+      position: "1",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#setRuleModeAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      ruleId: (await seedRule(w.agent, { name: unique("rule"), action: "email.*", effect: "deny" })).id,
+      mode: "shadow",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#setDefaultEffectAction": {
+    form: async (w) => ({ workspace: w.slug, defaultActionEffect: "require_approval", reason: note }),
+  },
+  // Reads only, but it reads every agent's requests: who replayed what is recorded.
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#previewRulesAction": {
+    form: async (w) => ({ workspace: w.slug, draft: "[]", defaultEffect: "deny" }),
+  },
   "app/(dashboard)/w/[workspace]/settings/members/actions.ts#addMemberAction": {
     form: async (w) => ({ workspace: w.slug, email: `${unique("new")}@example.test`, role: "viewer" }),
   },
