@@ -311,6 +311,9 @@ const ROUTE_CASES = [
   "app/api/v1/kv/[namespace]/[key]/route.ts#DELETE",
   "app/api/v1/tasks/route.ts#POST",
   "app/api/v1/tasks/[id]/events/route.ts#POST",
+  "app/api/v1/actions/route.ts#POST",
+  "app/api/v1/actions/[id]/complete/route.ts#POST",
+  "app/api/v1/actions/[id]/cancel/route.ts#POST",
 ];
 /** Mutating verbs that change nothing: with why. */
 const ROUTES_THAT_CHANGE_NOTHING: Record<string, string> = {
@@ -485,6 +488,47 @@ describe("every mutating route writes its audit event", () => {
         `${label} → ${response.status}`,
       ).toContain(outcome);
     }
+    // Actions: allowed, denied (kept, audited as denied), completed, cancelled, a refused completion.
+    const actions = await import("@/app/api/v1/actions/route");
+    const completeRoute = await import("@/app/api/v1/actions/[id]/complete/route");
+    const cancelRoute = await import("@/app/api/v1/actions/[id]/cancel/route");
+    await seedRule(world.agent, { name: unique("cov-allow"), action: "coverage.allowed", effect: "allow" });
+    const askFor = async (action: string) => {
+      const mark = await lastId();
+      const response = await actions.POST(agentRequest("/api/v1/actions", world.key, json("POST", { action })), {
+        params: Promise.resolve({}),
+      });
+      return {
+        mark,
+        response,
+        body: (await response.json()) as { id?: string; error?: { details: { actionId: string } } },
+      };
+    };
+    const allowed = await askFor("coverage.allowed");
+    expect(allowed.response.status).toBe(201);
+    expect((await eventsSince(allowed.mark, world.identity.id)).map((e) => e.outcome)).toContain("success");
+    await seedRule(world.agent, { name: unique("cov-deny"), action: "coverage.denied", effect: "deny" }, 1);
+    const denied = await askFor("coverage.denied");
+    expect(denied.response.status).toBe(403);
+    expect((await eventsSince(denied.mark, world.identity.id)).map((e) => e.outcome)).toContain("denied");
+    const settle = (route: typeof completeRoute, id: string, body: unknown) =>
+      route.POST(agentRequest(`/api/v1/actions/${id}/x`, world.key, json("POST", body)), {
+        params: Promise.resolve({ id }),
+      });
+    for (const [route, body, status, outcome] of [
+      [completeRoute, { outcome: "succeeded" }, 200, "success"],
+      [completeRoute, { outcome: "failed" }, 409, "conflict"],
+      [cancelRoute, {}, 409, "conflict"],
+    ] as const) {
+      const mark = await lastId();
+      expect((await settle(route, allowed.body.id!, body)).status).toBe(status);
+      expect((await eventsSince(mark, world.identity.id)).map((e) => e.outcome)).toContain(outcome);
+    }
+    const toCancel = await askFor("coverage.allowed");
+    const mark = await lastId();
+    expect((await settle(cancelRoute, toCancel.body.id!, {})).status).toBe(200);
+    expect((await eventsSince(mark, world.identity.id)).map((e) => e.outcome)).toContain("success");
+
     // A task event: started, then an illegal transition (refused and audited).
     const created = await tasks.POST(
       agentRequest("/api/v1/tasks", world.key, json("POST", { namespace: "billing.runs", input: {} })),
@@ -644,6 +688,14 @@ describe("every background job that changes something writes its audit event", (
     (await getDb().auditEvent.count({ where: { workspaceId, action, ...(target ? { target } : {}) } })) > 0;
 
   const JOB_CASES: Record<string, (w: World) => Promise<void>> = {
+    "lib/server/jobs/action-deadlines.ts#runActionDeadlines": async (w) => {
+      const { runActionDeadlines } = await import("../jobs/action-deadlines");
+      const pending = await pendingAction(w.agent);
+      await until(
+        () => runActionDeadlines({ workspaceId: w.workspace.id, now: new Date(Date.now() + 2 * 3600_000) }),
+        audited(w.workspace.id, "action.expired", pending.id),
+      );
+    },
     "lib/server/jobs/sweep-expired.ts#sweepExpired": async (w) => {
       const { sweepExpired } = await import("../jobs/sweep-expired");
       await getDb().$executeRaw`
