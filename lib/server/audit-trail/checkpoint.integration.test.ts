@@ -138,7 +138,12 @@ describe("signed, anchored checkpoints of the audit chain", () => {
     expect(anchored).toContain(`"type":"key","keyId":"${signer.keyId}"`);
 
     const full = await verifyWorkspaceChain(workspace.id);
-    expect(full).toMatchObject({ ok: true, events: 10, unanchoredTail: 0, checkpoint: { seq: 10, keyId: signer.keyId } });
+    expect(full).toMatchObject({
+      ok: true,
+      events: 10,
+      unanchoredTail: 0,
+      checkpoint: { seq: 10, keyId: signer.keyId },
+    });
     await writeSome(workspace.id, 3);
     expect(await verifyWorkspaceChain(workspace.id)).toMatchObject({ ok: true, events: 13, unanchoredTail: 3 });
     expect(await verifyWorkspaceChain(workspace.id, { incremental: true })).toMatchObject({
@@ -147,7 +152,11 @@ describe("signed, anchored checkpoints of the audit chain", () => {
       from: 10,
       unanchoredTail: 3,
     });
-    expect(await verifyOffline(workspace.id, signer.publicKey)).toMatchObject({ ok: true, events: 13, unanchoredTail: 3 });
+    expect(await verifyOffline(workspace.id, signer.publicKey)).toMatchObject({
+      ok: true,
+      events: 13,
+      unanchoredTail: 3,
+    });
   });
 
   it("attack 1: an event edited and every seal recomputed from the public formula — caught at the first checkpoint after it", async () => {
@@ -233,7 +242,9 @@ describe("signed, anchored checkpoints of the audit chain", () => {
     const refused = { ok: false, firstBadEvent: { seq: 10, problem: "unknown_checkpoint_key" } };
     expect(await verifyWorkspaceChain(workspace.id)).toMatchObject(refused);
     expect(await verifyWorkspaceChain(workspace.id, { incremental: true })).toMatchObject(refused);
-    expect(JSON.parse((await runAdminCli(["audit", "verify", "--workspace", workspace.slug])).stdout)).toMatchObject(refused);
+    expect(JSON.parse((await runAdminCli(["audit", "verify", "--workspace", workspace.slug])).stdout)).toMatchObject(
+      refused,
+    );
 
     const other = await checkpointedChain();
     const signer = currentSigner()!;
@@ -341,5 +352,5 @@ describe("signed, anchored checkpoints of the audit chain", () => {
     } finally {
       await db.drop();
     }
-  });
+  }, 120_000); // it builds a database of its own: migrations take a while on a loaded machine
 });
