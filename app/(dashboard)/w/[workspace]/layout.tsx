@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
 import { getBudgetStatus } from "@/lib/server/budgets/budget-overview";
+import { countPending } from "@/lib/server/actions/list-actions";
 import { countOpenEscalations } from "@/lib/server/escalations/list-escalations";
 import { listUserWorkspaces } from "@/lib/server/workspaces/list-user-workspaces";
 import { SidebarNav } from "@/components/layout/sidebar-nav";
@@ -20,9 +21,10 @@ export default async function WorkspaceLayout({
   const { workspace: slug } = await params;
   // requireRole also sends a person still on a one-time password to the password page.
   const { user, workspace, role } = await requireRole(slug);
-  const [workspaces, openEscalations, budget] = await Promise.all([
+  const [workspaces, openEscalations, pendingApprovals, budget] = await Promise.all([
     listUserWorkspaces(user.id),
     countOpenEscalations(workspace.id),
+    countPending(workspace.id),
     getBudgetStatus(workspace.id),
   ]);
   const base = `/w/${workspace.slug}`;
@@ -36,6 +38,16 @@ export default async function WorkspaceLayout({
       icon: "escalations" as const,
       badge: openEscalations || undefined,
     },
+    {
+      href: `${base}/approvals`,
+      label: "Approvals",
+      icon: "approvals" as const,
+      badge: pendingApprovals || undefined,
+      badgeLabel: "pending",
+      poll: `${base}/approvals/count`,
+    },
+    { href: `${base}/actions`, label: "Actions", icon: "actions" as const },
+    { href: `${base}/rules`, label: "Rules", icon: "rules" as const },
     { href: `${base}/identities`, label: "Identities", icon: "identities" as const },
     { href: `${base}/budgets`, label: "Budgets", icon: "budgets" as const },
     { href: `${base}/namespaces`, label: "Namespaces", icon: "namespaces" as const },
