@@ -46,7 +46,7 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
   return (
     <div className="min-w-0">
       <dt className="text-xs text-zinc-500">{label}</dt>
-      <dd className="truncate text-sm">{children}</dd>
+      <dd className="break-words text-sm">{children}</dd>
     </div>
   );
 }

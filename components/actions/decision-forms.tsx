@@ -74,7 +74,7 @@ export function DecisionForms({
               label="Reason"
               htmlFor={`reject-reason-${actionId}`}
               error={errors?.reason}
-              hint="Told to nobody but the audit trail and the action's page."
+              hint="Recorded in the audit trail; the agent sees it with the rejection."
             >
               <Textarea id={`reject-reason-${actionId}`} name="reason" rows={2} />
             </Field>
