@@ -51,7 +51,7 @@ export function JsonDiff({ before, after, label }: { before: unknown; after: unk
     <pre
       aria-label={label}
       data-testid="arguments-diff"
-      className="max-h-96 overflow-auto rounded bg-zinc-50 py-2 font-mono text-xs dark:bg-zinc-950"
+      className="relative max-h-96 overflow-auto rounded bg-zinc-50 py-2 font-mono text-xs dark:bg-zinc-950"
     >
       {lines.map((line, index) => (
         <div key={index} className={`px-3 ${STYLE[line.kind]}`}>

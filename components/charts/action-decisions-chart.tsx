@@ -26,12 +26,12 @@ export function ActionDecisionsChart({ rows, timeZone }: { rows: DecisionDayRow[
           <YAxis allowDecimals={false} tick={{ fontSize: 11 }} width={30} />
           <Tooltip />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Bar dataKey="allowed" stackId="d" fill="#6366f1" />
-          <Bar dataKey="approved" stackId="d" fill="#059669" />
-          <Bar dataKey="denied" stackId="d" fill="#dc2626" />
-          <Bar dataKey="rejected" stackId="d" fill="#f97316" />
-          <Bar dataKey="expired" stackId="d" fill="#a1a1aa" />
-          <Bar dataKey="shadowWouldDeny" name="shadow would deny" fill="#0ea5e9" />
+          <Bar isAnimationActive={false} dataKey="allowed" stackId="d" fill="#6366f1" />
+          <Bar isAnimationActive={false} dataKey="approved" stackId="d" fill="#059669" />
+          <Bar isAnimationActive={false} dataKey="denied" stackId="d" fill="#dc2626" />
+          <Bar isAnimationActive={false} dataKey="rejected" stackId="d" fill="#f97316" />
+          <Bar isAnimationActive={false} dataKey="expired" stackId="d" fill="#a1a1aa" />
+          <Bar isAnimationActive={false} dataKey="shadowWouldDeny" name="shadow would deny" fill="#0ea5e9" />
         </BarChart>
       </ResponsiveContainer>
     </div>

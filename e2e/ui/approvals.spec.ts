@@ -70,6 +70,9 @@ async function screenshots(
       await page.emulateMedia({ colorScheme });
       await page.goto(url);
       await expect(page.locator("html")).toHaveClass(new RegExp(colorScheme));
+      // Nothing wider than the screen: a narrow page scrolls down, not sideways (tables scroll inside).
+      if (width === 390)
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await page.screenshot({ path: test.info().outputPath(`${name}-${width}-${colorScheme}.png`), fullPage: true });
     }
   }

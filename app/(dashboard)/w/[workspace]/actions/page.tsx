@@ -98,7 +98,8 @@ export default async function ActionsPage({
       <Card>
         <h2 className="text-base font-semibold">Decisions per day</h2>
         <p className="mb-2 text-xs text-zinc-500">
-          Last 14 days in {timeZone}: {totals.decided} decisions; a shadow rule would have denied {totals.shadow}.
+          Last 14 days in {timeZone}: {totals.decided} decision{totals.decided === 1 ? "" : "s"}; a shadow rule would
+          have denied {totals.shadow}.
         </p>
         <ActionDecisionsChart rows={perDay} timeZone={timeZone} />
       </Card>
