@@ -11,7 +11,8 @@ type Job = {
   connections: number;
   duration?: number;
   amount?: number;
-  method: "GET" | "PUT";
+  /** ACTION: POST /api/v1/actions, then POST /api/v1/actions/{id}/complete with the id it answered (two requests per action). */
+  method: "GET" | "PUT" | "ACTION";
   /** PUT only: keys to rotate through (one per workspace), and the namespace. */
   keys: string[];
   namespace?: string;
@@ -21,27 +22,72 @@ const job = JSON.parse(process.argv[2]!) as Job;
 let n = 0;
 const run = randomBytes(3).toString("hex");
 
+type Context = { actionId?: string };
+const actionSequence = [
+  {
+    method: "POST" as const,
+    path: "/api/v1/actions",
+    setupRequest: (request: autocannon.Request) => {
+      const i = n++;
+      request.headers = {
+        ...request.headers,
+        authorization: `Bearer ${job.keys[i % job.keys.length]!}`,
+        "content-type": "application/json",
+        "idempotency-key": `bench-act-${run}-${i}`,
+      };
+      request.body = JSON.stringify({
+        action: "bench.tool.call",
+        summary: `bench ${i}`,
+        arguments: { i },
+        estimate: { usd: 0.001, tokens: 10 },
+      });
+      return request;
+    },
+    onResponse: (_status: number, body: string, context: Context) => {
+      context.actionId = (JSON.parse(body) as { id?: string }).id;
+    },
+  },
+  {
+    method: "POST" as const,
+    setupRequest: (request: autocannon.Request, context: Context) => {
+      const i = n++;
+      request.path = `/api/v1/actions/${context.actionId}/complete`;
+      request.headers = {
+        ...request.headers,
+        authorization: `Bearer ${job.keys[i % job.keys.length]!}`,
+        "content-type": "application/json",
+        "idempotency-key": `bench-done-${run}-${i}`,
+      };
+      request.body = JSON.stringify({ outcome: "succeeded", actual: { usd: 0.001, tokens: 10 } });
+      return request;
+    },
+  },
+];
+
 const result = await autocannon({
   url: job.url,
   connections: job.connections,
   ...(job.amount ? { amount: job.amount } : { duration: job.duration ?? 10 }),
-  method: job.method,
-  requests: [
-    {
-      setupRequest: (request) => {
-        const i = n++;
-        const key = job.keys[i % job.keys.length]!;
-        request.headers = { ...request.headers, authorization: `Bearer ${key}` };
-        if (job.method === "PUT") {
-          request.path = `/api/v1/kv/${job.namespace}/bench-${run}-${i}`;
-          request.headers["content-type"] = "application/json";
-          request.headers["idempotency-key"] = `bench-${run}-${i}`;
-          request.body = JSON.stringify({ value: { i, at: Date.now() } });
-        }
-        return request;
-      },
-    },
-  ],
+  ...(job.method === "ACTION" ? {} : { method: job.method }),
+  requests:
+    job.method === "ACTION"
+      ? (actionSequence as autocannon.Request[])
+      : [
+          {
+            setupRequest: (request) => {
+              const i = n++;
+              const key = job.keys[i % job.keys.length]!;
+              request.headers = { ...request.headers, authorization: `Bearer ${key}` };
+              if (job.method === "PUT") {
+                request.path = `/api/v1/kv/${job.namespace}/bench-${run}-${i}`;
+                request.headers["content-type"] = "application/json";
+                request.headers["idempotency-key"] = `bench-${run}-${i}`;
+                request.body = JSON.stringify({ value: { i, at: Date.now() } });
+              }
+              return request;
+            },
+          },
+        ],
 });
 
 {

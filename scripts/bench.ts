@@ -248,6 +248,14 @@ async function provision(
     workflowClass: "bench",
     grants: [{ pattern: "bench.*", access: "readwrite" }],
   });
+  // Case 6: an allow rule for the bench's tool calls (a rule that must be matched, not the default).
+  const { createRule } = await import("@/lib/server/actions/rules");
+  const { ruleInputSchema } = await import("@/lib/validations/actions");
+  await createRule({
+    workspaceId: ws.id,
+    actor,
+    rule: ruleInputSchema.parse({ name: "bench-tools", action: "bench.tool.*", effect: "allow" }),
+  });
   const issued = await issueCredential({
     workspaceId: ws.id,
     actor,
@@ -285,6 +293,7 @@ try {
     keys: spread,
     namespace: "bench.data",
   });
+  await load({ url: base, connections: CONNECTIONS, duration: 4, method: "ACTION", keys: [single] });
 
   // Cases 0–4 run in rounds, each round every case once, in a rotating order: the machine's speed
   // drifts (shared cores), so a ratio is taken within a round, between cases measured minutes apart
@@ -317,6 +326,8 @@ try {
       name: "4 guarded PUT, 8 workspaces",
       job: { url: base, method: "PUT", keys: spread, namespace: "bench.data" },
     },
+    // POST /actions decided by an allow rule, then its complete: two requests per action.
+    { name: "6 POST /actions + complete", job: { url: base, method: "ACTION", keys: [single] } },
   ].filter((c) => !ONLY || ONLY.includes(c.name.slice(0, 1)));
   const rounds: Measured[][] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -372,6 +383,8 @@ try {
     "guarded PUT / baseline (target ≥ 0.5)": ratio("3", "1"),
     "1 workspace / 8 workspaces (target ≥ 0.8)": ratio("3", "4"),
     "guarded PUT / bare Node.js floor (no target; see docs/benchmarks.md)": ratio("3", "0"),
+    "actions (request + complete, per request) / baseline": ratio("6", "1"),
+    "actions (request + complete, per request) / guarded PUT (target ≥ 0.8)": ratio("6", "3"),
   };
   const exactness = skipExact
     ? null
@@ -402,6 +415,10 @@ try {
   for (const [name, value] of Object.entries(ratios))
     console.log(`${name}: ${value ? `${value.median} (rounds: ${value.rounds.join(", ")})` : "–"}`);
   console.log(`p99 of guarded PUT (target ≤ 50 ms): ${byName("3").p99} ms`);
+  if (cases.some((c) => c.name.startsWith("6")))
+    console.log(
+      `actions: ${(byName("6").rps / 2).toFixed(0)} actions/s (each a request and a complete), p99 (target ≤ 50 ms): ${byName("6").p99} ms`,
+    );
   console.log(
     exactness
       ? `exactness: ${accepted} accepted of 3,200 across two servers (limit 2,000), ${stored} stored → ${exactness.exact ? "EXACT" : "NOT EXACT"}`
@@ -421,6 +438,7 @@ try {
         perRound: rounds,
         ratios,
         p99GuardedPutMs: byName("3").p99,
+        p99ActionsMs: byName("6").p99,
         exactness,
       },
       null,

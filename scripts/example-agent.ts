@@ -8,16 +8,31 @@
  * the pricing step fail once with a retryable error, to show the class's retry
  * policy at work (step_failed → retry_scheduled → started, attempt 2).
  *
+ * Then it acts outside BaseKV, asking first (`guard`, API.md "Actions"): it emails the report — a
+ * rule allows that — and refunds a disputed order, which a person must approve: it prints where
+ * (the dashboard's approvals page, or the admin CLI command) and waits `--approval-timeout-s`
+ * seconds; without a decision it cancels the refund and says so.
+ *
  *   BASEKV_URL       default http://127.0.0.1:3000
  *   BASEKV_API_KEY   required: npm run admin -- key create --workspace demo --identity invoice-bot
  *
- * Flags: --namespace billing.runs  --fail-once  --step-delay-ms 1500
+ * Flags: --namespace billing.runs  --fail-once  --step-delay-ms 1500  --approval-timeout-s 300
  *        --state-file .data/example-agent.json  --new (abandon the unfinished task, start another)
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BaseKV, isBaseKVError, runTask, StepError, type Json, type RunEvent, type Step } from "@/sdk";
+import {
+  BaseKV,
+  guard,
+  isBaseKVError,
+  runTask,
+  StepError,
+  type Json,
+  type Policy,
+  type RunEvent,
+  type Step,
+} from "@/sdk";
 
 const { values: flags } = parseArgs({
   options: {
@@ -26,6 +41,7 @@ const { values: flags } = parseArgs({
     "step-delay-ms": { type: "string", default: "1500" },
     "state-file": { type: "string", default: path.join(".data", "example-agent.json") },
     "heartbeat-ms": { type: "string", default: "5000" },
+    "approval-timeout-s": { type: "string", default: "300" },
     new: { type: "boolean", default: false },
   },
 });
@@ -151,6 +167,7 @@ async function main() {
     case "committed":
       log(`task ${state.taskId} committed: ${JSON.stringify(result.output)}`);
       rmSync(stateFile, { force: true });
+      await act(policy, state.taskId, result.output);
       return 0;
     case "retry_scheduled":
       log(`task ${state.taskId} will be retried at ${result.retryAt}; run me again then`);
@@ -162,6 +179,75 @@ async function main() {
       log(`task ${state.taskId} is ${result.status}: see the escalation queue in the dashboard`);
       rmSync(stateFile, { force: true });
       return 1;
+  }
+}
+
+/**
+ * Two actions outside BaseKV, each asked for first: the report by email (allowed by a rule: done
+ * at once) and a refund (a person decides). A refusal is an answer, not a crash: it is told and
+ * the agent goes on.
+ */
+async function act(policy: Policy, taskId: string, output: Json | null) {
+  const report = (output as { report?: { key?: string } } | null)?.report?.key ?? `reports/${taskId}`;
+  log("actions: asking before acting outside BaseKV");
+  await asked("email the report", () =>
+    guard(
+      client,
+      "email.send",
+      {
+        summary: `Email the invoice report ${report} to billing@example.com`,
+        arguments: { to: "billing@example.com", report },
+        estimate: { usd: 0.002 },
+        taskId,
+      },
+      async (args) => {
+        log(`  ✉ sending ${JSON.stringify(args)}…`);
+        return { result: { messageId: `msg-${taskId}` }, actual: { usd: 0.0015 } };
+      },
+    ),
+  );
+
+  const timeoutSeconds = Number(flags["approval-timeout-s"]);
+  await asked("refund order 123", () =>
+    guard(
+      client,
+      "payments.refund",
+      {
+        summary: "Refund €40 for order 123 (a disputed line item)",
+        resource: "order/123",
+        arguments: { order: 123, amount: 40, currency: "EUR" },
+        estimate: { usd: 40 },
+        taskId,
+        timeoutSeconds,
+        onPending: (action) => {
+          log(`  ⏸ ${action.action} ${action.id} needs a person's approval (rule ${action.rule?.name ?? "default"}).`);
+          log(`    approve it in the dashboard: ${baseUrl.replace(/\/+$/, "")}/w/${policy.workspace.slug}/approvals`);
+          log(`    or from a shell: npm run admin -- approval approve --id ${action.id} --note "refund checked"`);
+          log(`    (or reject it: npm run admin -- approval reject --id ${action.id} --note "…")`);
+          log(`    waiting up to ${timeoutSeconds} s for the decision…`);
+        },
+      },
+      async (args) => {
+        const { order, amount } = args as { order: number; amount: number };
+        log(`  € refunding ${amount} for order ${order}…`);
+        return { result: { refund: `re_${order}_${amount}` }, actual: { usd: amount } };
+      },
+    ),
+  );
+}
+
+/** Runs one guarded action and tells how it ended; people's refusals are told, not thrown. */
+async function asked(what: string, run: () => Promise<{ action: { id: string; status: string } }>) {
+  try {
+    const { action } = await run();
+    log(`  ✓ ${what}: action ${action.id} ${action.status}`);
+  } catch (error) {
+    if (isBaseKVError(error, "approval_timeout")) log(`  ⌛ ${what}: ${error.message} (no harm done; run me again)`);
+    else if (isBaseKVError(error, "action_denied"))
+      log(`  ⛔ ${what}: denied — ${error.message}. A rule decides: npm run admin -- rule list --workspace <slug>`);
+    else if (isBaseKVError(error) && error.status === 0 && error.code.startsWith("action_"))
+      log(`  ✗ ${what}: ${error.message}`);
+    else throw error;
   }
 }
 

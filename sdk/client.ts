@@ -1,3 +1,4 @@
+import { ActionsApi } from "./actions";
 import { BaseKVError } from "./errors";
 import { encodeReason, ifMatch, parseEtag, parseGuardrail } from "./headers";
 import { DEFAULT_RETRY, parseRetryAfter, retryDecision, type Outcome, type RetryOptions } from "./retry";
@@ -84,13 +85,16 @@ export type TaskListOptions = CallOptions & {
 /** `ifSeq`: `If-Match` on the task's last event seq — refused with 412 if another event came first. */
 export type EventOptions = CallOptions & { ifSeq?: number };
 
-type RequestSpec = {
+/** @internal One call as the endpoint classes describe it to `BaseKV.request`. */
+export type RequestSpec = {
   method: "GET" | "PUT" | "POST" | "DELETE";
   path: string;
   query?: Record<string, string | number | boolean | null | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
   call?: CallOptions;
+  /** Longer than the client's `timeoutMs` by this much (a long-poll's `?wait=`). */
+  extraTimeoutMs?: number;
 };
 
 const defaultSleep: Sleep = (ms, signal) =>
@@ -118,6 +122,7 @@ const segment = (value: string) => encodeURIComponent(value);
 export class BaseKV {
   readonly kv: KvApi;
   readonly tasks: TasksApi;
+  readonly actions: ActionsApi;
   /** The guardrail headers of the most recent response (any call, success or error); null before the first. */
   lastGuardrail: Guardrail | null = null;
 
@@ -147,6 +152,7 @@ export class BaseKV {
     this.onRetry = options.onRetry;
     this.kv = new KvApi(this);
     this.tasks = new TasksApi(this);
+    this.actions = new ActionsApi(this);
   }
 
   /** `GET /policy`: what this key may do now (never counted, answered even when stopped). */
@@ -184,7 +190,13 @@ export class BaseKV {
 
     for (let attempt = 1; ; attempt++) {
       call.signal?.throwIfAborted();
-      const result = await this.attempt<T>(url, { method: spec.method, headers, body }, call.signal, attempt);
+      const result = await this.attempt<T>(
+        url,
+        { method: spec.method, headers, body },
+        call.signal,
+        attempt,
+        this.timeoutMs + (spec.extraTimeoutMs ?? 0),
+      );
       if (result.ok) {
         const meta: ResponseMeta = { ...result.meta, idempotencyKey, attempts: attempt };
         return Object.defineProperty(result.body as object, "$meta", { value: meta, enumerable: false }) as WithMeta<T>;
@@ -209,11 +221,12 @@ export class BaseKV {
     init: { method: string; headers: Record<string, string>; body: string | undefined },
     signal: AbortSignal | undefined,
     attempt: number,
+    timeoutMs: number,
   ): Promise<
     | { ok: true; body: T; meta: Omit<ResponseMeta, "idempotencyKey" | "attempts"> }
     | { ok: false; error: BaseKVError; outcome: Outcome }
   > {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let response: Response;
     let text: string;

@@ -8,7 +8,7 @@ import type { ApiErrorCode, BaseKVErrorCode, Guardrail } from "./types";
  */
 export class BaseKVError extends Error {
   readonly code: BaseKVErrorCode;
-  /** HTTP status; 0 when no response arrived (`network_error`). */
+  /** HTTP status; 0 when no response arrived (`network_error`) and for `guard`'s own codes (`action_rejected`, …). */
   readonly status: number;
   readonly requestId: string | null;
   readonly details: Record<string, unknown>;
@@ -56,6 +56,7 @@ export const API_ERROR_CODES = [
   "invalid_request",
   "unauthorized",
   "forbidden_namespace",
+  "action_denied",
   "not_found",
   "method_not_allowed",
   "invalid_transition",
@@ -68,5 +69,6 @@ export const API_ERROR_CODES = [
   "budget_exhausted",
   "write_ceiling_reached",
   "degraded_low_priority",
+  "action_rate_limited",
   "internal",
 ] as const satisfies readonly ApiErrorCode[];

@@ -3,9 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decideOnAction } from "@/lib/server/actions/decide-approval";
+import { getDb } from "@/lib/server/db";
+import { DEMO_ACTION_RULES } from "@/lib/server/seed";
 import { updateWorkflowClass } from "@/lib/server/workflow-classes/update-workflow-class";
 import { BaseKV } from "@/sdk";
-import { seedAgent } from "@/tests/agent-fixtures";
+import { seedAgent, seedRule } from "@/tests/agent-fixtures";
 import { testActor } from "@/tests/fixtures";
 import { startApiServer } from "@/tests/sdk-server";
 
@@ -22,8 +25,18 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `npm run example:agent`'s script as its own process, over HTTP; `until` kills it (SIGKILL) when a line matches. */
-function runAgent(env: Record<string, string>, args: string[], until?: RegExp) {
+/** An agent in a workspace with the demo's action rules (as `npm run example:agent` finds in `demo`). */
+async function seedDemoLikeAgent() {
+  const agent = await seedAgent();
+  for (const rule of DEMO_ACTION_RULES) await seedRule(agent, { ...rule });
+  return agent;
+}
+
+/**
+ * Runs `npm run example:agent`'s script as its own process, over HTTP; `until` kills it (SIGKILL)
+ * when a line matches; `onOutput` sees the output so far each time some arrives.
+ */
+function runAgent(env: Record<string, string>, args: string[], until?: RegExp, onOutput?: (output: string) => void) {
   return new Promise<{ code: number | null; output: string; killed: boolean }>((resolve, reject) => {
     const child: ChildProcess = spawn(
       process.execPath,
@@ -35,6 +48,7 @@ function runAgent(env: Record<string, string>, args: string[], until?: RegExp) {
     let killed = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      onOutput?.(output);
       if (until && !killed && until.test(output)) {
         killed = true;
         child.kill("SIGKILL");
@@ -48,8 +62,8 @@ function runAgent(env: Record<string, string>, args: string[], until?: RegExp) {
 }
 
 describe("example agent (npm run example:agent)", () => {
-  it("killed mid-run, restarted: resumes from its checkpoint; --fail-once shows a retry; commits once", async () => {
-    const agent = await seedAgent();
+  it("killed mid-run, restarted: resumes from its checkpoint; --fail-once shows a retry; commits once; then acts, asking first", async () => {
+    const agent = await seedDemoLikeAgent();
     await updateWorkflowClass({
       workspaceId: agent.workspace.id,
       actor: testActor,
@@ -69,7 +83,20 @@ describe("example agent (npm run example:agent)", () => {
     const taskId = first.output.match(/created task (task_[0-9a-z]+)/)?.[1];
     expect(taskId).toBeDefined();
 
-    const second = await runAgent(env, args);
+    // While the restarted agent waits for the refund's approval, a person approves it (as the printed CLI command would).
+    let approving: Promise<unknown> | null = null;
+    const second = await runAgent(env, [...args, "--approval-timeout-s", "60"], undefined, (output) => {
+      const id = /approval approve --id (act_[0-9a-z]+) --note/.exec(output)?.[1];
+      if (id && !approving)
+        approving = decideOnAction({
+          workspaceId: agent.workspace.id,
+          actionId: id,
+          approver: { type: "user", userId: agent.members.admin!.id, name: "Ann Admin" },
+          choice: { decision: "approve", reason: "refund checked" },
+          actor: { type: "user", id: agent.members.admin!.id, name: agent.members.admin!.email },
+        });
+    });
+    await approving;
     expect(second.output).toContain(`resuming task ${taskId}`);
     expect(second.output).toContain("load-invoices (done before: from the checkpoint)");
     expect(second.output).toMatch(/✗ price: upstream_unavailable .* → retry_scheduled/);
@@ -86,6 +113,41 @@ describe("example agent (npm run example:agent)", () => {
       "store-report",
     ]);
     expect((await client.kv.get("billing.runs", `reports/${taskId}`)).version).toBe(1);
+
+    // The actions: the email allowed by a rule and done; the refund approved by a person, then done.
+    expect(second.output).toMatch(/✓ email the report: action act_[0-9a-z]+ succeeded/);
+    expect(second.output).toContain(`/w/${agent.workspace.slug}/approvals`);
+    expect(second.output).toMatch(/✓ refund order 123: action act_[0-9a-z]+ succeeded/);
+    const actions = await getDb().action.findMany({
+      where: { identityId: agent.identity.id },
+      orderBy: { createdAt: "asc" },
+      select: { action: true, status: true, taskId: true, actualMicros: true, _count: { select: { approvals: true } } },
+    });
+    expect(actions).toEqual([
+      { action: "email.send", status: "succeeded", taskId, actualMicros: 1500n, _count: { approvals: 0 } },
+      { action: "payments.refund", status: "succeeded", taskId, actualMicros: 40_000_000n, _count: { approvals: 1 } },
+    ]);
+  }, 120_000);
+
+  it("nobody approves the refund in time: it cancels it, says so, and exits 0", async () => {
+    const agent = await seedDemoLikeAgent();
+    const env = { BASEKV_URL: server.url, BASEKV_API_KEY: agent.key };
+    const run = await runAgent(env, [
+      "--step-delay-ms",
+      "10",
+      "--approval-timeout-s",
+      "1",
+      "--state-file",
+      path.join(dir, "timeout-state.json"),
+    ]);
+    expect(run.output).toMatch(/approval approve --id act_[0-9a-z]+ --note/);
+    expect(run.output).toMatch(/⌛ refund order 123: .*no decision within 1 s: cancelled/);
+    expect(run.code).toBe(0);
+    const refund = await getDb().action.findFirstOrThrow({
+      where: { identityId: agent.identity.id, action: "payments.refund" },
+      select: { status: true },
+    });
+    expect(refund.status).toBe("cancelled");
   }, 90_000);
 
   it("without BASEKV_API_KEY it says how to create one and exits 2", async () => {

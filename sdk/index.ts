@@ -1,9 +1,12 @@
 /**
  * The BaseKV Guardrails agent SDK: a typed client for `/api/v1` (API.md) with
- * retries that never write twice, and a workflow runner over the task API.
+ * retries that never write twice, a workflow runner over the task API, and
+ * `guard` — ask before acting, wait for people, report the outcome.
  * No runtime dependencies beyond the platform's `fetch` and `crypto`.
  */
 export { BaseKV, KvApi, TasksApi } from "./client";
+export { ActionsApi, DEFAULT_DECISION_TIMEOUT_SECONDS, guard } from "./actions";
+export type { GuardFunction, GuardOptions, GuardOutcome, GuardResult, WaitOptions } from "./actions";
 export type {
   BaseKVOptions,
   CallOptions,

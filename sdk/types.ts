@@ -20,6 +20,13 @@ import type {
   taskWithEventsResponseSchema,
 } from "@/lib/validations/agent-api";
 import type { putKvBodySchema } from "@/lib/validations/kv";
+import type {
+  actionResponseSchema,
+  cancelActionBodySchema,
+  completeActionBodySchema,
+  costSchema,
+  requestActionBodySchema,
+} from "@/lib/validations/actions";
 import type { createTaskBodySchema, taskErrorSchema, taskEventBodySchema } from "@/lib/validations/tasks";
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -34,8 +41,18 @@ export type AgentEventType = TaskEventBody["type"];
 // ——— errors ———
 /** A code the agent API answers with (API.md "Errors"; lib/validations/agent-api.ts, checked against lib/core/errors.ts). */
 export type ApiErrorCode = AgentErrorCode;
-/** The SDK's own: the request never got an answer, or the answer was not the API's JSON. */
-export type ClientErrorCode = "network_error" | "invalid_response";
+/**
+ * The SDK's own: the request never got an answer, or the answer was not the API's JSON — or,
+ * raised by `guard`, what people decided on an action (see `GuardErrorCode`).
+ */
+export type ClientErrorCode = "network_error" | "invalid_response" | GuardErrorCode;
+/**
+ * `guard`'s refusals after a request was accepted: a person rejected it, its approval deadline
+ * passed, someone cancelled it, it was already settled (a replayed request), or no decision came
+ * within `timeoutSeconds` (the action is then cancelled). A denial is the API's `action_denied`.
+ */
+export type GuardErrorCode =
+  "action_rejected" | "action_expired" | "action_cancelled" | "action_settled" | "approval_timeout";
 export type BaseKVErrorCode = ApiErrorCode | ClientErrorCode;
 
 export type ErrorEnvelope = {
@@ -99,3 +116,14 @@ export type TaskCheckpoint = NonNullable<TaskSummary["checkpoint"]>;
 /** `GET /tasks/{id}`: the task with its events. */
 export type Task = Omit<z.infer<typeof taskWithEventsResponseSchema>, "events"> & { events: TaskEvent[] };
 export type TaskListPage = z.infer<typeof taskListResponseSchema>;
+
+// ——— actions (API.md "Actions — ask before acting") ———
+export type RequestActionBody = z.input<typeof requestActionBodySchema>;
+export type CompleteActionBody = z.input<typeof completeActionBodySchema>;
+export type CancelActionBody = z.input<typeof cancelActionBodySchema>;
+/** An estimate or an actual: `usd` ≥ 0 with at most 6 decimals, `tokens` a whole number ≥ 0. */
+export type ActionCost = z.input<typeof costSchema>;
+/** The action as every actions endpoint answers it; use `approvedArguments` when set (an approver's edit). */
+export type Action = z.infer<typeof actionResponseSchema>;
+export type ActionStatus = Action["status"];
+export type ActionApproval = Action["approvals"][number];

@@ -116,12 +116,12 @@ export async function requestTestAction(
       requester: {
         workspaceId: agent.workspace.id,
         identityId: agent.identity.id,
+        identityName: agent.identity.name,
         credentialId: agent.credential.id,
         workflowClass: { id: agent.workflowClass.id, name: "invoices" },
         grants: [{ pattern: "billing.*", access: "readwrite" }],
       },
       body,
-      actor: { type: "identity", id: agent.identity.id, name: agent.identity.name },
       correlationId: `act-${agent.workspace.slug}`,
       requestId: "req_fixture",
       reason: null,

@@ -10,7 +10,7 @@ import { addMember } from "@/lib/server/members/add-member";
 import { createUser } from "@/lib/server/users/create-user";
 import { createWorkflowClass } from "@/lib/server/workflow-classes/create-workflow-class";
 import { freezeActionPattern } from "@/lib/server/actions/rules";
-import { agentRequest, deadLetterTask, pendingAction, requestTestAction, seedAgent } from "./agent-fixtures";
+import { agentRequest, deadLetterTask, pendingAction, requestTestAction, seedAgent, seedRule } from "./agent-fixtures";
 import { discoverRouteHandlers, discoverServerActions, importEntry } from "./app-entry-points";
 import { testActor } from "./fixtures";
 import { form, session } from "./session-mock";
@@ -281,6 +281,81 @@ const ACTIONS: Record<string, Row> = {
       return { workspace: w.slug, namespaceId: w.namespace.id, key, reason: note };
     },
   },
+  // ——— rules (issue #20): a rule of its own per call, so every call changes a row ———
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#createRuleAction": {
+    allowed: ADMIN,
+    form: async (w) => ({
+      workspace: w.slug,
+      name: unique("rule"),
+      action: "payments.*",
+      effect: "require_approval",
+      approvalTimeout: "30m",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#updateRuleAction": {
+    allowed: ADMIN,
+    ids: true,
+    form: async (w) => ({
+      workspace: w.slug,
+      ruleId: (await seedRule(w.a, { name: unique("rule"), action: "payments.*", effect: "allow" })).id,
+      name: unique("rule"),
+      action: "payments.refund",
+      effect: "allow",
+      maxEstimateUsd: "12.5",
+      requireEstimate: "on",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#deleteRuleAction": {
+    allowed: ADMIN,
+    ids: true,
+    form: async (w) => ({
+      workspace: w.slug,
+      ruleId: (await seedRule(w.a, { name: unique("rule"), action: "email.*", effect: "deny" })).id,
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#moveRuleAction": {
+    allowed: ADMIN,
+    ids: true,
+    form: async (w) => {
+      await seedRule(w.a, { name: unique("rule"), action: "email.*", effect: "deny" });
+      const last = await seedRule(w.a, { name: unique("rule"), action: "email.send", effect: "allow" });
+      return { workspace: w.slug, ruleId: last.id, position: "1", reason: note };
+    },
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#setRuleModeAction": {
+    allowed: ADMIN,
+    ids: true,
+    form: async (w) => ({
+      workspace: w.slug,
+      ruleId: (await seedRule(w.a, { name: unique("rule"), action: "email.*", effect: "deny" })).id,
+      mode: "shadow",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#setDefaultEffectAction": {
+    allowed: ADMIN,
+    form: async (w) => {
+      const { defaultActionEffect } = await getDb().workspace.findUniqueOrThrow({ where: { id: w.a.workspace.id } });
+      // Never "allow" here: the matrix's workspace stays fail-closed.
+      return {
+        workspace: w.slug,
+        defaultActionEffect: defaultActionEffect === "deny" ? "require_approval" : "deny",
+        reason: note,
+      };
+    },
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#previewRulesAction": {
+    allowed: ADMIN,
+    readOnly: true,
+    form: async (w) => ({
+      workspace: w.slug,
+      draft: JSON.stringify([{ id: null, rule: { name: "all", action: "*", effect: "allow" } }]),
+      defaultEffect: "deny",
+    }),
+  },
   "app/(dashboard)/w/[workspace]/settings/members/actions.ts#addMemberAction": {
     allowed: ADMIN,
     form: async (w) => ({ workspace: w.slug, email: `${unique("matrix-new")}@example.test`, role: "viewer" }),
@@ -408,8 +483,17 @@ const NOT_SESSION_ROUTES: Record<string, string> = {
 
 /** Every row the workspace owns, as one digest per table (audit events excluded: refusals are audited). */
 async function digest(workspaceId: string): Promise<Record<string, string>> {
-  const byWorkspace = ["namespace", "workflow_class", "identity", "credential", "kv_entry", "task", "escalation"];
-  byWorkspace.push("action", "action_rule");
+  const byWorkspace = [
+    "namespace",
+    "workflow_class",
+    "identity",
+    "credential",
+    "kv_entry",
+    "task",
+    "escalation",
+    "action",
+    "action_rule",
+  ];
   const parts = [
     `SELECT 'workspace' AS t, md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) AS d FROM workspace x WHERE id = $1`,
     `SELECT 'membership', md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM membership x WHERE workspace_id = $1`,

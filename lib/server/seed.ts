@@ -1,5 +1,8 @@
 import "server-only";
+import type { z } from "zod";
 import { newId } from "@/lib/core/ids";
+import { ruleInputSchema } from "@/lib/validations/actions";
+import { ruleJson } from "./actions/rules";
 import { writeAudit, type Actor } from "./audit";
 import type { Tx } from "./db";
 import { createTask } from "./tasks/create-task";
@@ -8,6 +11,32 @@ import { getDb } from "./db";
 import { hashPassword } from "./passwords";
 
 export const DEMO_WORKSPACE = "demo";
+
+/**
+ * The demo workspace's action rules, in order, for the demo agent's class (`npm run example:agent`
+ * asks for both): sending a report by email is allowed when estimated (at most $0.50), a refund
+ * waits for a person. Anything else falls to the workspace's default: deny.
+ */
+export const DEMO_ACTION_RULES = [
+  {
+    name: "send-report-email",
+    action: "email.send",
+    workflowClass: "invoices",
+    effect: "allow",
+    maxEstimateUsd: "0.50",
+    requireEstimate: true,
+    completionTimeoutSeconds: 300,
+  },
+  {
+    name: "refunds-need-approval",
+    action: "payments.refund",
+    workflowClass: "invoices",
+    effect: "require_approval",
+    maxEstimateUsd: "500",
+    approvalTimeoutSeconds: 3600,
+    message: "Refunds above $500 are never made by an agent.",
+  },
+] as const satisfies readonly z.input<typeof ruleInputSchema>[];
 
 /**
  * First run only: the `demo` workspace and its admin. Returns null when the
@@ -121,6 +150,49 @@ async function seedDemoData(tx: Tx, workspaceId: string, seedActor: Actor) {
     ["identity.created", identity.name],
   ] as const) {
     await writeAudit(tx, { workspaceId, actor: seedActor, action, target, reason: "demo data" });
+  }
+
+  for (const [index, input] of DEMO_ACTION_RULES.entries()) {
+    const rule = ruleInputSchema.parse(input);
+    const row = await tx.actionRule.create({
+      data: {
+        id: newId("rule"),
+        workspaceId,
+        position: index + 1,
+        name: rule.name,
+        action: rule.action,
+        workflowClass: rule.workflowClass,
+        minEstimateMicros: rule.minEstimateUsd,
+        maxEstimateMicros: rule.maxEstimateUsd,
+        effect: rule.effect,
+        mode: rule.mode,
+        message: rule.message,
+        approvalTimeoutSeconds: rule.approvalTimeoutSeconds,
+        completionTimeoutSeconds: rule.completionTimeoutSeconds,
+        requiredApprovals: rule.requiredApprovals,
+        requireEstimate: rule.requireEstimate,
+        rateLimitCount: rule.rateLimitCount,
+        rateLimitMicros: rule.rateLimitUsd,
+      },
+      select: { id: true, position: true },
+    });
+    await writeAudit(tx, {
+      workspaceId,
+      actor: seedActor,
+      action: "action_rule.created",
+      target: row.id,
+      reason: "demo data",
+      details: {
+        rule: ruleJson({
+          ...row,
+          ...rule,
+          rateLimit:
+            rule.rateLimitCount === null && rule.rateLimitUsd === null
+              ? null
+              : { actions: rule.rateLimitCount, usd: rule.rateLimitUsd },
+        }),
+      },
+    });
   }
 
   const agent: Actor = { type: "identity", id: identity.id, name: identity.name };

@@ -126,3 +126,61 @@ export function toApiAction(row: ActionRow): ActionResponse {
     updatedAt: row.updatedAt.toISOString(),
   };
 }
+
+type Json = Record<string, unknown>;
+const big = (v: unknown) => (v === null || v === undefined ? null : BigInt(v as number));
+const time = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+
+/** An action's row as PostgreSQL's `to_jsonb` writes it (with `approvals`), as the readers above load it. */
+export function actionRowFromJson(j: Json): ActionRow {
+  const approvals = (j.approvals as Json[] | undefined) ?? [];
+  return {
+    id: j.id as string,
+    workspaceId: j.workspace_id as string,
+    identityId: j.identity_id as string,
+    credentialId: j.credential_id as string,
+    workflowClassId: j.workflow_class_id as string,
+    action: j.action as string,
+    status: j.status as ActionRow["status"],
+    summary: (j.summary as string | null) ?? null,
+    resource: (j.resource as string | null) ?? null,
+    arguments: (j.arguments ?? null) as ActionRow["arguments"],
+    argumentsSha256: j.arguments_sha256 as string,
+    approvedArguments: (j.approved_arguments ?? null) as ActionRow["approvedArguments"],
+    approvedArgumentsSha256: (j.approved_arguments_sha256 as string | null) ?? null,
+    estimateMicros: big(j.estimate_micros),
+    estimateTokens: big(j.estimate_tokens),
+    actualMicros: big(j.actual_micros),
+    actualTokens: big(j.actual_tokens),
+    overrun: j.overrun as boolean,
+    ruleId: (j.rule_id as string | null) ?? null,
+    ruleName: (j.rule_name as string | null) ?? null,
+    rule: (j.rule ?? null) as ActionRow["rule"],
+    shadow: (j.shadow ?? []) as ActionRow["shadow"],
+    requiredApprovals: j.required_approvals as number,
+    approvalTimeoutSeconds: j.approval_timeout_seconds as number,
+    completionTimeoutSeconds: j.completion_timeout_seconds as number,
+    expiresAt: time(j.expires_at),
+    message: (j.message as string | null) ?? null,
+    result: (j.result ?? null) as ActionRow["result"],
+    error: (j.error ?? null) as ActionRow["error"],
+    taskId: (j.task_id as string | null) ?? null,
+    correlationId: j.correlation_id as string,
+    requestId: (j.request_id as string | null) ?? null,
+    decidedAt: time(j.decided_at),
+    completedAt: time(j.completed_at),
+    createdAt: time(j.created_at)!,
+    updatedAt: time(j.updated_at)!,
+    approvals: approvals.map((a) => ({
+      decision: a.decision as string,
+      byType: a.by_type as ActionRow["approvals"][number]["byType"],
+      byId: a.by_id as string,
+      byName: (a.by_name as string | null) ?? null,
+      via: (a.via as string | null) ?? null,
+      reason: a.reason as string,
+      argumentsSha256: a.arguments_sha256 as string,
+      editedArguments: (a.edited_arguments ?? null) as ActionRow["approvals"][number]["editedArguments"],
+      createdAt: time(a.created_at)!,
+    })),
+  };
+}

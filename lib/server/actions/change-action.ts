@@ -5,9 +5,9 @@ import { newId } from "@/lib/core/ids";
 import { formatUsd, formatUsdDecimal, parseUsd } from "@/lib/core/money";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { CompleteActionBody } from "@/lib/validations/actions";
-import { writeAudit, type Actor } from "../audit";
-import type { Tx } from "../db";
-import { actionSelect, type ActionRow } from "./action-view";
+import { writeAudit, type Actor, type AuditEntry } from "../audit";
+import { prismaSql, type Sql, type Tx } from "../db";
+import { actionRowFromJson, actionSelect, type ActionRow } from "./action-view";
 import { queueApprovalNotice } from "./notify";
 
 /** Who may see the action: the agent's workspace and class (API.md: others get 404). */
@@ -73,24 +73,41 @@ export async function applyActionEvent(step: Step): Promise<ActionRow> {
     select: actionSelect,
   });
   if (action.status === "pending_approval" && action.taskId) await restartHeartbeat(tx, action.taskId, now);
-  await writeAudit(tx, {
+  await writeAudit(tx, actionChangeAudit({ ...step, to: decision.to, reservation: decision.reservation }));
+  return updated;
+}
+
+/** The audit event of one change of an action: `action.<what it became>`, with the arguments' SHA-256 in force. */
+export function actionChangeAudit(change: {
+  action: Pick<
+    ActionRow,
+    "id" | "workspaceId" | "action" | "status" | "correlationId" | "argumentsSha256" | "approvedArgumentsSha256"
+  >;
+  to: ActionStatus;
+  reservation: string;
+  actor: Actor;
+  reason?: string | null;
+  requestId?: string | null;
+  details?: Record<string, unknown>;
+}): AuditEntry {
+  const { action } = change;
+  return {
     workspaceId: action.workspaceId,
-    actor: step.actor,
-    action: `action.${AUDIT_VERB[decision.to]}`,
+    actor: change.actor,
+    action: `action.${AUDIT_VERB[change.to]}`,
     target: action.id,
-    reason: step.reason ?? null,
+    reason: change.reason ?? null,
     correlationId: action.correlationId,
-    requestId: step.requestId ?? null,
+    requestId: change.requestId ?? null,
     details: {
       action: action.action,
       from: action.status,
-      to: decision.to,
+      to: change.to,
       argumentsSha256: action.approvedArgumentsSha256 ?? action.argumentsSha256,
-      reservation: decision.reservation,
-      ...step.details,
+      reservation: change.reservation,
+      ...change.details,
     },
-  });
-  return updated;
+  };
 }
 
 const AUDIT_VERB: Record<ActionStatus, string> = {
@@ -117,11 +134,47 @@ function micros(value: number | undefined, field: string): bigint | null {
   return parsed.micros;
 }
 
+/** The actual cost as reported: micro-dollars and tokens, null where the agent gave none (then the estimate). */
+export function reportedActual(body: CompleteActionBody): { micros: bigint | null; tokens: bigint | null } {
+  return {
+    micros: micros(body.actual?.usd, "usd"),
+    tokens: body.actual?.tokens === undefined ? null : BigInt(body.actual.tokens),
+  };
+}
+
+const SETTLE = `SELECT action_settle($1, $2, $3, $4::action_status, $5, $6, $7::jsonb, $8::jsonb, $9) AS settled`;
+
+/** Runs prisma/sql/action_settle.sql: the one UPDATE of a completion (null: not `allowed`, or out of scope). */
+export async function settleAction(
+  sql: Sql,
+  input: { actionId: string; scope: ActionScope; body: CompleteActionBody; now: Date },
+): Promise<ActionRow | null> {
+  const actual = reportedActual(input.body);
+  const [row] = await sql.query<{ settled: Record<string, unknown> | null }>(SETTLE, [
+    input.actionId,
+    input.scope.workspaceId,
+    input.scope.workflowClassId ?? null,
+    input.body.outcome,
+    actual.micros,
+    actual.tokens,
+    input.body.result === undefined ? null : JSON.stringify(input.body.result),
+    input.body.error === undefined ? null : JSON.stringify(input.body.error),
+    input.now,
+  ]);
+  return row?.settled ? actionRowFromJson(row.settled) : null;
+}
+
+/** What a completion's audit event says beyond every change's facts. */
+export function completionDetails(body: CompleteActionBody, settled: ActionRow, aboveRuleMaximum: boolean) {
+  return { outcome: body.outcome, actual: body.actual ?? null, overrun: settled.overrun, aboveRuleMaximum };
+}
+
 /**
- * `POST /actions/{id}/complete`: the agent reports the outcome. Settles at `actual` (default: the
- * estimate); an actual above the estimate is charged in full and marked `overrun`; an actual above
- * the deciding rule's `maxEstimateUsd` opens an escalation (an agent that under-estimated to pass a
- * rule is a human's business). Only from `allowed`: anything else is 409.
+ * `POST /actions/{id}/complete`: the agent reports the outcome. lib/core/actions.ts decides whether
+ * the action may complete; prisma/sql/action_settle.sql settles it at `actual` (default: the
+ * estimate), marking an overrun; an actual above the deciding rule's `maxEstimateUsd` opens an
+ * escalation (an agent that under-estimated to pass a rule is a human's business). Only from
+ * `allowed`: anything else is 409.
  */
 export async function completeAction(
   tx: Tx,
@@ -137,35 +190,32 @@ export async function completeAction(
 ): Promise<ActionRow> {
   const { body, now } = input;
   const action = await lockAction(tx, input.actionId, input.scope);
-  const actualMicros = micros(body.actual?.usd, "usd") ?? action.estimateMicros;
-  const actualTokens = body.actual?.tokens !== undefined ? BigInt(body.actual.tokens) : action.estimateTokens;
-  const overrun =
-    (actualMicros !== null && actualMicros > (action.estimateMicros ?? 0n)) ||
-    (actualTokens !== null && actualTokens > (action.estimateTokens ?? 0n));
+  const decision = decideActionEvent(
+    { status: action.status, expiresAt: action.expiresAt },
+    { type: "complete", outcome: body.outcome },
+    action,
+    now,
+  );
+  if (!decision.ok) throw new AppError("invalid_transition", decision.message, decision.details);
+  const settled = await settleAction(prismaSql(tx), { actionId: action.id, scope: input.scope, body, now });
+  if (!settled) throw new Error(`action ${action.id} was allowed under its lock, yet not settled`);
   const rule = action.rule as { maxEstimateUsd?: number | null; name?: string } | null;
   const max = rule?.maxEstimateUsd == null ? null : micros(rule.maxEstimateUsd, "usd");
-  const aboveRule = max !== null && actualMicros !== null && actualMicros > max;
-
-  const updated = await applyActionEvent({
+  const aboveRule = max !== null && settled.actualMicros !== null && settled.actualMicros > max;
+  await writeAudit(
     tx,
-    action,
-    event: { type: "complete", outcome: body.outcome },
-    actor: input.actor,
-    now,
-    reason: input.reason,
-    requestId: input.requestId,
-    data: {
-      actualMicros,
-      actualTokens,
-      overrun,
-      completedAt: now,
-      result: body.result === undefined ? undefined : (body.result as Prisma.InputJsonValue),
-      error: body.error === undefined ? undefined : (body.error as Prisma.InputJsonValue),
-    },
-    details: { outcome: body.outcome, actual: body.actual ?? null, overrun, aboveRuleMaximum: aboveRule },
-  });
-  if (aboveRule) await openOverrunEscalation(tx, updated, rule?.name ?? "", max!, actualMicros!, now);
-  return updated;
+    actionChangeAudit({
+      action,
+      to: decision.to,
+      reservation: decision.reservation,
+      actor: input.actor,
+      reason: input.reason,
+      requestId: input.requestId,
+      details: completionDetails(body, settled, aboveRule),
+    }),
+  );
+  if (aboveRule) await openOverrunEscalation(tx, settled, rule?.name ?? "", max!, settled.actualMicros!, now);
+  return settled;
 }
 
 async function openOverrunEscalation(

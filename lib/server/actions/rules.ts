@@ -6,6 +6,7 @@ import { formatUsd } from "@/lib/core/money";
 import type { RuleInput } from "@/lib/validations/actions";
 import { writeAudit, type Actor } from "../audit";
 import { getDb, type Tx } from "../db";
+import { rememberRules } from "./rules-cache";
 
 /**
  * A workspace's action rules (API.md "Rules"): stored in order, positions 1..n without gaps. Every
@@ -75,16 +76,32 @@ function toStoredRule(row: RuleRow): StoredRule {
   };
 }
 
-/** The workspace's rules in order, and what decides when none does. */
+/**
+ * The workspace's rules in order, what decides when none does, and their version. `remember`: a
+ * read that changes no rule may fill this process's cache (rules-cache.ts) for the fast path.
+ */
 export async function loadRules(
   db: Tx | ReturnType<typeof getDb>,
   workspaceId: string,
-): Promise<{ rules: StoredRule[]; defaultEffect: ActionEffect }> {
-  const [rules, workspace] = await Promise.all([
-    db.actionRule.findMany({ where: { workspaceId }, orderBy: { position: "asc" }, select: RULE_SELECT }),
-    db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { defaultActionEffect: true } }),
-  ]);
-  return { rules: rules.map(toStoredRule), defaultEffect: workspace.defaultActionEffect };
+  options: { remember?: boolean } = {},
+): Promise<{ rules: StoredRule[]; defaultEffect: ActionEffect; version: number }> {
+  // The workspace row first: the rules read after it are at least as new as its version.
+  const workspace = await db.workspace.findUniqueOrThrow({
+    where: { id: workspaceId },
+    select: { defaultActionEffect: true, actionRulesVersion: true },
+  });
+  const rows = await db.actionRule.findMany({
+    where: { workspaceId },
+    orderBy: { position: "asc" },
+    select: RULE_SELECT,
+  });
+  const loaded = {
+    rules: rows.map(toStoredRule),
+    defaultEffect: workspace.defaultActionEffect,
+    version: workspace.actionRulesVersion,
+  };
+  if (options.remember) rememberRules(workspaceId, loaded);
+  return loaded;
 }
 
 /**

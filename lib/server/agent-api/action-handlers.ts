@@ -1,12 +1,30 @@
 import "server-only";
 import type { z } from "zod";
+import { randomInt } from "node:crypto";
+import { CREDENTIAL_SLOTS, normalBelow, WORKSPACE_SLOTS } from "@/lib/core/budget";
+import { localDay } from "@/lib/core/calendar";
 import { AppError } from "@/lib/core/errors";
 import { cancelActionBodySchema, completeActionBodySchema, requestActionBodySchema } from "@/lib/validations/actions";
-import { toApiAction } from "../actions/action-view";
-import { cancelAction, completeAction, findAction, type ActionScope } from "../actions/change-action";
-import { requestAction } from "../actions/request-action";
+import { actionRowFromJson, toApiAction } from "../actions/action-view";
+import {
+  actionChangeAudit,
+  cancelAction,
+  completeAction,
+  completionDetails,
+  findAction,
+  reportedActual,
+  type ActionScope,
+} from "../actions/change-action";
+import { decideActionEvent } from "@/lib/core/actions";
+import { writeAudit } from "../audit";
+import { identityActor } from "./route/refusal";
+import { decidedRow, decideRequest, requestAction, requestActionGuarded } from "../actions/request-action";
+import { rulesAt } from "../actions/rules-cache";
+import { normalModeHeaders, readUsage } from "../budgets/usage";
+import { LEFT_TO_GENERAL_PATH, pgTransaction, poolSql } from "../db";
+import { parseJsonBody } from "./route/body";
 import { waitForDecision } from "../actions/waiters";
-import type { AgentContext, AgentResult } from "./agent-route";
+import type { AgentContext, AgentResult, ExpressCall, ExpressResult } from "./agent-route";
 import { envelope } from "./route/reply";
 import type { BodySpec } from "./route/types";
 
@@ -49,12 +67,12 @@ export async function requestActionHandler(
     requester: {
       workspaceId: p.workspace.id,
       identityId: p.identity.id,
+      identityName: p.identity.name,
       credentialId: p.credential.id,
       workflowClass: { id: p.workflowClass.id, name: p.workflowClass.name },
       grants: p.grants,
     },
     body: ctx.body(),
-    actor: ctx.actor,
     correlationId: ctx.correlationId,
     requestId: ctx.requestId,
     reason: ctx.reason,
@@ -71,6 +89,69 @@ export async function requestActionHandler(
   return { status: row.status === "allowed" ? 201 : 202, body: toApiAction(row) };
 }
 
+/**
+ * POST /actions in one statement, for the common case: a key this process knows, rules it holds at
+ * the principal's version, a request an `allow` rule admits without a rate limit or a task. The
+ * decision is `decideRequest`'s, as on the general path; anything else — another effect, a refusal,
+ * a rate limit, a taskId, rules not held, a changed principal — is left to the general path (null).
+ */
+export async function requestActionExpress(call: ExpressCall): Promise<ExpressResult | null> {
+  const p = call.principal;
+  const w = p.workspace;
+  const rules = rulesAt(w.id, w.actionRulesVersion);
+  if (!rules) return null;
+  let body: z.output<typeof requestActionBodySchema>;
+  try {
+    body = parseJsonBody(call.bodyText, requestActionBody) as z.output<typeof requestActionBodySchema>;
+  } catch {
+    return null;
+  }
+  if (body.taskId !== undefined) return null;
+  const requester = {
+    workspaceId: w.id,
+    identityId: p.identity.id,
+    identityName: p.identity.name,
+    credentialId: p.credential.id,
+    workflowClass: { id: p.workflowClass.id, name: p.workflowClass.name },
+    grants: p.grants,
+  };
+  let decided: ReturnType<typeof decideRequest>;
+  try {
+    decided = decideRequest(rules.rules, rules.defaultEffect, requester, body, call.now);
+  } catch {
+    return null;
+  }
+  if (decided.status !== "allowed" || decided.decision.rule?.rateLimit) return null;
+  const ids = { correlationId: call.correlationId, requestId: call.requestId };
+  const response = JSON.stringify(toApiAction(decidedRow(decided, requester, body, ids, call.now)));
+  const stored = await requestActionGuarded(poolSql(), {
+    keyHash: call.keyHash,
+    stamp: p.stamp,
+    now: call.now,
+    day: localDay(call.now, w.timeZone),
+    normalBelow: normalBelow(w.dailyRequestLimit, w.degradeAtPercent),
+    start: randomInt(WORKSPACE_SLOTS),
+    slots: { workspace: WORKSPACE_SLOTS, credential: CREDENTIAL_SLOTS },
+    decided,
+    body,
+    ...ids,
+    reason: call.reason,
+    response,
+    idempotency: call.idempotency,
+  });
+  if (!stored) return null;
+  return {
+    result: { status: 201, rawBody: stored.response },
+    budget: normalModeHeaders({
+      now: call.now,
+      timeZone: w.timeZone,
+      requestLimit: w.dailyRequestLimit,
+      requestsUsed: stored.requestsUsed,
+    }),
+    credential: { id: p.credential.id, lastUsedAt: stored.keyLastUsedAt },
+  };
+}
+
 /** GET /actions/{id}?wait=N — the long-poll holds no connection while it waits (actions/waiters.ts). */
 export async function getActionHandler(ctx: AgentContext<"prisma">, params: { id?: string }): Promise<AgentResult> {
   const id = actionIdFrom(params);
@@ -84,6 +165,95 @@ export async function getActionHandler(ctx: AgentContext<"prisma">, params: { id
     row = await findAction(ctx.db.tx, id, scopeOf(ctx));
   }
   return { body: toApiAction(row) };
+}
+
+const AGENT_ACTION_COMPLETE = `SELECT * FROM agent_action_complete($1, $2, $3, $4, $5::action_status, $6, $7,
+  $8::jsonb, $9::jsonb, $10, $11, $12)`;
+const STORE_ANSWER = `SELECT 1 AS stored FROM idempotency_store($1, $2, 200, $3, $4::jsonb)`;
+
+/**
+ * POST /actions/{id}/complete for a key this process knows, in one short transaction: the core
+ * allows `complete` from `allowed` (the status it assumes), agent_action_complete checks the
+ * principal, claims the Idempotency-Key and settles the action only if it is still `allowed`
+ * (action_settle, the general path's UPDATE too); then the same audit event and the stored answer.
+ * Anything else — another status, a rule with a maximum estimate (an overrun escalation), a changed
+ * principal — is left to the general path (null).
+ */
+export async function completeActionExpress(call: ExpressCall): Promise<ExpressResult | null> {
+  const p = call.principal;
+  const id = /^\/api\/v1\/actions\/(act_[0-9a-z]{16})\/complete$/.exec(new URL(call.request.url).pathname)?.[1];
+  if (!id) return null;
+  let body: z.output<typeof completeActionBodySchema>;
+  let actual: ReturnType<typeof reportedActual>;
+  try {
+    body = parseJsonBody(call.bodyText, completeActionBody) as z.output<typeof completeActionBodySchema>;
+    actual = reportedActual(body);
+  } catch {
+    return null;
+  }
+  const decision = decideActionEvent(
+    { status: "allowed", expiresAt: null },
+    { type: "complete", outcome: body.outcome },
+    { approvalTimeoutSeconds: 0, completionTimeoutSeconds: 0 },
+    call.now,
+  );
+  if (!decision.ok) return null;
+  const { idempotency } = call;
+  let answer: { text: string; lastUsedAt: Date | null } | null;
+  try {
+    answer = await pgTransaction(async (sql) => {
+      const [row] = await sql.query<{
+        settled: Record<string, unknown>;
+        identity_id: string;
+        key_last_used_at: Date | null;
+      }>(AGENT_ACTION_COMPLETE, [
+        call.keyHash,
+        p.stamp,
+        call.now,
+        id,
+        body.outcome,
+        actual.micros,
+        actual.tokens,
+        body.result === undefined ? null : JSON.stringify(body.result),
+        body.error === undefined ? null : JSON.stringify(body.error),
+        idempotency?.key ?? null,
+        idempotency?.fingerprint ?? null,
+        idempotency?.expiresAt ?? null,
+      ]);
+      if (!row) return null;
+      const settled = actionRowFromJson(row.settled);
+      await writeAudit(
+        sql,
+        actionChangeAudit({
+          action: { ...settled, status: "allowed" },
+          to: decision.to,
+          reservation: decision.reservation,
+          actor: identityActor(p),
+          reason: call.reason,
+          requestId: call.requestId,
+          details: completionDetails(body, settled, false),
+        }),
+      );
+      const text = JSON.stringify(toApiAction(settled));
+      if (idempotency)
+        await sql.query(STORE_ANSWER, [
+          row.identity_id,
+          idempotency.key,
+          text,
+          JSON.stringify({ "X-Request-Id": call.requestId }),
+        ]);
+      return { text, lastUsedAt: row.key_last_used_at };
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === LEFT_TO_GENERAL_PATH) return null;
+    throw error;
+  }
+  if (!answer) return null;
+  return {
+    result: { status: 200, rawBody: answer.text },
+    budget: await readUsage(p, call.now),
+    credential: { id: p.credential.id, lastUsedAt: answer.lastUsedAt },
+  };
 }
 
 /** POST /actions/{id}/complete — never refused for budget or mode: settling records money already spent. */

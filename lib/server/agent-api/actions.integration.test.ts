@@ -17,6 +17,14 @@ import { runActionDeadlines } from "../jobs/action-deadlines";
 import { createUser } from "../users/create-user";
 import { updateWorkspace } from "../workspaces/update-workspace";
 import { createWorkflowClass } from "../workflow-classes/create-workflow-class";
+import { PUT as putKvRoute } from "@/app/api/v1/kv/[namespace]/[key]/route";
+import { actionWaiterCount } from "../actions/waiters";
+import { getPool } from "../db/pool";
+import { hashKey } from "@/lib/core/keys";
+import { ruleInputSchema } from "@/lib/validations/actions";
+import { updateRule } from "../actions/rules";
+import { completeActionExpress, requestActionExpress } from "./action-handlers";
+import { loadPrincipal } from "./authenticate";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Route = (r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -275,6 +283,134 @@ describe("POST /actions — the rules decide", () => {
   });
 });
 
+describe("the one-statement POST /actions", () => {
+  async function expressCall(agent: Awaited<ReturnType<typeof seedAgent>>, body: unknown, idempotencyKey?: string) {
+    const principal = (await loadPrincipal(hashKey(agent.key), new Date()))!;
+    return requestActionExpress({
+      request: agentRequest("/api/v1/actions", agent.key, { method: "POST" }) as never,
+      keyHash: hashKey(agent.key),
+      principal,
+      bodyText: JSON.stringify(body),
+      now: new Date(),
+      requestId: "req_express0000000",
+      correlationId: "corr-express",
+      reason: null,
+      idempotency: idempotencyKey
+        ? { key: idempotencyKey, fingerprint: "f".repeat(64), expiresAt: new Date(Date.now() + 3600_000) }
+        : null,
+    });
+  }
+
+  it("stores what the general path stores, and answers as it does", async () => {
+    const agent = await seedAgent();
+    await seedRule(agent, { name: "refunds", action: "payments.*", effect: "allow" });
+    const general = (await ask(agent.key, refund)).body; // loads the rules into this process's memory
+    const fast = await expressCall(agent, refund, "express-1");
+    expect(fast).not.toBeNull();
+    expect(fast!.result.status).toBe(201);
+    const answered = JSON.parse(fast!.result.rawBody!) as Json;
+    const stored = (await read(agent.key, answered.id)).body;
+    expect(answered).toEqual(stored);
+    const strip = (a: Json) => ({ ...a, id: "", correlationId: "", createdAt: "", updatedAt: "", expiresAt: "" });
+    expect(strip(stored)).toEqual(strip(general));
+    const [event] = await auditEvents({
+      workspaceId: agent.workspace.id,
+      action: "action.requested",
+      target: answered.id,
+    });
+    expect(event).toMatchObject({ outcome: "success", actorType: "identity", actorId: agent.identity.id });
+    const replay = await getDb().idempotencyRecord.findUniqueOrThrow({
+      where: { identityId_key: { identityId: agent.identity.id, key: "express-1" } },
+    });
+    expect(replay).toMatchObject({ responseStatus: 201, responseBody: fast!.result.rawBody });
+  });
+
+  it("leaves to the general path what it does not decide, and a rule change takes effect on the very next request", async () => {
+    const agent = await seedAgent();
+    const rule = await seedRule(agent, { name: "refunds", action: "payments.*", effect: "allow" });
+    await seedRule(agent, { name: "ask", action: "email.*", effect: "require_approval" });
+    await seedRule(agent, { name: "limited", action: "llm.*", effect: "allow", rateLimitCount: 5 });
+    await ask(agent.key, refund);
+    expect(await expressCall(agent, { action: "email.send" })).toBeNull(); // pending approval
+    expect(await expressCall(agent, { action: "sms.send" })).toBeNull(); // denied by default
+    expect(await expressCall(agent, { action: "llm.chat" })).toBeNull(); // rate-limited rule
+    const principal = (await loadPrincipal(hashKey(agent.key), new Date()))!; // remembered before the change
+    await updateRule({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      ruleId: rule.id,
+      rule: ruleInputSchema.parse({ name: "refunds", action: "payments.*", effect: "deny" }),
+    });
+    const stale = await requestActionExpress({
+      request: agentRequest("/api/v1/actions", agent.key, { method: "POST" }) as never,
+      keyHash: hashKey(agent.key),
+      principal,
+      bodyText: JSON.stringify(refund),
+      now: new Date(),
+      requestId: "req_express0000001",
+      correlationId: "corr-express",
+      reason: null,
+      idempotency: null,
+    });
+    expect(stale).toBeNull();
+    expect((await ask(agent.key, refund)).status).toBe(403);
+  });
+});
+
+describe("the one-statement complete", () => {
+  async function completeFast(agent: Awaited<ReturnType<typeof seedAgent>>, id: string, body: unknown, key?: string) {
+    const principal = (await loadPrincipal(hashKey(agent.key), new Date()))!;
+    return completeActionExpress({
+      request: agentRequest(`/api/v1/actions/${id}/complete`, agent.key, { method: "POST" }) as never,
+      keyHash: hashKey(agent.key),
+      principal,
+      bodyText: JSON.stringify(body),
+      now: new Date(),
+      requestId: "req_completefast000",
+      correlationId: "corr-complete",
+      reason: null,
+      idempotency: key ? { key, fingerprint: "c".repeat(64), expiresAt: new Date(Date.now() + 3600_000) } : null,
+    });
+  }
+
+  it("settles and audits as the general path does; a second completion, or a rule with a maximum, is left to the general path", async () => {
+    const agent = await seedAgent();
+    await seedRule(agent, {
+      name: "capped",
+      action: "email.*",
+      effect: "allow",
+      requireEstimate: true,
+      maxEstimateUsd: 5,
+    });
+    await seedRule(agent, { name: "refunds", action: "payments.*", effect: "allow" });
+    const viaGeneral = (await ask(agent.key, refund)).body;
+    const general = (await complete(agent.key, viaGeneral.id, { outcome: "succeeded", actual: { usd: 13 } })).body;
+    const a = (await ask(agent.key, refund)).body;
+    const fast = await completeFast(agent, a.id, { outcome: "succeeded", actual: { usd: 13 } }, "done-1");
+    expect(fast?.result.status).toBe(200);
+    const answered = JSON.parse(fast!.result.rawBody!) as Json;
+    expect(answered).toEqual((await read(agent.key, a.id)).body);
+    const strip = (x: Json) => ({ ...x, id: "", correlationId: "", createdAt: "", updatedAt: "" });
+    expect(strip(answered)).toEqual(strip(general));
+    expect(answered).toMatchObject({ status: "succeeded", actual: { usd: 13, tokens: 0 }, overrun: true });
+    const [fastEvent] = await auditEvents({
+      workspaceId: agent.workspace.id,
+      action: "action.succeeded",
+      target: a.id,
+    });
+    const [generalEvent] = await auditEvents({
+      workspaceId: agent.workspace.id,
+      action: "action.succeeded",
+      target: viaGeneral.id,
+    });
+    expect(fastEvent!.details).toEqual(generalEvent!.details);
+    expect(await completeFast(agent, a.id, { outcome: "failed" })).toBeNull(); // no longer allowed
+    const capped = (await ask(agent.key, { action: "email.send", estimate: { usd: 1 } })).body;
+    expect(await completeFast(agent, capped.id, { outcome: "succeeded" })).toBeNull(); // its rule has a maximum
+    expect(await getDb().idempotencyRecord.count({ where: { identityId: agent.identity.id, key: "done-1" } })).toBe(1);
+  });
+});
+
 describe("complete and cancel — each action settles once", () => {
   it("50 concurrent complete calls on one allowed action: one succeeds, 49 get 409 invalid_transition", async () => {
     const agent = await seedAgent();
@@ -481,6 +617,55 @@ describe("approvals", () => {
     expect(answer.at - decidedAt).toBeLessThan(1000);
     void who;
   });
+
+  it("200 waiters on a pool of 10 connections hold none of them: other agent calls are answered while all 200 wait", async () => {
+    expect(getPool().options.max).toBe(10);
+    const agent = await seedAgent();
+    await seedRule(agent, { name: "ask", action: "payments.*", effect: "require_approval" });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await ask(agent.key, refund)).body.id);
+    let answered = 0;
+    const waiters = Array.from({ length: 200 }, (_, i) =>
+      read(agent.key, ids[i % ids.length]!, 30).then((r) => {
+        answered++;
+        return r;
+      }),
+    );
+    while (actionWaiterCount() < 200) await new Promise((r) => setTimeout(r, 20));
+
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const put = await call(
+        putKvRoute,
+        "PUT",
+        `/api/v1/kv/billing.runs/while-waiting-${i}`,
+        agent.key,
+        { value: i },
+        {},
+        {
+          namespace: "billing.runs",
+          key: `while-waiting-${i}`,
+        },
+      );
+      latencies.push(performance.now() - started);
+      expect(put.status).toBe(201);
+    }
+    expect(answered).toBe(0); // every normal call was answered while all 200 still waited
+    expect(getPool().totalCount).toBeLessThanOrEqual(10);
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `[actions] a PUT while 200 agents wait on a pool of 10: median ${latencies[10]!.toFixed(1)} ms, max ${latencies[19]!.toFixed(1)} ms`,
+    );
+
+    // Decided as another instance would (no in-process wake-up): the poller answers every waiter.
+    await getDb().action.updateMany({ where: { id: { in: ids } }, data: { status: "rejected", expiresAt: null } });
+    const t0 = Date.now();
+    const answers = await Promise.all(waiters);
+    console.log("[actions] answered after", Date.now() - t0, "ms; waiting", actionWaiterCount());
+    expect(answers.every((a) => a.status === 200 && a.body.status === "rejected")).toBe(true);
+    expect(actionWaiterCount()).toBe(0);
+  }, 60_000);
 
   it("wait must be 0–30", async () => {
     const agent = await seedAgent();

@@ -31,6 +31,8 @@ export type AgentPrincipal = {
     degradeAtPercent: number;
     stopMessage: string | null;
     killSwitch: boolean;
+    /** The version of the workspace's action rules the stamp covers (lib/server/actions/rules-cache.ts). */
+    actionRulesVersion: number;
   };
   grants: Grant[];
   /** principal_stamp (prisma/sql/principal_stamp.sql) as loaded: the fast path acts only while it is unchanged. */
@@ -64,6 +66,7 @@ type Row = {
   degrade_at_percent: number;
   stop_message: string | null;
   kill_switch: boolean;
+  action_rules_version: number;
   grants: { pattern: string; access: AccessLevel }[];
   stamp: string;
   usage_day: string;
@@ -77,6 +80,7 @@ const LOAD_PRINCIPAL = `
          wc.id AS class_id, wc.name AS class_name, wc.max_attempts, wc.initial_interval_ms, wc.backoff_coefficient,
          wc.max_interval_ms, wc.non_retryable_errors, wc.heartbeat_timeout_seconds,
          w.id AS workspace_id, w.slug, w.time_zone, w.daily_request_limit, w.degrade_at_percent, w.stop_message, w.kill_switch,
+         w.action_rules_version,
          COALESCE((SELECT json_agg(json_build_object('pattern', g.pattern, 'access', g.access::text) ORDER BY g.pattern)
                      FROM identity_grant g WHERE g.identity_id = i.id), '[]'::json) AS grants,
          principal_stamp(c, i, w) AS stamp,
@@ -127,6 +131,7 @@ export async function loadPrincipal(keyHash: string, now: Date = new Date()): Pr
       degradeAtPercent: r.degrade_at_percent,
       stopMessage: r.stop_message,
       killSwitch: r.kill_switch,
+      actionRulesVersion: r.action_rules_version,
     },
     grants: r.grants,
     stamp: r.stamp,

@@ -6,9 +6,11 @@ import {
   cancelActionBody,
   cancelActionHandler,
   completeActionBody,
+  completeActionExpress,
   completeActionHandler,
   getActionHandler,
   requestActionBody,
+  requestActionExpress,
   requestActionHandler,
 } from "./action-handlers";
 import { getPolicy } from "./get-policy";
@@ -228,7 +230,16 @@ const TABLE = [
     method: "POST",
     path: "/api/v1/actions",
     operationId: "requestAction",
-    ...route({ action: "action.request", counted: true, mutating: true, body: requestActionBody }, requestActionHandler),
+    ...route(
+      {
+        action: "action.request",
+        counted: true,
+        mutating: true,
+        body: requestActionBody,
+        express: requestActionExpress,
+      },
+      requestActionHandler,
+    ),
     openapi: {
       tag: "Actions",
       summary: "Ask before acting",
@@ -264,7 +275,16 @@ const TABLE = [
     path: "/api/v1/actions/{id}/complete",
     operationId: "completeAction",
     // Settling is never refused: answered in every mode, counted against no limit (API.md).
-    ...route({ action: "action.complete", counted: false, mutating: true, body: completeActionBody }, completeActionHandler),
+    ...route(
+      {
+        action: "action.complete",
+        counted: false,
+        mutating: true,
+        body: completeActionBody,
+        express: completeActionExpress,
+      },
+      completeActionHandler,
+    ),
     params: ["id"],
     openapi: {
       tag: "Actions",

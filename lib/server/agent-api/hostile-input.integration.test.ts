@@ -4,12 +4,16 @@ import { GET as catchAll } from "@/app/api/v1/[...path]/route";
 import { DELETE as deleteKv, GET as getKv, PUT as putKv } from "@/app/api/v1/kv/[namespace]/[key]/route";
 import { GET as listKv } from "@/app/api/v1/kv/[namespace]/route";
 import { GET as getPolicy } from "@/app/api/v1/policy/route";
+import { POST as requestActionRoute } from "@/app/api/v1/actions/route";
+import { GET as getActionRoute } from "@/app/api/v1/actions/[id]/route";
+import { POST as completeActionRoute } from "@/app/api/v1/actions/[id]/complete/route";
+import { POST as cancelActionRoute } from "@/app/api/v1/actions/[id]/cancel/route";
 import { POST as sendEvent } from "@/app/api/v1/tasks/[id]/events/route";
 import { GET as getTask } from "@/app/api/v1/tasks/[id]/route";
 import { GET as listTasks, POST as createTask } from "@/app/api/v1/tasks/route";
 import { ERROR_STATUS } from "@/lib/core/errors";
 import { AGENT_ERROR_CODES } from "@/lib/validations/agent-api";
-import { agentRequest, seedAgent } from "@/tests/agent-fixtures";
+import { agentRequest, seedAgent, seedRule } from "@/tests/agent-fixtures";
 import { OpenApiResponseChecker, toCheckable } from "@/tests/openapi-response";
 import { getDb } from "../db";
 import { renderMetrics } from "../metrics";
@@ -47,6 +51,9 @@ const REFUSAL_AUDITED: Record<string, "denied" | "conflict" | null> = {
   budget_exhausted: "denied",
   write_ceiling_reached: "denied",
   degraded_low_priority: "denied",
+  // A denied action is committed with its own audit event (outcome denied); a rate limit is a refusal.
+  action_denied: "denied",
+  action_rate_limited: "denied",
   invalid_transition: "conflict",
   version_conflict: "conflict",
   idempotency_in_progress: "conflict",
@@ -54,6 +61,7 @@ const REFUSAL_AUDITED: Record<string, "denied" | "conflict" | null> = {
 
 let agent: Awaited<ReturnType<typeof seedAgent>>;
 let taskId: string;
+let actionId: string;
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}-${counter++}`;
 
@@ -84,13 +92,20 @@ function build(call: Call): Request | null {
 }
 
 async function counts() {
-  const [row] = await getDb().$queryRaw<{ kv: bigint; task: bigint; ev: bigint; idem: bigint }[]>`
+  const [row] = await getDb().$queryRaw<{ kv: bigint; task: bigint; ev: bigint; idem: bigint; act: bigint }[]>`
     SELECT (SELECT count(*) FROM kv_entry WHERE workspace_id = ${agent.workspace.id}) AS kv,
            (SELECT count(*) FROM task WHERE workspace_id = ${agent.workspace.id}) AS task,
            (SELECT count(*) FROM task_event e JOIN task t ON t.id = e.task_id
              WHERE t.workspace_id = ${agent.workspace.id}) AS ev,
-           (SELECT count(*) FROM idempotency_record WHERE identity_id = ${agent.identity.id}) AS idem`;
-  return { kv: Number(row!.kv), task: Number(row!.task), ev: Number(row!.ev), idem: Number(row!.idem) };
+           (SELECT count(*) FROM idempotency_record WHERE identity_id = ${agent.identity.id}) AS idem,
+           (SELECT count(*) FROM action WHERE workspace_id = ${agent.workspace.id}) AS act`;
+  return {
+    kv: Number(row!.kv),
+    task: Number(row!.task),
+    ev: Number(row!.ev),
+    idem: Number(row!.idem),
+    act: Number(row!.act),
+  };
 }
 
 async function unauditedRefusals(): Promise<number> {
@@ -128,7 +143,9 @@ async function send(call: Call): Promise<{ status: number; body: Json } | null> 
 
   // Nothing written: the only possible change is this refusal stored under its Idempotency-Key.
   const after = await counts();
-  expect({ ...after, idem: 0 }, label).toEqual({ ...before, idem: 0 });
+  expect({ ...after, idem: 0, act: 0 }, label).toEqual({ ...before, idem: 0, act: 0 });
+  // A denied action is kept (API.md): the one row a refusal may add.
+  expect(after.act - before.act, label).toBe(body.error.code === "action_denied" ? 1 : 0);
   const idempotencyKey = request.headers.get("idempotency-key");
   if (after.idem !== before.idem) {
     expect(after.idem - before.idem, label).toBe(1);
@@ -259,6 +276,26 @@ const createBody = bodyOf({
   input: jsonish,
   correlationId: anyString,
 });
+const usdish = fc.oneof(
+  fc.double({ noNaN: false }),
+  fc.constantFrom(0, 1, 12.5, 0.000001, 0.0000001, -1, 1e9, 1e10),
+  anyString,
+  jsonish,
+);
+const actionBody = bodyOf({
+  action: fc.oneof(anyString, fc.constantFrom("payments.refund", "email.send", "payments", "*")),
+  summary: anyString,
+  resource: anyString,
+  arguments: jsonish,
+  estimate: fc.oneof(fc.record({ usd: usdish, tokens: fc.oneof(fc.integer(), usdish) }, { requiredKeys: [] }), jsonish),
+  taskId: fc.oneof(anyString, fc.constant("task_0000000000000000")),
+});
+const completeBody = bodyOf({
+  outcome: fc.oneof(fc.constantFrom("succeeded", "failed"), anyString),
+  actual: fc.oneof(fc.record({ usd: usdish, tokens: usdish }, { requiredKeys: [] }), jsonish),
+  result: jsonish,
+  error: fc.oneof(fc.record({ type: anyString, message: anyString }, { requiredKeys: [] }), jsonish),
+});
 const eventBody = bodyOf({
   type: fc.oneof(
     fc.constantFrom("started", "heartbeat", "step_completed", "step_failed", "committed", "escalate"),
@@ -345,6 +382,8 @@ type Endpoint = {
   method: string;
   url: () => string;
   params?: () => Record<string, string>;
+  /** A valid body, when not the method's (VALID_BODY). */
+  body?: () => string;
 };
 const ENDPOINTS: Endpoint[] = [
   { name: "GET /policy", route: getPolicy, method: "GET", url: () => "/api/v1/policy" },
@@ -368,7 +407,38 @@ const ENDPOINTS: Endpoint[] = [
     params: () => ({ id: taskId }),
   },
   { name: "GET /tasks", route: listTasks, method: "GET", url: () => "/api/v1/tasks" },
+  {
+    name: "POST /actions",
+    route: requestActionRoute,
+    method: "POST",
+    url: () => "/api/v1/actions",
+    body: () => ACTION_BODY,
+  },
+  {
+    name: "GET /actions/{id}",
+    route: getActionRoute,
+    method: "GET",
+    url: () => `/api/v1/actions/${actionId}`,
+    params: () => ({ id: actionId }),
+  },
+  {
+    name: "POST /actions/{id}/complete",
+    route: completeActionRoute,
+    method: "POST",
+    url: () => `/api/v1/actions/${actionId}/complete`,
+    params: () => ({ id: actionId }),
+    body: () => '{"outcome":"succeeded"}',
+  },
+  {
+    name: "POST /actions/{id}/cancel",
+    route: cancelActionRoute,
+    method: "POST",
+    url: () => `/api/v1/actions/${actionId}/cancel`,
+    params: () => ({ id: actionId }),
+    body: () => "",
+  },
 ];
+const ACTION_BODY = JSON.stringify({ action: "payments.refund", arguments: { order: 1 }, estimate: { usd: 1 } });
 const VALID_BODY: Record<string, string> = {
   PUT: JSON.stringify({ value: { n: 1 } }),
   POST: JSON.stringify({ namespace: "billing.runs", input: {} }),
@@ -388,6 +458,14 @@ beforeAll(async () => {
     },
   );
   taskId = ((await created.json()) as { id: string }).id;
+  // Refunds are allowed (valid action bodies are admitted), emails denied (the default).
+  await seedRule(agent, { name: "refunds", action: "payments.*", effect: "allow" });
+  const asked = await requestActionRoute(
+    agentRequest("/api/v1/actions", agent.key, { method: "POST", body: ACTION_BODY }),
+    { params: Promise.resolve({}) },
+  );
+  expect(asked.status).toBe(201);
+  actionId = ((await asked.json()) as { id: string }).id;
 });
 
 const property = { numRuns: RUNS, endOnFailure: true };
@@ -422,7 +500,9 @@ describe("hostile input never gets a 500, always a documented error, and a refus
             url: endpoint.url(),
             params: endpoint.params?.(),
             headers: endpoint.method === "GET" ? headers : { ...headers, "Content-Type": "application/json" },
-            body: endpoint.method === "DELETE" || endpoint.method === "GET" ? undefined : VALID_BODY[endpoint.method],
+            body:
+              endpoint.body?.() ??
+              (endpoint.method === "DELETE" || endpoint.method === "GET" ? undefined : VALID_BODY[endpoint.method]),
           });
         }),
         { ...property, examples: HEADER_EXAMPLES },
@@ -452,7 +532,9 @@ describe("hostile input never gets a 500, always a documented error, and a refus
           params: endpoint.params?.(),
           key: null,
           headers: { Authorization: value },
-          body: endpoint.method === "PUT" || endpoint.method === "POST" ? VALID_BODY[endpoint.method] : undefined,
+          body:
+            endpoint.body?.() ??
+            (endpoint.method === "PUT" || endpoint.method === "POST" ? VALID_BODY[endpoint.method] : undefined),
         });
         if (result) expect(result.status).toBe(401);
       }),
@@ -472,6 +554,38 @@ describe("hostile input never gets a 500, always a documented error, and a refus
         });
       }),
       { ...property, examples: PUT_EXAMPLES.map((b) => [b, undefined] as [string, undefined]) },
+    );
+  });
+
+  it("POST /actions: random, malformed and deeply nested bodies (allowed, denied or refused — never a 500)", async () => {
+    await fc.assert(
+      fc.asyncProperty(actionBody, fc.option(hostileHeaders, { nil: undefined }), async (body, headers) => {
+        await send({ route: requestActionRoute, method: "POST", url: "/api/v1/actions", headers, body });
+      }),
+      property,
+    );
+  });
+
+  it("POST /actions/{id}/complete: random, malformed and deeply nested bodies", async () => {
+    await fc.assert(
+      fc.asyncProperty(completeBody, async (body) => {
+        // A fresh allowed action now and then, so a valid body can complete one.
+        if (counter % 5 === 0) {
+          const asked = await requestActionRoute(
+            agentRequest("/api/v1/actions", agent.key, { method: "POST", body: ACTION_BODY }),
+            { params: Promise.resolve({}) },
+          );
+          actionId = ((await asked.json()) as { id: string }).id;
+        }
+        await send({
+          route: completeActionRoute,
+          method: "POST",
+          url: `/api/v1/actions/${actionId}/complete`,
+          params: { id: actionId },
+          body,
+        });
+      }),
+      property,
     );
   });
 

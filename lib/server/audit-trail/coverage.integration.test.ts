@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { form, session } from "@/tests/session-mock";
-import { agentRequest, deadLetterTask, pendingAction, requestTestAction, seedAgent } from "@/tests/agent-fixtures";
+import { agentRequest, deadLetterTask, pendingAction, requestTestAction, seedAgent, seedRule } from "@/tests/agent-fixtures";
 import {
   discoverRouteHandlers,
   discoverServerActions,
@@ -207,6 +207,57 @@ const ACTION_CASES: Record<string, { form: (w: World) => Promise<Record<string, 
       return { workspace: w.slug, namespaceId: w.namespace.id, key, reason: note };
     },
   },
+  // ——— rules (issue #20) ———
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#createRuleAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      name: unique("rule"),
+      action: "payments.*",
+      effect: "require_approval",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#updateRuleAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      ruleId: (await seedRule(w.agent, { name: unique("rule"), action: "payments.*", effect: "allow" })).id,
+      name: unique("rule"),
+      action: "payments.*",
+      effect: "allow",
+      maxEstimateUsd: "20",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#deleteRuleAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      ruleId: (await seedRule(w.agent, { name: unique("rule"), action: "email.*", effect: "deny" })).id,
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#moveRuleAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      ruleId: (await seedRule(w.agent, { name: unique("rule"), action: "email.*", effect: "deny" })).id,
+      position: "1",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#setRuleModeAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      ruleId: (await seedRule(w.agent, { name: unique("rule"), action: "email.*", effect: "deny" })).id,
+      mode: "shadow",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#setDefaultEffectAction": {
+    form: async (w) => ({ workspace: w.slug, defaultActionEffect: "require_approval", reason: note }),
+  },
+  // Reads only, but it reads every agent's requests: who replayed what is recorded.
+  "app/(dashboard)/w/[workspace]/rules/actions.ts#previewRulesAction": {
+    form: async (w) => ({ workspace: w.slug, draft: "[]", defaultEffect: "deny" }),
+  },
   "app/(dashboard)/w/[workspace]/settings/members/actions.ts#addMemberAction": {
     form: async (w) => ({ workspace: w.slug, email: `${unique("new")}@example.test`, role: "viewer" }),
   },
@@ -308,6 +359,9 @@ const ROUTE_CASES = [
   "app/api/v1/kv/[namespace]/[key]/route.ts#DELETE",
   "app/api/v1/tasks/route.ts#POST",
   "app/api/v1/tasks/[id]/events/route.ts#POST",
+  "app/api/v1/actions/route.ts#POST",
+  "app/api/v1/actions/[id]/complete/route.ts#POST",
+  "app/api/v1/actions/[id]/cancel/route.ts#POST",
 ];
 /** Mutating verbs that change nothing: with why. */
 const ROUTES_THAT_CHANGE_NOTHING: Record<string, string> = {
@@ -482,6 +536,47 @@ describe("every mutating route writes its audit event", () => {
         `${label} → ${response.status}`,
       ).toContain(outcome);
     }
+    // Actions: allowed, denied (kept, audited as denied), completed, cancelled, a refused completion.
+    const actions = await import("@/app/api/v1/actions/route");
+    const completeRoute = await import("@/app/api/v1/actions/[id]/complete/route");
+    const cancelRoute = await import("@/app/api/v1/actions/[id]/cancel/route");
+    await seedRule(world.agent, { name: unique("cov-allow"), action: "coverage.allowed", effect: "allow" });
+    const askFor = async (action: string) => {
+      const mark = await lastId();
+      const response = await actions.POST(agentRequest("/api/v1/actions", world.key, json("POST", { action })), {
+        params: Promise.resolve({}),
+      });
+      return {
+        mark,
+        response,
+        body: (await response.json()) as { id?: string; error?: { details: { actionId: string } } },
+      };
+    };
+    const allowed = await askFor("coverage.allowed");
+    expect(allowed.response.status).toBe(201);
+    expect((await eventsSince(allowed.mark, world.identity.id)).map((e) => e.outcome)).toContain("success");
+    await seedRule(world.agent, { name: unique("cov-deny"), action: "coverage.denied", effect: "deny" }, 1);
+    const denied = await askFor("coverage.denied");
+    expect(denied.response.status).toBe(403);
+    expect((await eventsSince(denied.mark, world.identity.id)).map((e) => e.outcome)).toContain("denied");
+    const settle = (route: typeof completeRoute, id: string, body: unknown) =>
+      route.POST(agentRequest(`/api/v1/actions/${id}/x`, world.key, json("POST", body)), {
+        params: Promise.resolve({ id }),
+      });
+    for (const [route, body, status, outcome] of [
+      [completeRoute, { outcome: "succeeded" }, 200, "success"],
+      [completeRoute, { outcome: "failed" }, 409, "conflict"],
+      [cancelRoute, {}, 409, "conflict"],
+    ] as const) {
+      const mark = await lastId();
+      expect((await settle(route, allowed.body.id!, body)).status).toBe(status);
+      expect((await eventsSince(mark, world.identity.id)).map((e) => e.outcome)).toContain(outcome);
+    }
+    const toCancel = await askFor("coverage.allowed");
+    const mark = await lastId();
+    expect((await settle(cancelRoute, toCancel.body.id!, {})).status).toBe(200);
+    expect((await eventsSince(mark, world.identity.id)).map((e) => e.outcome)).toContain("success");
+
     // A task event: started, then an illegal transition (refused and audited).
     const created = await tasks.POST(
       agentRequest("/api/v1/tasks", world.key, json("POST", { namespace: "billing.runs", input: {} })),
@@ -502,7 +597,7 @@ describe("every mutating route writes its audit event", () => {
 });
 
 describe("every admin CLI command that changes something writes its audit event", () => {
-  const READ_ONLY = new Set(["escalation list", "audit verify"]);
+  const READ_ONLY = new Set(["escalation list", "audit verify", "rule list", "approval list"]);
   const commands = () =>
     usage()
       .split("\n")
@@ -583,6 +678,26 @@ describe("every admin CLI command that changes something writes its audit event"
     "audit export": async (w) => ["audit", "export", "--workspace", w.slug, "--since", "2999-01-01"],
     "audit checkpoint": async (w) => ["audit", "checkpoint", "--workspace", w.slug],
     "audit key": async () => ["audit", "key", "rotate"],
+    // Actions (rules and approvals): the CLI cases of issue #20.
+    "rule create": async (w) => [
+      "rule",
+      "create",
+      "--workspace",
+      w.slug,
+      "--name",
+      unique("rule"),
+      "--action",
+      "email.send",
+      "--effect",
+      "allow",
+    ],
+    "rule delete": async (w) => {
+      const name = unique("rule");
+      await seedRule(w.agent, { name, action: "email.send", effect: "deny" });
+      return ["rule", "delete", "--workspace", w.slug, "--name", name];
+    },
+    "approval approve": async (w) => ["approval", "approve", "--id", (await pendingAction(w.agent)).id, "--note", note],
+    "approval reject": async (w) => ["approval", "reject", "--id", (await pendingAction(w.agent)).id, "--note", note],
   };
 
   it("has a case for every command that is not read-only", () => {
@@ -621,6 +736,14 @@ describe("every background job that changes something writes its audit event", (
     (await getDb().auditEvent.count({ where: { workspaceId, action, ...(target ? { target } : {}) } })) > 0;
 
   const JOB_CASES: Record<string, (w: World) => Promise<void>> = {
+    "lib/server/jobs/action-deadlines.ts#runActionDeadlines": async (w) => {
+      const { runActionDeadlines } = await import("../jobs/action-deadlines");
+      const pending = await pendingAction(w.agent);
+      await until(
+        () => runActionDeadlines({ workspaceId: w.workspace.id, now: new Date(Date.now() + 2 * 3600_000) }),
+        audited(w.workspace.id, "action.expired", pending.id),
+      );
+    },
     "lib/server/jobs/sweep-expired.ts#sweepExpired": async (w) => {
       const { sweepExpired } = await import("../jobs/sweep-expired");
       await getDb().$executeRaw`

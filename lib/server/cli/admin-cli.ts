@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
 import { AppError, isAppError } from "@/lib/core/errors";
 import { emailSchema, passwordSchema, roleSchema, workspaceSlugSchema } from "@/lib/validations/common";
-import { createWorkspaceSchema, workspaceSettingsSchema } from "@/lib/validations/workspace";
+import { createWorkspaceSchema, workspaceSettingsSchema, type WorkspaceSettings } from "@/lib/validations/workspace";
 import { writeAudit, type Actor } from "../audit";
 import { parseDuration } from "@/lib/core/duration";
 import { cliDebug } from "@/lib/env";
@@ -37,6 +37,11 @@ import { makeCheckpoints } from "../audit-trail/checkpoint";
 import { rotateSigningKey } from "../audit-trail/rotate-signing-key";
 import { sealPendingEvents } from "../audit-trail/seal-events";
 import { verifyWorkspaceChain } from "../audit-trail/verify-chain";
+import { requestActionBodySchema, ruleInputSchema } from "@/lib/validations/actions";
+import { toApiAction } from "../actions/action-view";
+import { APPROVAL_QUEUE_LIMIT, listApprovalQueue } from "../actions/approval-queue";
+import { decideOnAction, type Approver } from "../actions/decide-approval";
+import { createRule, deleteRule, loadRules, ruleJson } from "../actions/rules";
 
 /**
  * The admin CLI (API.md "Admin CLI"): each command prints one JSON document on
@@ -61,6 +66,7 @@ const settingsOptions: Options = {
   "stop-message": { type: "string" },
   timezone: { type: "string" },
   "max-key-ttl": { type: "string" },
+  "default-action-effect": { type: "string" },
 };
 
 function settingsFrom(values: Values) {
@@ -79,6 +85,7 @@ function settingsFrom(values: Values) {
     stopMessage: str("stop-message"),
     timeZone: str("timezone"),
     maxKeyTtlSeconds: seconds(values, "max-key-ttl"),
+    defaultActionEffect: str("default-action-effect") as WorkspaceSettings["defaultActionEffect"],
   };
 }
 
@@ -155,6 +162,123 @@ function escalationCommand(verb: "acknowledge" | "redrive" | "resolve" | "cancel
   };
 }
 
+// ——— actions: rules and approvals (API.md "Admin CLI additions") ———
+
+function wholeNumber(values: Values, flag: string): number | undefined {
+  const raw = values[flag] as string | undefined;
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(raw)) throw new AppError("validation_failed", `--${flag} must be a whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+const ruleOptions: Options = {
+  workspace: { type: "string" },
+  name: { type: "string" },
+  action: { type: "string" },
+  effect: { type: "string" },
+  class: { type: "string" },
+  "min-estimate-usd": { type: "string" },
+  "max-estimate-usd": { type: "string" },
+  mode: { type: "string" },
+  message: { type: "string" },
+  "approval-timeout": { type: "string" },
+  "completion-timeout": { type: "string" },
+  "required-approvals": { type: "string" },
+  "require-estimate": { type: "boolean" },
+  "rate-limit-count": { type: "string" },
+  "rate-limit-usd": { type: "string" },
+  position: { type: "string" },
+  reason: { type: "string" },
+};
+
+/** The flags of `rule create` as `ruleInputSchema` reads a rule (the dashboard's form reads the same). */
+function ruleFrom(values: Values) {
+  const approvals = values["required-approvals"] as string | undefined;
+  return parse(
+    ruleInputSchema,
+    dropUndefined({
+      name: values.name ?? "",
+      action: values.action ?? "",
+      effect: values.effect ?? "",
+      workflowClass: values.class,
+      minEstimateUsd: values["min-estimate-usd"],
+      maxEstimateUsd: values["max-estimate-usd"],
+      mode: values.mode,
+      message: values.message,
+      approvalTimeoutSeconds: seconds(values, "approval-timeout"),
+      completionTimeoutSeconds: seconds(values, "completion-timeout"),
+      requiredApprovals: approvals === undefined ? undefined : /^\d+$/.test(approvals) ? Number(approvals) : approvals,
+      requireEstimate: values["require-estimate"],
+      rateLimitCount: wholeNumber(values, "rate-limit-count"),
+      rateLimitUsd: values["rate-limit-usd"],
+    }),
+  );
+}
+
+function approvalCommand(decision: "approve" | "reject"): Command {
+  return {
+    usage:
+      decision === "approve"
+        ? `approval approve --id act_… --note "…" [--as user@email] [--arguments JSON]   → the action (edited arguments restart the count)`
+        : `approval reject --id act_… --note "…" [--as user@email]   → the action`,
+    options: {
+      id: { type: "string" },
+      note: { type: "string" },
+      as: { type: "string" },
+      ...(decision === "approve" ? { arguments: { type: "string" } } : {}),
+    },
+    run: async (values, actor) => {
+      const id = values.id as string | undefined;
+      if (!id) throw new AppError("validation_failed", "--id is required");
+      if (values.note === undefined) throw new AppError("validation_failed", "--note is required: say why");
+      const reason = parse(noteSchema, values.note);
+      let editedArguments: unknown;
+      if (values.arguments !== undefined) {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(values.arguments as string);
+        } catch {
+          throw new AppError("validation_failed", `--arguments must be JSON, e.g. '{"order":123,"amount":30}'`);
+        }
+        editedArguments = parse(requestActionBodySchema.shape.arguments, raw);
+      }
+      const action = await getDb().action.findUnique({ where: { id }, select: { workspaceId: true } });
+      if (!action) throw new AppError("not_found", `No action "${id}".`);
+      const approver = await approverFor(action.workspaceId, values.as as string | undefined);
+      const row = await decideOnAction({
+        workspaceId: action.workspaceId,
+        actionId: id,
+        approver,
+        choice: decision === "approve" ? { decision, reason, editedArguments } : { decision, reason },
+        actor,
+      });
+      return toApiAction(row);
+    },
+  };
+}
+
+/** `--as` names a member (the service checks they are an operator or admin); without it, the CLI approves. */
+async function approverFor(workspaceId: string, as: string | undefined): Promise<Approver> {
+  if (as === undefined) return { type: "cli", name: os.userInfo().username };
+  const email = parse(emailSchema, as);
+  const user = await getDb().user.findUnique({
+    where: { email },
+    select: {
+      id: true,
+      email: true,
+      name: true,
+      memberships: { where: { workspaceId }, select: { displayName: true } },
+    },
+  });
+  if (!user) throw new AppError("not_found", `No user "${email}".`);
+  return {
+    type: "user",
+    userId: user.id,
+    name: user.memberships[0]?.displayName ?? user.name ?? user.email,
+    via: "cli",
+  };
+}
+
 const COMMANDS: Record<string, Command> = {
   "audit verify": {
     usage:
@@ -182,7 +306,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   "audit key": {
-    usage: "audit key rotate   → a new signing key, cross-signed by the current one: { keyId, publicKey, previousKeyId, keyFile }",
+    usage:
+      "audit key rotate   → a new signing key, cross-signed by the current one: { keyId, publicKey, previousKeyId, keyFile }",
     options: {},
     run: async (_values, actor) => rotateSigningKey({ actor }),
   },
@@ -411,7 +536,7 @@ const COMMANDS: Record<string, Command> = {
 
   "workspace create": {
     usage:
-      "workspace create --slug acme [--name N] [--daily-requests N|unlimited] [--degrade-at 80] [--stop-message …] [--timezone UTC] [--max-key-ttl 90d]",
+      "workspace create --slug acme [--name N] [--daily-requests N|unlimited] [--degrade-at 80] [--stop-message …] [--timezone UTC] [--max-key-ttl 90d] [--default-action-effect allow|deny|require_approval]",
     options: { slug: { type: "string" }, ...settingsOptions },
     run: async (values, actor) => {
       const input = parse(createWorkspaceSchema, dropUndefined({ slug: values.slug, ...settingsFrom(values) }));
@@ -477,6 +602,58 @@ const COMMANDS: Record<string, Command> = {
       });
     },
   },
+  "rule create": {
+    usage:
+      "rule create --workspace acme --name refunds --action 'payments.*' --effect allow|deny|require_approval [--class invoices] [--min-estimate-usd N] [--max-estimate-usd N] [--mode enforce|shadow] [--message …] [--approval-timeout 1h] [--required-approvals 1|2] [--position N] [--completion-timeout 15m] [--require-estimate] [--rate-limit-count N] [--rate-limit-usd N]",
+    options: ruleOptions,
+    run: async (values, actor) => {
+      const rule = ruleFrom(values);
+      const position = wholeNumber(values, "position");
+      if (position === 0) throw new AppError("validation_failed", "--position starts at 1 (the first rule)");
+      return createRule({
+        workspaceId: await workspaceId(values.workspace),
+        actor,
+        rule,
+        position,
+        reason: values.reason as string | undefined,
+      });
+    },
+  },
+  "rule list": {
+    usage: "rule list --workspace acme   → { items: [rule…] } in order (position 1 decides first)",
+    options: { workspace: { type: "string" } },
+    run: async (values) => {
+      const { rules } = await loadRules(getDb(), await workspaceId(values.workspace));
+      return { items: rules.map(ruleJson) };
+    },
+  },
+  "rule delete": {
+    usage: "rule delete --workspace acme --name refunds [--reason …]   → the deleted rule",
+    options: { workspace: { type: "string" }, name: { type: "string" }, reason: { type: "string" } },
+    run: async (values, actor) => {
+      const name = ((values.name as string | undefined) ?? "").trim();
+      if (!name) throw new AppError("validation_failed", "--name is required");
+      return deleteRule({
+        workspaceId: await workspaceId(values.workspace),
+        actor,
+        name,
+        reason: values.reason as string | undefined,
+      });
+    },
+  },
+  "approval list": {
+    usage: `approval list --workspace acme [--status pending|decided]   → { items: [action…] }: pending oldest first (up to ${APPROVAL_QUEUE_LIMIT.pending}), decided newest first (the last ${APPROVAL_QUEUE_LIMIT.decided})`,
+    options: { workspace: { type: "string" }, status: { type: "string" } },
+    run: async (values) => {
+      const status = (values.status as string | undefined) ?? "pending";
+      if (status !== "pending" && status !== "decided")
+        throw new AppError("validation_failed", `--status must be pending or decided, got "${status}"`);
+      const rows = await listApprovalQueue(await workspaceId(values.workspace), status);
+      return { items: rows.map(toApiAction) };
+    },
+  },
+  "approval approve": approvalCommand("approve"),
+  "approval reject": approvalCommand("reject"),
 };
 
 export function cliActor(): Actor {

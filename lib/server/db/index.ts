@@ -5,4 +5,4 @@
  */
 export { closePool, getPool } from "./pool";
 export { disconnectDb, getDb, type Db, type Tx } from "./prisma";
-export { pgTransaction, poolSql, prismaSql, type Sql } from "./sql";
+export { LEFT_TO_GENERAL_PATH, pgTransaction, poolSql, prismaSql, type Sql } from "./sql";

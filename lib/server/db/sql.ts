@@ -12,6 +12,9 @@ import type { Tx } from "./prisma";
  * must also run inside a Prisma transaction takes a `Sql` and is given
  * `prismaSql(tx)` there.
  */
+/** The error a one-statement path raises to roll itself back (agent_kv_put, agent_action_request): the general path takes the call. */
+export const LEFT_TO_GENERAL_PATH = "BKV01";
+
 export type Sql = {
   query<T>(text: string, values?: unknown[]): Promise<T[]>;
 };

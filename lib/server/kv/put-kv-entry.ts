@@ -3,7 +3,7 @@ import { AppError } from "@/lib/core/errors";
 import { canonicalJson, sha256Hex } from "@/lib/core/idempotency";
 import type { Precondition } from "@/lib/core/kv";
 import { auditDetailsJson, type Actor } from "../audit";
-import type { Sql } from "../db";
+import { LEFT_TO_GENERAL_PATH, type Sql } from "../db";
 import { namespaceNotFound } from "./resolve-namespace";
 import { writeParams } from "./write-params";
 
@@ -109,8 +109,6 @@ export type GuardedPut = {
   requestsUsed: number | null;
 };
 
-/** PostgreSQL error code of agent_kv_put's roll-back: the call is left to the general path. */
-const LEFT_TO_GENERAL_PATH = "BKV01";
 
 /**
  * The agent API's guarded PUT as one statement (prisma/sql/agent_kv_put.sql), on decisions the
