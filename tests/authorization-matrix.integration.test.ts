@@ -9,7 +9,8 @@ import { startUserSession } from "@/lib/server/auth/user-sessions";
 import { addMember } from "@/lib/server/members/add-member";
 import { createUser } from "@/lib/server/users/create-user";
 import { createWorkflowClass } from "@/lib/server/workflow-classes/create-workflow-class";
-import { agentRequest, deadLetterTask, seedAgent, seedRule } from "./agent-fixtures";
+import { freezeActionPattern } from "@/lib/server/actions/rules";
+import { agentRequest, deadLetterTask, pendingAction, requestTestAction, seedAgent, seedRule } from "./agent-fixtures";
 import { discoverRouteHandlers, discoverServerActions, importEntry } from "./app-entry-points";
 import { testActor } from "./fixtures";
 import { form, session } from "./session-mock";
@@ -44,6 +45,8 @@ const note = "authorization matrix";
 const ADMIN = ["admin"] as const;
 const ESCALATIONS = ["admin", "operator"] as const;
 const AUDIT = ["admin", "auditor"] as const;
+const APPROVERS = ["admin", "operator"] as const;
+const EVERY_MEMBER = ["admin", "operator", "auditor", "viewer"] as const;
 
 async function buildWorld() {
   const a = await seedAgent();
@@ -402,6 +405,55 @@ const ACTIONS: Record<string, Row> = {
       reason: note,
     }),
   },
+  // Actions (issue #20): the approvals queue and the action page. A new pending action per call;
+  // freezes on action names of their own, so no other row's requests are denied by them.
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#approveAction": {
+    allowed: APPROVERS,
+    ids: true,
+    form: async (w) => ({
+      workspace: w.slug,
+      actionId: (await pendingAction(w.a)).id,
+      reason: note,
+      arguments: '{"order": 123, "amount": 1}',
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#rejectAction": {
+    allowed: APPROVERS,
+    ids: true,
+    form: async (w) => ({ workspace: w.slug, actionId: (await pendingAction(w.a)).id, reason: note }),
+  },
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#bulkRejectAction": {
+    allowed: APPROVERS,
+    ids: true,
+    form: async (w) => ({
+      workspace: w.slug,
+      ids: `${(await pendingAction(w.a)).id},${(await pendingAction(w.a)).id}`,
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#freezePatternAction": {
+    allowed: APPROVERS,
+    ids: true,
+    form: async (w) => ({
+      workspace: w.slug,
+      actionId: (await requestTestAction(w.a, { action: `matrix.${unique("f").replace("-", "")}.send` })).id,
+      scope: "exact",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#liftFreezeAction": {
+    allowed: APPROVERS,
+    form: async (w) => {
+      const pattern = `matrix.${unique("l").replace("-", "")}.*`;
+      await freezeActionPattern({ workspaceId: w.a.workspace.id, actor: testActor, reason: note, pattern });
+      return { workspace: w.slug, pattern, reason: note };
+    },
+  },
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#disableIdentityAction": {
+    allowed: APPROVERS,
+    ids: true,
+    form: async (w) => ({ workspace: w.slug, identityId: await w.newIdentity(), reason: note }),
+  },
 };
 
 /**
@@ -418,6 +470,8 @@ const ACCOUNT_ACTIONS = [
 /** Route handlers outside the agent API (which authenticates keys, tested below and in lib/server/agent-api). */
 const DASHBOARD_ROUTES: Record<string, { allowed: readonly Role[] }> = {
   "app/(dashboard)/w/[workspace]/audit/export/route.ts#GET": { allowed: AUDIT },
+  // The nav badge's count (issue #20): any member; answers { workspaceId, pending }.
+  "app/(dashboard)/w/[workspace]/approvals/count/route.ts#GET": { allowed: EVERY_MEMBER },
 };
 const NOT_SESSION_ROUTES: Record<string, string> = {
   "app/api/auth/[...nextauth]/route.ts#*":
@@ -437,6 +491,7 @@ async function digest(workspaceId: string): Promise<Record<string, string>> {
     "kv_entry",
     "task",
     "escalation",
+    "action",
     "action_rule",
   ];
   const parts = [
@@ -456,6 +511,8 @@ async function digest(workspaceId: string): Promise<Record<string, string>> {
        WHERE escalation_id IN (SELECT id FROM escalation WHERE workspace_id = $1)`,
     `SELECT 'webhook_delivery', md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM webhook_delivery x
        WHERE escalation_id IN (SELECT id FROM escalation WHERE workspace_id = $1)`,
+    `SELECT 'action_approval', md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM action_approval x
+       WHERE action_id IN (SELECT id FROM action WHERE workspace_id = $1)`,
     `SELECT 'new users', count(*)::text FROM app_user WHERE email LIKE 'matrix-new-%'`,
     // Ended sessions of the workspace's members (starting one is what signing in — the test's too — does).
     `SELECT 'ended sessions', md5(coalesce(string_agg(x.id || ':' || x.revoked_at::text, ',' ORDER BY x.id), ''))

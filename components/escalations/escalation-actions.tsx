@@ -9,6 +9,8 @@ type Props = {
   escalationId: string;
   status: string;
   operators: { id: string; email: string }[];
+  /** What the escalation is about: a task (the default), or an action's overrun — money already spent, nothing to redrive. */
+  subject?: "task" | "action";
   /** The on-call server actions, passed by the page. */
   actions: Record<"acknowledge" | "redrive" | "resolve" | "cancel" | "reassign" | "addNote", FormAction>;
 };
@@ -22,9 +24,10 @@ function NoteField({ id, error }: { id: string; error?: string[] }) {
 }
 
 /** Every action needs a note; the server checks the role and the escalation's status again. */
-export function EscalationActions({ workspace, escalationId, status, operators, actions }: Props) {
+export function EscalationActions({ workspace, escalationId, status, operators, subject = "task", actions }: Props) {
   const hidden = { workspace, escalationId };
   const active = status !== "resolved";
+  const task = subject === "task";
   return (
     <div className="grid gap-6 lg:grid-cols-2">
       {status === "open" ? (
@@ -35,7 +38,7 @@ export function EscalationActions({ workspace, escalationId, status, operators, 
           </ActionForm>
         </section>
       ) : null}
-      {active ? (
+      {active && task ? (
         <section aria-label="Redrive" className="space-y-2">
           <h3 className="font-medium">Redrive</h3>
           <p className="text-xs text-zinc-500">
@@ -46,7 +49,19 @@ export function EscalationActions({ workspace, escalationId, status, operators, 
           </ActionForm>
         </section>
       ) : null}
-      {active ? (
+      {active && !task ? (
+        <section aria-label="Resolve" className="space-y-2">
+          <h3 className="font-medium">Resolve</h3>
+          <p className="text-xs text-zinc-500">
+            The money is spent: say what was done about it (e.g. the rule was tightened).
+          </p>
+          {/* resolveSchema takes an output; an action's escalation has no task to give it to. */}
+          <ActionForm action={actions.resolve} hidden={{ ...hidden, output: "null" }} submitLabel="Resolve">
+            {(errors) => <NoteField id="resolve-note" error={errors?.note} />}
+          </ActionForm>
+        </section>
+      ) : null}
+      {active && task ? (
         <section aria-label="Resolve with output" className="space-y-2">
           <h3 className="font-medium">Resolve with output</h3>
           <ActionForm action={actions.resolve} hidden={hidden} submitLabel="Commit task with this output">
@@ -69,8 +84,8 @@ export function EscalationActions({ workspace, escalationId, status, operators, 
       ) : null}
       {active ? (
         <section aria-label="Cancel" className="space-y-2">
-          <h3 className="font-medium">Cancel the task</h3>
-          <ActionForm action={actions.cancel} hidden={hidden} submitLabel="Cancel task">
+          <h3 className="font-medium">{task ? "Cancel the task" : "Close without action"}</h3>
+          <ActionForm action={actions.cancel} hidden={hidden} submitLabel={task ? "Cancel task" : "Close escalation"}>
             {(errors) => <NoteField id="cancel-note" error={errors?.note} />}
           </ActionForm>
         </section>

@@ -5,15 +5,19 @@ import {
   BookOpen,
   Database,
   Gauge,
+  ListOrdered,
   LayoutDashboard,
   ListChecks,
   ScrollText,
+  ShieldCheck,
   Siren,
   Users,
   Workflow,
+  Zap,
 } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
 import { cn } from "@/lib/utils";
 
 const ICONS = {
@@ -27,8 +31,68 @@ const ICONS = {
   namespaces: Database,
   workflows: Workflow,
   tasks: ListChecks,
+  approvals: ShieldCheck,
+  actions: Zap,
+  rules: ListOrdered,
 };
-type Item = { href: string; label: string; icon: keyof typeof ICONS; badge?: number };
+type Item = {
+  href: string;
+  label: string;
+  icon: keyof typeof ICONS;
+  badge?: number;
+  /** What the badge counts, for screen readers ("open", "pending"). */
+  badgeLabel?: string;
+  /** A route answering { pending } that the badge polls, so it refreshes by itself. */
+  poll?: string;
+};
+
+const POLL_MS = 10_000;
+
+/** A count kept fresh by polling `url` (a dashboard route that checks the session and role itself). */
+function useLiveCount(url: string | undefined, initial: number | undefined): number | undefined {
+  // A polled count holds until the server renders the page again with a count of its own.
+  const [polled, setPolled] = useState<{ value: number | undefined; base: number | undefined } | null>(null);
+  const base = useRef(initial);
+  useEffect(() => {
+    base.current = initial;
+  }, [initial]);
+  useEffect(() => {
+    if (!url) return;
+    let stopped = false;
+    const tick = async () => {
+      if (document.visibilityState !== "visible") return;
+      try {
+        const response = await fetch(url, { cache: "no-store", headers: { Accept: "application/json" } });
+        if (!response.ok || stopped) return;
+        const body = (await response.json()) as { pending?: unknown };
+        if (typeof body.pending === "number" && !stopped)
+          setPolled({ value: body.pending || undefined, base: base.current });
+      } catch {
+        // Offline or signed out: keep the last count; the next page load says more.
+      }
+    };
+    const timer = setInterval(tick, POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [url]);
+  return polled && polled.base === initial ? polled.value : initial;
+}
+
+function CountBadge({ item }: { item: Item }) {
+  const count = useLiveCount(item.poll, item.badge);
+  if (!count) return null;
+  return (
+    <span
+      className="ml-auto rounded-full bg-red-600 px-2 text-xs font-semibold text-white"
+      aria-label={`${count} ${item.badgeLabel ?? "open"}`}
+      data-testid={`nav-badge-${item.icon}`}
+    >
+      {count}
+    </span>
+  );
+}
 
 export function SidebarNav({ items }: { items: Item[] }) {
   const pathname = usePathname();
@@ -51,14 +115,7 @@ export function SidebarNav({ items }: { items: Item[] }) {
           >
             <Icon className="size-4" aria-hidden />
             {item.label}
-            {item.badge ? (
-              <span
-                className="ml-auto rounded-full bg-red-600 px-2 text-xs font-semibold text-white"
-                aria-label={`${item.badge} open`}
-              >
-                {item.badge}
-              </span>
-            ) : null}
+            <CountBadge item={item} />
           </Link>
         );
       })}

@@ -19,7 +19,7 @@ export function UserMenu({
         className="flex items-center gap-2 rounded-md px-2 py-1 text-sm text-zinc-700 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-zinc-300 dark:hover:bg-zinc-800"
         aria-label="Account menu"
       >
-        <span className="max-w-48 truncate">{email}</span>
+        <span className="max-w-28 truncate sm:max-w-48">{email}</span>
         <span className="rounded bg-zinc-100 px-1.5 text-xs dark:bg-zinc-800">{role}</span>
         <ChevronDown className="size-4" aria-hidden />
       </Menu.Trigger>

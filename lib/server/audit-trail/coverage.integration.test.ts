@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { form, session } from "@/tests/session-mock";
-import { agentRequest, deadLetterTask, pendingAction, seedAgent, seedRule } from "@/tests/agent-fixtures";
+import { agentRequest, deadLetterTask, pendingAction, requestTestAction, seedAgent, seedRule } from "@/tests/agent-fixtures";
 import {
   discoverRouteHandlers,
   discoverServerActions,
@@ -18,6 +18,7 @@ import { getDb } from "../db";
 import { createIdentity } from "../identities/create-identity";
 import { createUser } from "../users/create-user";
 import { verifySignIn } from "../auth/verify-sign-in";
+import { freezeActionPattern } from "../actions/rules";
 import { MAX_DELIVERY_ATTEMPTS } from "@/lib/core/webhooks";
 
 /**
@@ -291,6 +292,53 @@ const ACTION_CASES: Record<string, { form: (w: World) => Promise<Record<string, 
         heartbeatTimeoutSeconds: 300,
       });
       return { workspace: w.slug, classId: wc.id, webhookUrl: "http://127.0.0.1:9/hook", reason: note };
+    },
+  },
+  // Actions (issue #20): the approvals queue and the action page.
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#approveAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      actionId: (await pendingAction(w.agent)).id,
+      reason: note,
+      arguments: '{"order": 123, "amount": 2}',
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#rejectAction": {
+    form: async (w) => ({ workspace: w.slug, actionId: (await pendingAction(w.agent)).id, reason: note }),
+  },
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#bulkRejectAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      ids: `${(await pendingAction(w.agent)).id},${(await pendingAction(w.agent)).id}`,
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#freezePatternAction": {
+    // An action name of its own: a freeze of payments.refund would deny the other cases' requests.
+    form: async (w) => ({
+      workspace: w.slug,
+      actionId: (await requestTestAction(w.agent, { action: `cov.${unique("f").replace("-", "")}.send` })).id,
+      scope: "prefix",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#liftFreezeAction": {
+    form: async (w) => {
+      const pattern = `cov.${unique("l").replace("-", "")}`;
+      await freezeActionPattern({ workspaceId: w.workspace.id, actor: testActor, reason: note, pattern });
+      return { workspace: w.slug, pattern, reason: note };
+    },
+  },
+  "app/(dashboard)/w/[workspace]/approvals/actions.ts#disableIdentityAction": {
+    form: async (w) => {
+      const identity = await createIdentity({
+        workspaceId: w.workspace.id,
+        actor: testActor,
+        name: unique("bot"),
+        workflowClass: "invoices",
+        grants: [],
+      });
+      return { workspace: w.slug, identityId: identity.id, reason: note };
     },
   },
 };

@@ -2,8 +2,10 @@ import type { ReactNode } from "react";
 import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
 import { getBudgetStatus } from "@/lib/server/budgets/budget-overview";
+import { countPending } from "@/lib/server/actions/list-actions";
 import { countOpenEscalations } from "@/lib/server/escalations/list-escalations";
 import { listUserWorkspaces } from "@/lib/server/workspaces/list-user-workspaces";
+import { MobileNav } from "@/components/layout/mobile-nav";
 import { SidebarNav } from "@/components/layout/sidebar-nav";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
 import { UserMenu } from "@/components/layout/user-menu";
@@ -20,9 +22,10 @@ export default async function WorkspaceLayout({
   const { workspace: slug } = await params;
   // requireRole also sends a person still on a one-time password to the password page.
   const { user, workspace, role } = await requireRole(slug);
-  const [workspaces, openEscalations, budget] = await Promise.all([
+  const [workspaces, openEscalations, pendingApprovals, budget] = await Promise.all([
     listUserWorkspaces(user.id),
     countOpenEscalations(workspace.id),
+    countPending(workspace.id),
     getBudgetStatus(workspace.id),
   ]);
   const base = `/w/${workspace.slug}`;
@@ -36,6 +39,16 @@ export default async function WorkspaceLayout({
       icon: "escalations" as const,
       badge: openEscalations || undefined,
     },
+    {
+      href: `${base}/approvals`,
+      label: "Approvals",
+      icon: "approvals" as const,
+      badge: pendingApprovals || undefined,
+      badgeLabel: "pending",
+      poll: `${base}/approvals/count`,
+    },
+    { href: `${base}/actions`, label: "Actions", icon: "actions" as const },
+    { href: `${base}/rules`, label: "Rules", icon: "rules" as const },
     { href: `${base}/identities`, label: "Identities", icon: "identities" as const },
     { href: `${base}/budgets`, label: "Budgets", icon: "budgets" as const },
     { href: `${base}/namespaces`, label: "Namespaces", icon: "namespaces" as const },
@@ -57,12 +70,12 @@ export default async function WorkspaceLayout({
         <SidebarNav items={nav} />
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
-        <header className="flex h-14 items-center justify-between border-b border-zinc-200 bg-white px-6 dark:border-zinc-800 dark:bg-zinc-900">
+        <header className="flex h-14 items-center justify-between gap-2 border-b border-zinc-200 bg-white px-4 md:px-6 dark:border-zinc-800 dark:bg-zinc-900">
           <div className="md:hidden">
-            <SidebarNav items={nav} />
+            <MobileNav items={nav} />
           </div>
           <p className="hidden text-sm text-zinc-500 md:block">{workspace.name}</p>
-          <div className="flex items-center gap-2">
+          <div className="flex min-w-0 items-center gap-2">
             <ThemeToggle />
             <UserMenu email={user.email} role={role} signOutAction={signOutAction} />
           </div>
@@ -83,7 +96,7 @@ export default async function WorkspaceLayout({
             {budget.killSwitch ? "" : `Resets ${budget.resetAt.toISOString().replace("T", " ").slice(0, 16)} UTC.`}
           </div>
         ) : null}
-        <main className="flex-1 p-6">{children}</main>
+        <main className="min-w-0 flex-1 p-4 md:p-6">{children}</main>
       </div>
     </div>
   );

@@ -22,17 +22,20 @@ function escalationAction<I extends { workspace: string; escalationId: string; n
   name: string,
   schema: z.ZodType<I>,
   run: (change: EscalationChange, input: I) => Promise<unknown>,
-  message: string,
+  message: string | ((result: unknown) => string),
 ) {
   return workspaceAction({ name, schema, permission: "escalations.work" }, async (input, ctx) => {
-    await run(
+    const result = await run(
       { workspaceId: ctx.workspace.id, escalationId: input.escalationId, actor: ctx.actor, note: input.note },
       input,
     );
     refresh(ctx.workspace.slug);
-    return { message };
+    return { message: typeof message === "string" ? message : message(result) };
   });
 }
+
+/** An overrun escalation (an action's cost) has no task: say so instead of what happened to one. */
+const aboutTask = (result: unknown) => (result as { taskId?: string | null } | null)?.taskId != null;
 
 export const acknowledgeAction = escalationAction(
   "escalation.acknowledge",
@@ -62,13 +65,11 @@ export const resolveAction = escalationAction(
   "escalation.resolve",
   resolveSchema,
   (base, input) => resolveEscalation({ ...base, output: input.output }),
-  "Resolved: the task is committed with your output.",
+  (result) =>
+    aboutTask(result) ? "Resolved: the task is committed with your output." : "Resolved: the overrun is settled.",
 );
-export const cancelAction = escalationAction(
-  "escalation.cancel",
-  escalationActionSchema,
-  cancelEscalation,
-  "Cancelled: the task will not run again.",
+export const cancelAction = escalationAction("escalation.cancel", escalationActionSchema, cancelEscalation, (result) =>
+  aboutTask(result) ? "Cancelled: the task will not run again." : "Closed without action.",
 );
 
 /** Bulk redrive / cancel: each escalation in its own transaction, so one refusal does not undo the others. */

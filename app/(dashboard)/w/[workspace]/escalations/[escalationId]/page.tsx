@@ -5,7 +5,10 @@ import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
 import { getDb } from "@/lib/server/db";
 import { listEscalationDeliveries } from "@/lib/server/escalations/list-deliveries";
+import { getActionDetail, type ActionWithApprovalState } from "@/lib/server/actions/list-actions";
 import { getTask } from "@/lib/server/tasks/get-task";
+import { costText, timeText } from "@/components/actions/action-format";
+import { ActionStatusBadge } from "@/components/actions/action-status-badge";
 import { EscalationActions } from "@/components/escalations/escalation-actions";
 import { LastError } from "@/components/tasks/last-error";
 import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
@@ -54,6 +57,7 @@ export default async function EscalationPage({
       createdAt: true,
       resolvedAt: true,
       taskId: true,
+      actionId: true,
       assignee: { select: { email: true } },
       notes: {
         orderBy: { id: "asc" },
@@ -62,15 +66,33 @@ export default async function EscalationPage({
       overdueNotifiedAt: true,
     },
   });
-  if (!escalation?.taskId) notFound();
-  const [{ task, events, checkpoint }, operators, deliveries] = await Promise.all([
-    getTask(db, { taskId: escalation.taskId, workspaceId: workspace.id, now: new Date() }),
+  if (!escalation || (!escalation.taskId && !escalation.actionId)) notFound();
+  const now = new Date();
+  const [found, action, operators, deliveries] = await Promise.all([
+    escalation.taskId ? getTask(db, { taskId: escalation.taskId, workspaceId: workspace.id, now }) : null,
+    // An overrun (cause "overrun"): about an action's cost, with no task.
+    !escalation.taskId && escalation.actionId ? getActionDetail(workspace.id, escalation.actionId, now) : null,
     db.membership.findMany({
       where: { workspaceId: workspace.id, role: { in: ["admin", "operator"] } },
       select: { user: { select: { id: true, email: true } } },
     }),
     listEscalationDeliveries({ workspaceId: workspace.id, escalationId: escalation.id, role }),
   ]);
+  if (!found && !action) notFound();
+  const task = found?.task ?? null;
+  const subject = task
+    ? {
+        kind: "task" as const,
+        id: task.id,
+        href: `/w/${workspace.slug}/tasks/${task.id}`,
+        className: task.workflowClass.name,
+      }
+    : {
+        kind: "action" as const,
+        id: action!.id,
+        href: `/w/${workspace.slug}/actions/${action!.id}`,
+        className: action!.workflowClass.name,
+      };
   return (
     <div className="space-y-6">
       <p className="text-sm">
@@ -85,11 +107,11 @@ export default async function EscalationPage({
         title={escalation.id}
         description={
           <>
-            {escalation.cause.replace("_", " ")} · task{" "}
-            <Link href={`/w/${workspace.slug}/tasks/${task.id}`} className="font-mono text-indigo-600 hover:underline">
-              {task.id}
+            {escalation.cause.replace("_", " ")} · {subject.kind}{" "}
+            <Link href={subject.href} className="font-mono text-indigo-600 hover:underline">
+              {subject.id}
             </Link>{" "}
-            ({task.workflowClass.name}) · opened {escalation.createdAt.toISOString().replace("T", " ").slice(0, 19)}
+            ({subject.className}) · opened {escalation.createdAt.toISOString().replace("T", " ").slice(0, 19)}
           </>
         }
         actions={
@@ -99,16 +121,20 @@ export default async function EscalationPage({
             >
               <span data-testid="escalation-status">{escalation.status}</span>
             </Badge>
-            <TaskStatusBadge status={task.status} />
+            {task ? <TaskStatusBadge status={task.status} /> : <ActionStatusBadge status={action!.status} />}
           </div>
         }
       />
       {escalation.reason ? <Alert tone="warning">Why: {escalation.reason}</Alert> : null}
-      <LastError error={task.lastError} />
+      {task ? <LastError error={task.lastError} /> : null}
       {escalation.resolution ? <Alert tone="success">Resolution: {escalation.resolution}</Alert> : null}
-      <div className="grid gap-6 lg:grid-cols-2">
-        <TaskDataCards input={task.input} checkpoint={checkpoint} />
-      </div>
+      {found ? (
+        <div className="grid gap-6 lg:grid-cols-2">
+          <TaskDataCards input={found.task.input} checkpoint={found.checkpoint} />
+        </div>
+      ) : (
+        <ActionFacts workspace={workspace.slug} action={action!} />
+      )}
       {can(role, "escalations.work") ? (
         <Card>
           <h2 className="mb-4 text-base font-semibold">Act</h2>
@@ -117,6 +143,7 @@ export default async function EscalationPage({
             workspace={workspace.slug}
             escalationId={escalation.id}
             status={escalation.status}
+            subject={subject.kind}
             operators={operators.map((o) => o.user)}
           />
         </Card>
@@ -185,10 +212,50 @@ export default async function EscalationPage({
           </ol>
         )}
       </Card>
-      <Card>
-        <h2 className="mb-4 text-base font-semibold">Task timeline</h2>
-        <TaskTimeline events={events} />
-      </Card>
+      {found ? (
+        <Card>
+          <h2 className="mb-4 text-base font-semibold">Task timeline</h2>
+          <TaskTimeline events={found.events} />
+        </Card>
+      ) : null}
     </div>
+  );
+}
+
+/** An overrun escalation's subject: the action, what it was estimated at, what it cost, under which rule. */
+function ActionFacts({ workspace, action }: { workspace: string; action: ActionWithApprovalState }) {
+  const rule = action.ruleCopy;
+  const facts: [string, React.ReactNode][] = [
+    [
+      "Action",
+      <code key="a" className="font-mono">
+        {action.action}
+      </code>,
+    ],
+    ["Summary", action.summary ?? "—"],
+    ["Resource", action.resource ?? "—"],
+    ["Identity", action.identity.name],
+    ["Estimate", costText(action.estimateMicros, action.estimateTokens)],
+    ["Actual", costText(action.actualMicros, action.actualTokens)],
+    ["Rule", rule ? `${rule.name}${rule.maxEstimateUsd != null ? ` (at most $${rule.maxEstimateUsd})` : ""}` : "—"],
+    ["Completed", action.completedAt ? `${timeText(action.completedAt)} UTC` : "—"],
+  ];
+  return (
+    <Card>
+      <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
+        <h2 className="text-base font-semibold">The action</h2>
+        <Link href={`/w/${workspace}/actions/${action.id}`} className="text-sm text-indigo-600 hover:underline">
+          Open the action →
+        </Link>
+      </div>
+      <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4" aria-label="The action">
+        {facts.map(([label, value]) => (
+          <div key={label} className="min-w-0">
+            <dt className="text-xs text-zinc-500">{label}</dt>
+            <dd className="break-words text-sm">{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </Card>
   );
 }

@@ -5,7 +5,9 @@ import { isAppError } from "@/lib/core/errors";
 import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
 import { getDb } from "@/lib/server/db";
+import { listActions } from "@/lib/server/actions/list-actions";
 import { getTask } from "@/lib/server/tasks/get-task";
+import { TaskActions } from "@/components/actions/task-actions";
 import { TaskAttemptsChart } from "@/components/charts/task-attempts-chart";
 import { LastError } from "@/components/tasks/last-error";
 import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
@@ -26,11 +28,14 @@ export default async function TaskPage({ params }: { params: Promise<{ workspace
   });
   if (!found) notFound();
   const { task, events, checkpoint } = found;
-  const escalations = await db.escalation.findMany({
-    where: { taskId: task.id },
-    orderBy: { createdAt: "desc" },
-    select: { id: true, cause: true, status: true, reason: true, createdAt: true },
-  });
+  const [escalations, actions] = await Promise.all([
+    db.escalation.findMany({
+      where: { taskId: task.id },
+      orderBy: { createdAt: "desc" },
+      select: { id: true, cause: true, status: true, reason: true, createdAt: true },
+    }),
+    listActions(workspace.id, { taskId: task.id }, { limit: 200 }),
+  ]);
   return (
     <div className="space-y-6">
       <p className="text-sm">
@@ -70,6 +75,17 @@ export default async function TaskPage({ params }: { params: Promise<{ workspace
           {e.reason ? `: ${e.reason}` : ""}
         </Alert>
       ))}
+      {actions.items
+        .filter((a) => a.status === "pending_approval")
+        .map((a) => (
+          <Alert key={a.id} tone="warning">
+            Waiting for approval:{" "}
+            <Link href={`/w/${workspace.slug}/actions/${a.id}`} className="font-mono underline">
+              {a.action}
+            </Link>
+            {a.summary ? ` (${a.summary})` : ""}.
+          </Alert>
+        ))}
       {task.retryAt ? <Alert tone="info">Next attempt due at {task.retryAt.toISOString()}.</Alert> : null}
       <LastError error={task.lastError} />
       <div className="grid gap-6 lg:grid-cols-3">
@@ -89,6 +105,10 @@ export default async function TaskPage({ params }: { params: Promise<{ workspace
             label: e.step ? `${e.type} (${e.step})` : e.type,
           }))}
         />
+      </Card>
+      <Card>
+        <h2 className="mb-4 text-base font-semibold">Actions</h2>
+        <TaskActions workspace={workspace.slug} actions={[...actions.items].reverse()} />
       </Card>
       <Card>
         <h2 className="mb-4 text-base font-semibold">Timeline</h2>

@@ -1,0 +1,25 @@
+import { isAppError } from "@/lib/core/errors";
+import { countPending } from "@/lib/server/actions/list-actions";
+import { authorize } from "@/lib/server/auth/session";
+
+const STATUS: Record<string, number> = { unauthorized: 401, forbidden: 403, not_found: 404 };
+
+/**
+ * GET /w/{workspace}/approvals/count → { workspaceId, pending }: the nav badge polls it. Any
+ * member may read it (checked here, on the server); nothing is changed, nothing is cached.
+ */
+export async function GET(_request: Request, { params }: { params: Promise<{ workspace: string }> }) {
+  const { workspace: slug } = await params;
+  try {
+    const { workspace } = await authorize(slug, "workspace.read");
+    return Response.json(
+      { workspaceId: workspace.id, pending: await countPending(workspace.id) },
+      { headers: { "Cache-Control": "no-store" } },
+    );
+  } catch (error) {
+    if (isAppError(error) && STATUS[error.code]) {
+      return Response.json({ error: error.message }, { status: STATUS[error.code] });
+    }
+    throw error;
+  }
+}
