@@ -3,6 +3,7 @@ import { argumentsSha256 } from "@/lib/core/action-arguments";
 import { decideApproval } from "@/lib/core/actions";
 import { AppError } from "@/lib/core/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { MAX_ACTION_JSON_BYTES } from "@/lib/validations/actions";
 import { writeAudit, type Actor } from "../audit";
 import { getDb, type Tx } from "../db";
 import { actionSelect, argumentsInForce, coreApprovals, type ActionRow } from "./action-view";
@@ -66,6 +67,10 @@ async function decideInTransaction(
 
   const edited =
     choice.decision === "approve" && choice.editedArguments !== undefined ? choice.editedArguments : undefined;
+  if (edited !== undefined && Buffer.byteLength(JSON.stringify(edited) ?? "", "utf8") > MAX_ACTION_JSON_BYTES)
+    throw new AppError("validation_failed", "Edited arguments are at most 64 KiB of JSON, like the agent's.", {
+      issues: [{ path: ["arguments"], message: "at most 64 KiB of JSON" }],
+    });
   const editedSha = edited === undefined ? undefined : argumentsSha256(edited);
   const by = approver.type === "user" ? `user:${approver.userId}` : "cli:cli";
   const decision = decideApproval({
