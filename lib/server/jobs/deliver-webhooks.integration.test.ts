@@ -2,11 +2,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIGNATURE_HEADER, verifySignature } from "@/lib/core/webhooks";
-import { deadLetterTask, seedAgent } from "@/tests/agent-fixtures";
+import { deadLetterTask, requestTestAction, seedAgent, seedRule } from "@/tests/agent-fixtures";
 import { seedWorkspace, testActor } from "@/tests/fixtures";
 import { sealPendingEvents } from "../audit-trail/seal-events";
 import { getDb } from "../db";
 import { setNotifications } from "../workflow-classes/set-notifications";
+import { runActionDeadlines } from "./action-deadlines";
 import { deliverDueWebhooks, notifyOverdueEscalations } from "./deliver-webhooks";
 
 /**
@@ -181,5 +182,51 @@ describe("escalation webhooks", () => {
     release();
     expect(await first).toMatchObject({ delivered: 1 });
     expect(received.filter((r) => r.path === "/once" && r.body.includes(escalation.id))).toHaveLength(1);
+  });
+});
+
+describe("approval notices", () => {
+  it("approval.requested, the second tier at half the timeout, and approval.expired: delivered, signed, linked to the action", async () => {
+    const agent = await seedAgent();
+    const { secret } = await setNotifications({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      classId: agent.workflowClass.id,
+      webhookUrl: `${base}/approvals`,
+      webhookUrlTier2: `${base}/approvals-tier2`,
+      ackDeadlineSeconds: null,
+      newSecret: true,
+    });
+    await seedRule(agent, {
+      name: "ask",
+      action: "payments.*",
+      effect: "require_approval",
+      approvalTimeoutSeconds: 100,
+    });
+    const action = await requestTestAction(agent);
+    await runActionDeadlines({ workspaceId: agent.workspace.id, now: new Date(Date.now() + 51_000) }); // half-way
+    await runActionDeadlines({ workspaceId: agent.workspace.id, now: new Date(Date.now() + 101_000) }); // expired
+    // The job's clock ran ahead: so does the delivery's (the notices are due at the times they were made).
+    const later = new Date(Date.now() + 102_000);
+    await deliverDueWebhooks({ workspaceId: agent.workspace.id, now: later });
+
+    const hits = received.filter((r) => r.body.includes(action.id));
+    const events = hits.map((h) => [h.path, JSON.parse(h.body).approval.event]).sort();
+    expect(events).toEqual(
+      [
+        ["/approvals", "approval.expired"],
+        ["/approvals", "approval.requested"],
+        ["/approvals-tier2", "approval.requested"],
+      ].sort(),
+    );
+    for (const hit of hits) {
+      const signature = hit.headers[SIGNATURE_HEADER.toLowerCase()] as string;
+      expect(verifySignature(secret!, hit.body, signature, Math.floor(later.getTime() / 1000))).toBe(true);
+      const payload = JSON.parse(hit.body);
+      expect(payload.text).toContain(`/actions/${action.id}|Open action>`);
+      expect(payload.approval).toMatchObject({ actionId: action.id, action: "payments.refund", estimateUsd: 12 });
+    }
+    const deliveries = await getDb().webhookDelivery.findMany({ where: { actionId: action.id } });
+    expect(deliveries.every((d) => d.status === "delivered")).toBe(true);
   });
 });
