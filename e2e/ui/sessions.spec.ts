@@ -107,6 +107,7 @@ test("an admin signs a member out everywhere: their next request, in any workspa
   browser,
   page,
 }) => {
+  test.setTimeout(120_000); // four sign-ins (bcrypt) and a CLI run: a minute alone, more beside other specs
   const member = newPerson("operator");
   // The member also belongs to a workspace the admin is no member of: signing out is of the person.
   const other = `e2e-other-${randomBytes(3).toString("hex")}`;

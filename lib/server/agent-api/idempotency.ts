@@ -1,7 +1,7 @@
 import "server-only";
 import { AppError, isAppError } from "@/lib/core/errors";
 import { IDEMPOTENCY_RETENTION_SECONDS } from "@/lib/core/idempotency";
-import type { Sql } from "../db";
+import { BUSY_TX_OPTIONS, type Sql } from "../db";
 
 /** `body` is the JSON text exactly as first sent. */
 export type StoredResponse = { status: number; body: string; headers: Record<string, string> };
@@ -12,7 +12,7 @@ export type IdempotentOutcome<R> =
   | { kind: "replayed"; response: StoredResponse };
 
 /** Agent transactions may wait for a pool connection or for a concurrent duplicate to finish. */
-export const AGENT_TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
+export const AGENT_TX_OPTIONS = BUSY_TX_OPTIONS;
 
 /** Opens the mutation's transaction and hands `fn` the handler's connection `C` and plain SQL on the same transaction. */
 export type Transaction<C> = <T>(fn: (connection: C, sql: Sql) => Promise<T>) => Promise<T>;

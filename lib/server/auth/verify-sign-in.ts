@@ -3,7 +3,7 @@ import { evaluateLockout, LOCKOUT_MAX_FAILURES, LOCKOUT_WINDOW_MS } from "@/lib/
 import { env } from "@/lib/env";
 import { revokeUserSessions } from "./user-sessions";
 import { writeAudit, type Actor } from "../audit";
-import { getDb, type Tx } from "../db";
+import { BUSY_TX_OPTIONS, getDb, type Tx } from "../db";
 import { verifyPassword } from "../passwords";
 import { takeSignInAttempt, UNKNOWN_ADDRESS } from "./address-limit";
 
@@ -147,7 +147,7 @@ async function claimPasswordCheck(
       id: claim.id,
       user: user && { id: user.id, email: user.email, name: user.name, passwordHash: user.passwordHash },
     };
-  });
+  }, BUSY_TX_OPTIONS);
 }
 
 async function settlePasswordCheck(
@@ -188,7 +188,7 @@ async function settlePasswordCheck(
     if (!after.locked) return { ok: false, reason: "invalid" };
     if (!before.locked) await lockoutEngaged(tx, attempt, after.lockedUntil);
     return { ok: false, reason: "locked", lockedUntil: after.lockedUntil };
-  });
+  }, BUSY_TX_OPTIONS);
 }
 
 /**

@@ -4,5 +4,5 @@
  * `@/lib/server/db`, never from the files.
  */
 export { closePool, getPool } from "./pool";
-export { disconnectDb, getDb, type Db, type Tx } from "./prisma";
+export { BUSY_TX_OPTIONS, disconnectDb, getDb, type Db, type Tx } from "./prisma";
 export { LEFT_TO_GENERAL_PATH, pgTransaction, poolSql, prismaSql, type Sql } from "./sql";

@@ -24,3 +24,10 @@ export async function disconnectDb(): Promise<void> {
   globalForDb.basekvDb = undefined;
   await closePool();
 }
+
+/**
+ * For a Prisma transaction that many callers may open at once (agent writes, parallel sign-ins):
+ * wait up to 10 s for a connection of the pool rather than Prisma's default 2 s, so a burst queues
+ * instead of failing.
+ */
+export const BUSY_TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
