@@ -66,6 +66,12 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 }
 
 const server = createServer();
+// Idle keep-alive connections stay open 65 s, longer than the proxies in front of it keep theirs (60 s is
+// the usual default: AWS ALB, nginx's upstream keepalive_timeout). With Node.js's default of 5 s, a proxy or
+// client that sends its next request on a connection just as the server closes it gets a reset (a 502
+// behind a proxy; seen in the e2e suite as `route.fetch: read ECONNRESET`). headersTimeout stays above it.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 const app = next({ dev, dir: ROOT, hostname, port, httpServer: server });
 const nextHandler = app.getRequestHandler();
 await app.prepare();

@@ -1,3 +1,4 @@
+import { Agent, get as httpGet } from "node:http";
 import { rawRequest, type RawAnswer } from "../../tests/raw-http";
 import { expect, test } from "./fixtures";
 
@@ -153,4 +154,31 @@ test("an absolute-form target naming another host never produces a Location to t
   // An origin-form target that looks like a host (`//evil.example/login`) stays a path on this host.
   const doubled = await rawRequest(port, "GET //evil.example/login HTTP/1.1");
   expect(new URL(doubled.headers.location ?? "/", `http://${own}`).host).toBe(own);
+});
+
+test("an idle keep-alive connection outlives a proxy's 60 s: the server says 65 s and still answers on it after 6 s", async ({
+  baseURL,
+}) => {
+  // Node.js's default is 5 s: a client (or a proxy in front) reusing the connection just as the server closed
+  // it got a reset. One agent, one socket: the second request must travel on the first one's connection.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const get = () =>
+    new Promise<{ status: number; keepAlive: string; socket: unknown }>((resolve, reject) => {
+      const req = httpGet(`${baseURL}/api/health`, { agent }, (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, keepAlive: String(res.headers["keep-alive"]), socket: req.socket }));
+      });
+      req.on("error", reject);
+    });
+  try {
+    const first = await get();
+    expect(first.status).toBe(200);
+    expect(first.keepAlive).toBe("timeout=65");
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    const second = await get();
+    expect(second.status).toBe(200);
+    expect(second.socket).toBe(first.socket);
+  } finally {
+    agent.destroy();
+  }
 });
