@@ -8,10 +8,15 @@ DECLARE
   taken INTEGER;
 BEGIN
   taken := budget_take_free(p_scope, p_day, p_start % n, n);
-  IF taken IS NULL AND NOT EXISTS (SELECT 1 FROM usage_slot s WHERE s.scope_id = p_scope AND s.day = p_day) THEN
-    INSERT INTO usage_slot (scope_id, day, slot, cap)
-    SELECT p_scope, p_day, o.i - 1, o.cap FROM unnest(p_caps) WITH ORDINALITY AS o(cap, i)
-    ON CONFLICT DO NOTHING;
+  IF taken IS NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM usage_slot s WHERE s.scope_id = p_scope AND s.day = p_day) THEN
+      INSERT INTO usage_slot (scope_id, day, slot, cap)
+      SELECT p_scope, p_day, o.i - 1, o.cap FROM unnest(p_caps) WITH ORDINALITY AS o(cap, i)
+      ON CONFLICT DO NOTHING;
+    END IF;
+    -- Again even when the slots were there by now: the day's first calls race, and a call whose
+    -- first try saw no slot may find them committed by another before it looked for them — refusing
+    -- it then refused the day's first calls with a budget a million units wide (seen in the crash proof).
     taken := budget_take_free(p_scope, p_day, p_start % n, n);
   END IF;
   IF taken IS NOT NULL THEN

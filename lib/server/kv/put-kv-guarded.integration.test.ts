@@ -310,7 +310,16 @@ describe("agent_kv_put — the guarded PUT in one statement", () => {
       await other.query("ROLLBACK");
 
       // Only one slot has room, and another transaction holds it: the call waits for it, then takes
-      // it — a busy last unit is not refused.
+      // it — a busy last unit is not refused. (The first call took a slot of its own random choice,
+      // which may have been this one.)
+      const slotFiveUsed = async () =>
+        (
+          await poolSql().query<{ used: number }>(
+            `SELECT used FROM usage_slot WHERE scope_id = $1 AND day = $2 AND slot = 5`,
+            [agent.workspace.id, day],
+          )
+        )[0]!.used;
+      const before = await slotFiveUsed();
       await poolSql().query(`UPDATE usage_slot SET cap = used WHERE scope_id = $1 AND day = $2 AND slot <> 5`, [
         agent.workspace.id,
         day,
@@ -326,11 +335,7 @@ describe("agent_kv_put — the guarded PUT in one statement", () => {
       expect(settled).toBe(false);
       await other.query("COMMIT");
       expect(await waiting).not.toBeNull();
-      const [slot] = await poolSql().query<{ used: number }>(
-        `SELECT used FROM usage_slot WHERE scope_id = $1 AND day = $2 AND slot = 5`,
-        [agent.workspace.id, day],
-      );
-      expect(slot!.used).toBe(1);
+      expect(await slotFiveUsed()).toBe(before + 1);
     } finally {
       await other.query("ROLLBACK").catch(() => {});
       other.release();
