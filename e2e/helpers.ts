@@ -1,7 +1,8 @@
-import { spawnSync } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { expect, type APIRequestContext, type Locator, type Page, type Request } from "@playwright/test";
 
 /**
@@ -38,10 +39,10 @@ export async function signOutFromMenu(page: Page) {
 }
 
 /** A person of their own (created through the CLI with a password they chose), so a test may sign them out. */
-export function newPerson(role: "admin" | "operator" | "auditor" | "viewer", workspace = "demo") {
+export async function newPerson(role: "admin" | "operator" | "auditor" | "viewer", workspace = "demo") {
   const suffix = randomBytes(4).toString("hex");
   const person = { email: `person-${suffix}@example.test`, password: `own-password-${suffix}` };
-  admin("user", "create", "--email", person.email, "--password", person.password, "--workspace", workspace, "--role", role);
+  await admin("user", "create", "--email", person.email, "--password", person.password, "--workspace", workspace, "--role", role);
   return person;
 }
 
@@ -83,37 +84,70 @@ export async function openDialog(page: Page, trigger: Locator): Promise<Locator>
   return dialog;
 }
 
-/** Runs the real admin CLI against the e2e database and returns its JSON output. */
-export function admin(...args: string[]): Record<string, unknown> {
-  const result = spawnSync(
+type Pending = { args: string[]; resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void };
+let batch: { child: ChildProcessWithoutNullStreams; pending: Pending[] } | undefined;
+
+/**
+ * The real admin CLI against the e2e database: `npm run admin -- batch`, one process per Playwright
+ * worker for the whole run (a process per command cost seconds of Node.js start each on a busy
+ * machine), fed one command per line. Resolves to the command's JSON output; rejects with its error.
+ */
+export function admin(...args: string[]): Promise<Record<string, unknown>> {
+  batch ??= startBatch();
+  const { child, pending } = batch;
+  return new Promise((resolve, reject) => {
+    pending.push({ args, resolve, reject });
+    child.stdin.write(`${JSON.stringify(args)}\n`);
+  });
+}
+
+function startBatch() {
+  const child = spawn(
     process.execPath,
-    [path.join("node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", "scripts/admin.ts", ...args],
+    [path.join("node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", "scripts/admin.ts", "batch"],
     {
-      encoding: "utf8",
       // The server's data directory: the same audit signing key and anchor file.
       env: { ...process.env, DATABASE_URL: printedLogin().databaseUrl, BASEKV_DATA_DIR: path.join(process.cwd(), "e2e", ".state", "data") },
     },
   );
-  if (result.status !== 0) throw new Error(`admin ${args.join(" ")} failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as Record<string, unknown>;
+  const started = { child, pending: [] as Pending[] };
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    const next = started.pending.shift();
+    if (!next) return;
+    const answer = JSON.parse(line) as { ok: boolean; result?: Record<string, unknown>; error?: string };
+    if (answer.ok) next.resolve(answer.result!);
+    else next.reject(new Error(`admin ${next.args.join(" ")} failed: ${answer.error}`));
+  });
+  child.on("exit", (code) => {
+    if (batch === started) batch = undefined;
+    for (const p of started.pending.splice(0)) p.reject(new Error(`admin batch exited (${code}): ${stderr}`));
+  });
+  // The worker may exit with the batch idle; its end of stdin closing ends the batch.
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  (child.stdout as unknown as { unref?: () => void }).unref?.();
+  (child.stderr as unknown as { unref?: () => void }).unref?.();
+  return started;
 }
 
 /**
  * A class, an identity and a key, set up through the CLI: in a fresh workspace,
  * or (with `workspace`) in an existing one, under unique names.
  */
-export function seedAgentWorkspace(
+export async function seedAgentWorkspace(
   options: { grants?: string[]; keyArgs?: string[]; workspace?: string; namespace?: string } = {},
 ) {
   const suffix = randomBytes(4).toString("hex");
   const slug = options.workspace ?? `e2e-${suffix}`;
   const cls = options.workspace ? `invoices-${suffix}` : "invoices";
   const bot = options.workspace ? `invoice-bot-${suffix}` : "invoice-bot";
-  if (!options.workspace) admin("workspace", "create", "--slug", slug, "--daily-requests", "1000");
-  admin("namespace", "create", "--workspace", slug, "--name", options.namespace ?? "billing.runs");
-  admin("class", "create", "--workspace", slug, "--name", cls);
+  if (!options.workspace) await admin("workspace", "create", "--slug", slug, "--daily-requests", "1000");
+  await admin("namespace", "create", "--workspace", slug, "--name", options.namespace ?? "billing.runs");
+  await admin("class", "create", "--workspace", slug, "--name", cls);
   const grants = options.grants ?? ["billing.*:readwrite"];
-  admin(
+  await admin(
     "identity",
     "create",
     "--workspace",
@@ -124,7 +158,7 @@ export function seedAgentWorkspace(
     cls,
     ...grants.flatMap((g) => ["--grant", g]),
   );
-  const key = admin("key", "create", "--workspace", slug, "--identity", bot, ...(options.keyArgs ?? [])) as {
+  const key = (await admin("key", "create", "--workspace", slug, "--identity", bot, ...(options.keyArgs ?? []))) as {
     id: string;
     key: string;
   };

@@ -1,5 +1,9 @@
-/** `npm run admin -- <command> [flags]`: see lib/server/cli/admin-cli.ts and API.md "Admin CLI". */
-import { runAdminCli } from "@/lib/server/cli/admin-cli";
+/**
+ * `npm run admin -- <command> [flags]`: see lib/server/cli/admin-cli.ts and API.md "Admin CLI".
+ * `npm run admin -- batch`: commands from stdin, one JSON array of words per line (`runBatchLine`).
+ */
+import { createInterface } from "node:readline";
+import { runAdminCli, runBatchLine } from "@/lib/server/cli/admin-cli";
 import { disconnectDb } from "@/lib/server/db";
 import { DATA_DIR } from "./lib/paths";
 import { ensureAuditSigningKey, openAppDatabase } from "./lib/runtime";
@@ -20,10 +24,20 @@ try {
       if (process.stdout.write(chunk)) resolve();
       else process.stdout.once("drain", resolve).once("error", reject);
     });
-  const result = await runAdminCli(argv, undefined, write);
-  process.stdout.write(result.stdout);
-  process.stderr.write(result.stderr);
-  code = result.code;
+  if (argv[0] === "batch" && argv.length === 1) {
+    // One answer line per command line, written as soon as it ran (a driver may wait for each).
+    for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+      const answer = await runBatchLine(line);
+      if (answer === null) continue;
+      await write(`${answer}\n`);
+      if (!(JSON.parse(answer) as { ok: boolean }).ok) code = 1;
+    }
+  } else {
+    const result = await runAdminCli(argv, undefined, write);
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    code = result.code;
+  }
 } finally {
   await disconnectDb().catch(() => {});
   await db?.close();

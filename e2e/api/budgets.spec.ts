@@ -2,8 +2,8 @@ import { expect, test } from "./fixtures";
 import { admin, seedAgentWorkspace } from "../helpers";
 
 test("a daily limit holds exactly under concurrent requests to the running server", async ({ request }) => {
-  const agent = seedAgentWorkspace();
-  admin("workspace", "set", "--slug", agent.slug, "--daily-requests", "40", "--stop-message", "Daily budget spent.");
+  const agent = await seedAgentWorkspace();
+  await admin("workspace", "set", "--slug", agent.slug, "--daily-requests", "40", "--stop-message", "Daily budget spent.");
   const headers = { Authorization: `Bearer ${agent.key}` };
   const responses = await Promise.all(
     Array.from({ length: 120 }, (_, i) =>

@@ -3,9 +3,9 @@ import { seedAgentWorkspace } from "../helpers";
 
 /** The concurrency claims of the state layer, against the running server with real parallel requests. */
 test.describe("KV over HTTP", () => {
-  let agent: ReturnType<typeof seedAgentWorkspace>;
-  test.beforeAll(() => {
-    agent = seedAgentWorkspace();
+  let agent: Awaited<ReturnType<typeof seedAgentWorkspace>>;
+  test.beforeAll(async () => {
+    agent = await seedAgentWorkspace();
   });
   const headers = (extra: Record<string, string> = {}) => ({ Authorization: `Bearer ${agent.key}`, ...extra });
 

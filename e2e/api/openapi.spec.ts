@@ -25,7 +25,7 @@ test.describe("GET /api/metrics", () => {
   });
 
   test("with the token: Prometheus text with workspace, task and background-job series", async ({ request }) => {
-    const agent = seedAgentWorkspace();
+    const agent = await seedAgentWorkspace();
     const headers = { Authorization: `Bearer ${agent.key}` };
     expect((await request.put("/api/v1/kv/billing.runs/metrics-1", { headers, data: { value: 1 } })).status()).toBe(
       201,

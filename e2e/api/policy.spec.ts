@@ -5,7 +5,7 @@ const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 test.describe("GET /api/v1/policy over HTTP", () => {
   test("happy: a valid key reads its policy with the standard headers", async ({ request }) => {
-    const agent = seedAgentWorkspace({
+    const agent = await seedAgentWorkspace({
       grants: ["billing.*:readwrite", "shared.config:read"],
       keyArgs: ["--expires-in", "1h", "--daily-writes", "50"],
     });
@@ -48,31 +48,31 @@ test.describe("GET /api/v1/policy over HTTP", () => {
   });
 
   test("security: revoking a key makes the very next call fail", async ({ request }) => {
-    const agent = seedAgentWorkspace();
+    const agent = await seedAgentWorkspace();
     expect((await request.get("/api/v1/policy", { headers: auth(agent.key) })).status()).toBe(200);
-    admin("key", "revoke", "--id", agent.credentialId, "--reason", "e2e revocation");
+    await admin("key", "revoke", "--id", agent.credentialId, "--reason", "e2e revocation");
     const response = await request.get("/api/v1/policy", { headers: auth(agent.key) });
     expect(response.status()).toBe(401);
     expect((await response.json()).error.message).toBe("credential revoked");
   });
 
   test("security: a 1-second key expires; a disabled identity's key is refused", async ({ request }) => {
-    const short = seedAgentWorkspace({ keyArgs: ["--expires-in", "1s"] });
+    const short = await seedAgentWorkspace({ keyArgs: ["--expires-in", "1s"] });
     await new Promise((r) => setTimeout(r, 1200));
     const expired = await request.get("/api/v1/policy", { headers: auth(short.key) });
     expect(expired.status()).toBe(401);
     expect((await expired.json()).error.message).toBe("credential expired");
 
-    const agent = seedAgentWorkspace();
-    admin("identity", "disable", "--workspace", agent.slug, "--name", "invoice-bot", "--reason", "e2e");
+    const agent = await seedAgentWorkspace();
+    await admin("identity", "disable", "--workspace", agent.slug, "--name", "invoice-bot", "--reason", "e2e");
     const disabled = await request.get("/api/v1/policy", { headers: auth(agent.key) });
     expect(disabled.status()).toBe(401);
     expect((await disabled.json()).error.message).toBe("identity disabled");
   });
 
   test("security: a rotated key works during the overlap and fails after it", async ({ request }) => {
-    const agent = seedAgentWorkspace();
-    const rotated = admin("key", "rotate", "--id", agent.credentialId, "--overlap", "2s") as { key: string };
+    const agent = await seedAgentWorkspace();
+    const rotated = await admin("key", "rotate", "--id", agent.credentialId, "--overlap", "2s") as { key: string };
     expect((await request.get("/api/v1/policy", { headers: auth(agent.key) })).status()).toBe(200);
     expect((await request.get("/api/v1/policy", { headers: auth(rotated.key) })).status()).toBe(200);
     await new Promise((r) => setTimeout(r, 2200));
@@ -81,8 +81,8 @@ test.describe("GET /api/v1/policy over HTTP", () => {
   });
 
   test("security: a key of workspace A sees nothing of workspace B", async ({ request }) => {
-    const a = seedAgentWorkspace({ grants: ["*:readwrite"] });
-    const b = seedAgentWorkspace({ grants: ["secret.*:read"] });
+    const a = await seedAgentWorkspace({ grants: ["*:readwrite"] });
+    const b = await seedAgentWorkspace({ grants: ["secret.*:read"] });
     const text = await (await request.get("/api/v1/policy", { headers: auth(a.key) })).text();
     expect(text).toContain(a.slug);
     expect(text).not.toContain(b.slug);

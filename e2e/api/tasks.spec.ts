@@ -4,7 +4,7 @@ import { seedAgentWorkspace } from "../helpers";
 test("an agent runs a task over HTTP: start, checkpoint, fail, retry, commit — with a gapless timeline", async ({
   request,
 }) => {
-  const agent = seedAgentWorkspace();
+  const agent = await seedAgentWorkspace();
   const headers = { Authorization: `Bearer ${agent.key}` };
   const created = await request.post("/api/v1/tasks", {
     headers,

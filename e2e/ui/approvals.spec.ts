@@ -1,7 +1,5 @@
-import { spawnSync } from "node:child_process";
-import path from "node:path";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { newPerson, printedLogin, seedAgentWorkspace, signIn } from "../helpers";
+import { admin, newPerson, seedAgentWorkspace, signIn } from "../helpers";
 
 /**
  * Actions (issue #20), the on-call side: an operator approves a pending action with edited
@@ -10,34 +8,11 @@ import { newPerson, printedLogin, seedAgentWorkspace, signIn } from "../helpers"
  * 390 px, light and dark, go to the test's output directory.
  */
 
-/** A rule through the real service (e2e/seed-action-rule.ts), until the admin CLI's `rule create` exists. */
-function seedRule(slug: string, rule: Record<string, unknown>) {
-  const result = spawnSync(
-    process.execPath,
-    [
-      path.join("node_modules", "tsx", "dist", "cli.mjs"),
-      "--conditions=react-server",
-      "e2e/seed-action-rule.ts",
-      slug,
-      JSON.stringify(rule),
-    ],
-    {
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        DATABASE_URL: printedLogin().databaseUrl,
-        BASEKV_DATA_DIR: path.join(process.cwd(), "e2e", ".state", "data"),
-      },
-    },
-  );
-  if (result.status !== 0) throw new Error(`seeding the rule failed: ${result.stderr}`);
-}
-
 /** A workspace whose payments.* actions need one approval, its agent's key, an operator and a viewer. */
-function seedApprovals() {
-  const agent = seedAgentWorkspace();
-  seedRule(agent.slug, { name: "refunds need a human", action: "payments.*", effect: "require_approval" });
-  return { agent, operator: newPerson("operator", agent.slug), viewer: newPerson("viewer", agent.slug) };
+async function seedApprovals() {
+  const agent = await seedAgentWorkspace();
+  await admin("rule", "create", "--workspace", agent.slug, "--name", "refunds need a human", "--action", "payments.*", "--effect", "require_approval");
+  return { agent, operator: await newPerson("operator", agent.slug), viewer: await newPerson("viewer", agent.slug) };
 }
 
 async function askForRefund(request: APIRequestContext, key: string, order: number) {
@@ -86,7 +61,7 @@ test("an operator approves a pending action with edited arguments; the waiting a
 }) => {
   // Seeding runs the CLI a few times and the screenshots are full pages: slow on a shared machine.
   test.setTimeout(240_000);
-  const { agent, operator } = seedApprovals();
+  const { agent, operator } = await seedApprovals();
   const id = await askForRefund(request, agent.key, 123);
   await askForRefund(request, agent.key, 124); // stays pending: the queue's screenshots show it
 
@@ -148,7 +123,7 @@ test("an operator approves a pending action with edited arguments; the waiting a
 
 test("a viewer sees the approvals queue read-only: no form, no button", async ({ page, request }) => {
   test.setTimeout(180_000);
-  const { agent, viewer } = seedApprovals();
+  const { agent, viewer } = await seedApprovals();
   const id = await askForRefund(request, agent.key, 321);
   await signIn(page, viewer.email, viewer.password);
   await expect(page).toHaveURL(new RegExp(`/w/${agent.slug}$`));

@@ -8,7 +8,7 @@ test("an admin searches the audit trail, opens an event's drawer, follows it to 
 }) => {
   const namespace = `audit-${randomBytes(3).toString("hex")}.state`;
   const correlation = `corr-${randomBytes(4).toString("hex")}`;
-  const agent = seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
+  const agent = await seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
   const url = `/api/v1/kv/${namespace}/${encodeURIComponent("orders/7")}`;
   const headers = { Authorization: `Bearer ${agent.key}`, "X-Correlation-Id": correlation };
   expect(

@@ -5,8 +5,8 @@ test("an admin sets a limit and a stop message; traffic hits it; the banner and 
   page,
   request,
 }) => {
-  const agent = seedAgentWorkspace(); // its own workspace, so the demo's budget is untouched
-  admin("user", "create", "--email", printedLogin().email, "--workspace", agent.slug, "--role", "admin");
+  const agent = await seedAgentWorkspace(); // its own workspace, so the demo's budget is untouched
+  await admin("user", "create", "--email", printedLogin().email, "--workspace", agent.slug, "--role", "admin");
   await signInAsAdmin(page);
   await page.goto(`/w/${agent.slug}/budgets`);
   await page.getByLabel("Daily request limit").fill("5");

@@ -77,7 +77,7 @@ test("every page works under its nonce policy: no CSP violation, no console erro
   // Something on every detail page: a key, a dead-lettered task and its escalation, the agent's identity and class.
   const suffix = randomBytes(3).toString("hex");
   const namespace = `csp-${suffix}.runs`;
-  const agent = seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
+  const agent = await seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
   const headers = { Authorization: `Bearer ${agent.key}` };
   expect((await request.put(`/api/v1/kv/${namespace}/k1`, { headers, data: { value: { n: 1 } } })).status()).toBe(201);
   const task = (await (await request.post("/api/v1/tasks", { headers, data: { namespace, input: {} } })).json()) as {

@@ -8,9 +8,9 @@ test("dead-lettered → the operator acknowledges and redrives with a note → t
 }) => {
   const suffix = randomBytes(3).toString("hex");
   const namespace = `esc-${suffix}.runs`;
-  const agent = seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
+  const agent = await seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
   const operator = { email: `oncall-${suffix}@example.test`, password: `oncall-password-${suffix}` };
-  admin(
+  await admin(
     "user",
     "create",
     "--email",

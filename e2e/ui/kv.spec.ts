@@ -7,7 +7,7 @@ test("a key written through the API shows in the browser with its value, version
   request,
 }) => {
   const namespace = `ui-${randomBytes(3).toString("hex")}.state`;
-  const agent = seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
+  const agent = await seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
   const auth = { Authorization: `Bearer ${agent.key}`, "X-Reason": "first%20draft" };
   const url = `/api/v1/kv/${namespace}/${encodeURIComponent("orders/1001")}`;
   await request.put(url, { headers: auth, data: { value: { total: 42, items: ["a", "b"] } } });

@@ -79,11 +79,11 @@ test("an admin of workspace B adding the email of A's user sees exactly what a n
 }) => {
   const suffix = randomBytes(3).toString("hex");
   const [a, b] = [`tenant-a-${suffix}`, `tenant-b-${suffix}`];
-  admin("workspace", "create", "--slug", a);
-  admin("workspace", "create", "--slug", b);
+  await admin("workspace", "create", "--slug", a);
+  await admin("workspace", "create", "--slug", b);
   const aUser = { email: `a-user-${suffix}@example.test`, password: `pw-a-${randomBytes(8).toString("hex")}` };
   const bAdmin = { email: `b-admin-${suffix}@example.test`, password: `pw-b-${randomBytes(8).toString("hex")}` };
-  admin(
+  await admin(
     "user",
     "create",
     "--email",
@@ -97,7 +97,7 @@ test("an admin of workspace B adding the email of A's user sees exactly what a n
     "--role",
     "operator",
   );
-  admin("user", "create", "--email", bAdmin.email, "--password", bAdmin.password, "--workspace", b, "--role", "admin");
+  await admin("user", "create", "--email", bAdmin.email, "--password", bAdmin.password, "--workspace", b, "--role", "admin");
 
   // A's user signs in and uses A, in a browser of their own.
   const context = await browser.newContext();

@@ -26,9 +26,9 @@ test("an admin edits a rule and sees, before saving, which of the week's decisio
   browser,
 }) => {
   test.setTimeout(120_000);
-  const agent = seedAgentWorkspace(); // its own workspace: it starts with no rules and denies by default
-  admin("user", "create", "--email", printedLogin().email, "--workspace", agent.slug, "--role", "admin");
-  const viewer = newPerson("viewer", agent.slug);
+  const agent = await seedAgentWorkspace(); // its own workspace: it starts with no rules and denies by default
+  await admin("user", "create", "--email", printedLogin().email, "--workspace", agent.slug, "--role", "admin");
+  const viewer = await newPerson("viewer", agent.slug);
 
   await signInAsAdmin(page);
   await page.goto(`/w/${agent.slug}/rules`);

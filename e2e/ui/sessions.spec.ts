@@ -59,7 +59,7 @@ function database() {
 }
 
 test("a copied session cookie stops working the moment its browser signs out", async ({ browser }) => {
-  const person = newPerson("auditor");
+  const person = await newPerson("auditor");
   const owner = await signedIn(browser, person);
   const thief = await copyOf(browser, owner.context);
   await expectSignedIn(thief.page);
@@ -73,7 +73,7 @@ test("a copied session cookie stops working the moment its browser signs out", a
 });
 
 test("signing out one browser leaves the person's other browsers signed in", async ({ browser }) => {
-  const person = newPerson("viewer");
+  const person = await newPerson("viewer");
   const first = await signedIn(browser, person);
   const second = await signedIn(browser, person);
   await signOutFromMenu(first.page);
@@ -85,7 +85,7 @@ test("signing out one browser leaves the person's other browsers signed in", asy
 test("changing the password in one browser ends the sessions of every other browser, not its own", async ({
   browser,
 }) => {
-  const person = newPerson("auditor");
+  const person = await newPerson("auditor");
   const laptop = await signedIn(browser, person);
   const phone = await signedIn(browser, person);
   const stolen = await copyOf(browser, phone.context);
@@ -108,11 +108,11 @@ test("an admin signs a member out everywhere: their next request, in any workspa
   page,
 }) => {
   test.setTimeout(120_000); // four sign-ins (bcrypt) and a CLI run: a minute alone, more beside other specs
-  const member = newPerson("operator");
+  const member = await newPerson("operator");
   // The member also belongs to a workspace the admin is no member of: signing out is of the person.
   const other = `e2e-other-${randomBytes(3).toString("hex")}`;
-  admin("workspace", "create", "--slug", other);
-  admin("user", "create", "--email", member.email, "--workspace", other, "--role", "viewer");
+  await admin("workspace", "create", "--slug", other);
+  await admin("user", "create", "--email", member.email, "--workspace", other, "--role", "viewer");
   const desk = await signedIn(browser, member);
   const laptop = await signedIn(browser, member);
   await expectSignedIn(laptop.page, `/w/${other}`);
@@ -136,7 +136,7 @@ test("an admin signs a member out everywhere: their next request, in any workspa
 });
 
 test("removing a member ends their sessions at once", async ({ browser, page }) => {
-  const member = newPerson("viewer");
+  const member = await newPerson("viewer");
   const desk = await signedIn(browser, member);
 
   await signInAsAdmin(page);
@@ -200,7 +200,7 @@ test("the current password can be guessed at most 5 times in 15 minutes, even in
   browser,
   baseURL,
 }) => {
-  const person = newPerson("viewer");
+  const person = await newPerson("viewer");
   const { context, page } = await signedIn(browser, person);
   await page.goto("/account/password");
   const wrong = async (guess: string) => {

@@ -113,7 +113,7 @@ test.describe.configure({ timeout: 180_000 });
 test("24 parallel sign-ins for one account run at most 5 password checks, and the right password is then refused (finding 5)", async () => {
   const email = fresh("raced");
   const password = `right-${randomBytes(8).toString("hex")}`;
-  admin("user", "create", "--email", email, "--password", password, "--workspace", "demo", "--role", "viewer");
+  await admin("user", "create", "--email", email, "--password", password, "--workspace", "demo", "--role", "viewer");
   // Four source addresses, six attempts each: the per-address limit is not what stops them.
   const sources = Array.from({ length: 4 }, ownLoopbackAddress);
   const codes = await Promise.all(

@@ -4,7 +4,7 @@ import { seedAgentWorkspace, signInAsAdmin } from "../helpers";
 
 test("a dead-lettered task shows its timeline, last error, checkpoint and escalation", async ({ page, request }) => {
   const namespace = `tasks-${randomBytes(3).toString("hex")}.runs`;
-  const agent = seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
+  const agent = await seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
   const headers = { Authorization: `Bearer ${agent.key}` };
   const id = (
     await (await request.post("/api/v1/tasks", { headers, data: { namespace, input: { order: 1001 } } })).json()
@@ -35,7 +35,7 @@ test("the timeline shows a task driven through the API in order: accept, start, 
   request,
 }) => {
   const namespace = `flow-${randomBytes(3).toString("hex")}.runs`;
-  const agent = seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
+  const agent = await seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
   const headers = { Authorization: `Bearer ${agent.key}` };
   const id = (
     await (

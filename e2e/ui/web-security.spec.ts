@@ -149,7 +149,7 @@ function staticFiles(dir: string): string[] {
 test("no secret in any page's HTML, in any response the dashboard loads, or in the client bundle", async ({ page }) => {
   const { authSecret, databaseUrl, password } = login();
   // A key issued during this run (printed once by the CLI), and the secrets of the server.
-  const agent = seedAgentWorkspace({ workspace: "demo", namespace: `sec-${randomBytes(3).toString("hex")}.state` });
+  const agent = await seedAgentWorkspace({ workspace: "demo", namespace: `sec-${randomBytes(3).toString("hex")}.state` });
   expect(agent.key).toMatch(/^bkv_/);
   const secrets: Record<string, string> = {
     AUTH_SECRET: authSecret,

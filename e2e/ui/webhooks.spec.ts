@@ -27,11 +27,11 @@ test("webhook URLs: private destinations refused on save; the URL and the delive
   try {
     const suffix = randomBytes(3).toString("hex");
     const namespace = `hook-${suffix}.runs`;
-    const agent = seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
+    const agent = await seedAgentWorkspace({ workspace: "demo", namespace, grants: [`${namespace}:readwrite`] });
     const className = agent.identity.replace("invoice-bot-", "invoices-"); // seedAgentWorkspace's naming
     const people = { viewer: `viewer-${suffix}@example.test`, operator: `operator-${suffix}@example.test` };
     for (const [role, email] of Object.entries(people))
-      admin(
+      await admin(
         "user",
         "create",
         "--email",

@@ -185,6 +185,35 @@ describe("admin CLI", () => {
     expect(bad.stdout).toBe("");
     expect(bad.stderr.trim()).toBe(`error: Workspace "${slug}" already exists.`);
   });
+
+  it("batch: one process runs a command per stdin line and answers each on its own line, failures included", () => {
+    const slug = uniqueSlug("batch");
+    const lines = [
+      ["workspace", "create", "--slug", slug],
+      ["class", "create", "--workspace", slug, "--name", "invoices"],
+      ["workspace", "create", "--slug", slug],
+      "not json",
+      [],
+      ["batch"],
+      ["rule", "list", "--workspace", slug],
+    ];
+    const run = spawnSync("npm", ["run", "-s", "admin", "--", "batch"], {
+      encoding: "utf8",
+      env: process.env,
+      input: `${lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n")}\n\n`,
+    });
+    // One answer per non-blank line, in order; any failure makes the exit code non-zero.
+    expect(run.status).toBe(1);
+    const answers = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(answers).toHaveLength(lines.length);
+    expect(answers[0]).toMatchObject({ ok: true, result: { slug } });
+    expect(answers[1]).toMatchObject({ ok: true, result: { name: "invoices" } });
+    expect(answers[2]).toEqual({ ok: false, code: 1, error: `Workspace "${slug}" already exists.` });
+    expect(answers[3]).toMatchObject({ ok: false, code: 2, error: expect.stringContaining("JSON array of words") });
+    expect(answers[4]).toMatchObject({ ok: false, code: 2 });
+    expect(answers[5]).toEqual({ ok: false, code: 2, error: "batch does not nest" });
+    expect(answers[6]).toEqual({ ok: true, result: { items: [] } });
+  });
 });
 
 describe("admin CLI — actions (rules, approvals, the default effect)", () => {

@@ -662,9 +662,12 @@ export function cliActor(): Actor {
 }
 
 export function usage(): string {
-  return ["Usage: npm run admin -- <command> [flags]", "", ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join(
-    "\n",
-  );
+  return [
+    "Usage: npm run admin -- <command> [flags]",
+    "",
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+    `  batch   < one command per line as a JSON array of words → one line each: {"ok":true,"result":…} | {"ok":false,"code":N,"error":"…"}`,
+  ].join("\n");
 }
 
 function toJson(value: unknown): string {
@@ -730,4 +733,36 @@ export async function runAdminCli(
           stderr: `error: internal error (${error instanceof Error ? error.name : "unknown"}), nothing was changed; BASEKV_CLI_DEBUG=1 shows details\n`,
         };
   }
+}
+
+/**
+ * `npm run admin -- batch`: one line of a batch — a command as a JSON array of its words,
+ * e.g. `["workspace","create","--slug","acme"]` — run like `runAdminCli`, answered as one line:
+ * `{"ok":true,"result":…}` (the command's JSON output) or `{"ok":false,"code":N,"error":"…"}`.
+ * A batch runs in one process on one connection, so scripts that set up many things (and the
+ * e2e suite) pay Node.js's start once, not per command. Blank lines are skipped (null).
+ */
+export async function runBatchLine(line: string, actor: Actor = cliActor()): Promise<string | null> {
+  if (!line.trim()) return null;
+  let argv: unknown;
+  try {
+    argv = JSON.parse(line);
+  } catch {
+    argv = null;
+  }
+  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((word) => typeof word === "string")) {
+    return JSON.stringify({ ok: false, code: 2, error: 'a batch line is a JSON array of words: ["workspace","list"]' });
+  }
+  if (argv[0] === "batch") return JSON.stringify({ ok: false, code: 2, error: "batch does not nest" });
+  const result = await runAdminCli(argv as string[], actor);
+  if (result.code !== 0) {
+    return JSON.stringify({ ok: false, code: result.code, error: result.stderr.trim().replace(/^error: /, "") });
+  }
+  let output: unknown = result.stdout.trim();
+  try {
+    output = JSON.parse(result.stdout);
+  } catch {
+    // Not one JSON document (help, an NDJSON export): the text as it is.
+  }
+  return JSON.stringify({ ok: true, result: output }, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
