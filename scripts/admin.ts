@@ -27,10 +27,10 @@ try {
   if (argv[0] === "batch" && argv.length === 1) {
     // One answer line per command line, written as soon as it ran (a driver may wait for each).
     for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-      const answer = await runBatchLine(line);
-      if (answer === null) continue;
-      await write(`${answer}\n`);
-      if (!(JSON.parse(answer) as { ok: boolean }).ok) code = 1;
+      const ran = await runBatchLine(line);
+      if (ran === null) continue;
+      await write(`${ran.answer}\n`);
+      if (!ran.ok) code = 1;
     }
   } else {
     const result = await runAdminCli(argv, undefined, write);

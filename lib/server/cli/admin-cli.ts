@@ -670,8 +670,11 @@ export function usage(): string {
   ].join("\n");
 }
 
+/** The CLI's JSON: ids and counters that are `bigint` in the database print as strings. */
+const bigintAsString = (_key: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+
 function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
+  return JSON.stringify(value, bigintAsString, 2);
 }
 
 /**
@@ -742,8 +745,12 @@ export async function runAdminCli(
  * A batch runs in one process on one connection, so scripts that set up many things (and the
  * e2e suite) pay Node.js's start once, not per command. Blank lines are skipped (null).
  */
-export async function runBatchLine(line: string, actor: Actor = cliActor()): Promise<string | null> {
+export async function runBatchLine(
+  line: string,
+  actor: Actor = cliActor(),
+): Promise<{ ok: boolean; answer: string } | null> {
   if (!line.trim()) return null;
+  const refused = (code: number, error: string) => ({ ok: false, answer: JSON.stringify({ ok: false, code, error }) });
   let argv: unknown;
   try {
     argv = JSON.parse(line);
@@ -751,18 +758,16 @@ export async function runBatchLine(line: string, actor: Actor = cliActor()): Pro
     argv = null;
   }
   if (!Array.isArray(argv) || argv.length === 0 || !argv.every((word) => typeof word === "string")) {
-    return JSON.stringify({ ok: false, code: 2, error: 'a batch line is a JSON array of words: ["workspace","list"]' });
+    return refused(2, 'a batch line is a JSON array of words: ["workspace","list"]');
   }
-  if (argv[0] === "batch") return JSON.stringify({ ok: false, code: 2, error: "batch does not nest" });
+  if (argv[0] === "batch") return refused(2, "batch does not nest");
   const result = await runAdminCli(argv as string[], actor);
-  if (result.code !== 0) {
-    return JSON.stringify({ ok: false, code: result.code, error: result.stderr.trim().replace(/^error: /, "") });
-  }
+  if (result.code !== 0) return refused(result.code, result.stderr.trim().replace(/^error: /, ""));
   let output: unknown = result.stdout.trim();
   try {
     output = JSON.parse(result.stdout);
   } catch {
     // Not one JSON document (help, an NDJSON export): the text as it is.
   }
-  return JSON.stringify({ ok: true, result: output }, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  return { ok: true, answer: JSON.stringify({ ok: true, result: output }, bigintAsString) };
 }
