@@ -8,6 +8,8 @@ import { createIdentity } from "@/lib/server/identities/create-identity";
 import { createNamespace } from "@/lib/server/namespaces/create-namespace";
 import { createWorkflowClass } from "@/lib/server/workflow-classes/create-workflow-class";
 import { getDb } from "@/lib/server/db";
+import { hashKey } from "@/lib/core/keys";
+import { loadPrincipal } from "@/lib/server/agent-api/authenticate";
 import { createTask } from "@/lib/server/tasks/create-task";
 import { recordTaskEvent } from "@/lib/server/tasks/record-task-event";
 import { seedWorkspace, testActor } from "./fixtures";
@@ -110,7 +112,9 @@ export async function requestTestAction(
   agent: Agent,
   body: RequestActionBody = { action: "payments.refund", arguments: { order: 123, amount: 40 }, estimate: { usd: 12 } },
   now: Date = new Date(),
+  priority: "low" | "normal" = "normal",
 ) {
+  const principal = (await loadPrincipal(hashKey(agent.key), now))!;
   return getDb().$transaction((tx) =>
     requestAction(tx, {
       requester: {
@@ -126,6 +130,7 @@ export async function requestTestAction(
       requestId: "req_fixture",
       reason: null,
       now,
+      spend: { principal, priority },
     }),
   );
 }

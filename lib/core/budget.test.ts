@@ -4,7 +4,6 @@ import {
   decideMode,
   degradeThreshold,
   normalBelow,
-  redistributeCaps,
   slotCaps,
   UNLIMITED,
   WORKSPACE_SLOTS,
@@ -26,34 +25,6 @@ describe("slot caps", () => {
   });
   it("handle limits smaller than the slot count", () => {
     expect(slotCaps(3, 16)).toEqual([1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-  });
-});
-
-describe("caps for a limit changed during the day", () => {
-  it("accept exactly what is left of the new limit, whatever each slot has used", () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 64 }),
-        fc.integer({ min: 1, max: 40_000_000 }),
-        (used, limit) => {
-          const caps = redistributeCaps(limit, used);
-          const spent = used.reduce((a, b) => a + b, 0);
-          expect(caps).toHaveLength(used.length);
-          caps.forEach((cap, i) => expect(cap).toBeGreaterThanOrEqual(used[i]!));
-          // What slots still accept (used < cap) adds up to the rest of the limit, or to none.
-          expect(caps.reduce((n, cap, i) => n + cap - used[i]!, 0)).toBe(Math.max(0, limit - spent));
-        },
-      ),
-    );
-  });
-  it("lowering a limit below a slot's even share charges its excess to the others", () => {
-    // 40 used unevenly over 4 slots, the limit lowered to 60: 20 more calls. Caps of 15 each, laid
-    // out afresh, would leave the first slot full and 10 in each of the others: 30 more, 70 in all.
-    expect(redistributeCaps(60, [25, 5, 5, 5])).toEqual([30, 10, 10, 10]);
-    expect(redistributeCaps(30, [25, 5, 5, 5])).toEqual([25, 5, 5, 5]);
-  });
-  it("an unlimited budget keeps caps that are never reached", () => {
-    expect(redistributeCaps(null, [3, 0]).reduce((a, b) => a + b, 0)).toBe(UNLIMITED);
   });
 });
 

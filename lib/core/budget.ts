@@ -28,21 +28,6 @@ export function slotCaps(limit: number | null, slots: number): number[] {
   return Array.from({ length: slots }, (_, i) => base + (i < remainder ? 1 : 0));
 }
 
-/**
- * Today's caps again, for a limit changed during the day: each slot keeps what
- * it has used and gets an even share of what is left of the new limit, so the
- * calls still accepted today are exactly `limit - used` (none once the day has
- * used more than the new limit). Laying out `slotCaps(limit)` afresh instead
- * would leave a slot that had used more than its new cap full without charging
- * its excess to the others — accepting more than the limit.
- */
-export function redistributeCaps(limit: number | null, used: number[]): number[] {
-  const total = limit ?? UNLIMITED;
-  const spent = used.reduce((a, b) => a + b, 0);
-  const shares = slotCaps(Math.max(0, total - spent), used.length);
-  return used.map((u, i) => u + shares[i]!);
-}
-
 export function degradeThreshold(limit: number, degradeAtPercent: number): number {
   return Math.ceil((limit * degradeAtPercent) / 100);
 }

@@ -77,9 +77,26 @@ function computeLocalDay(now: Date, timeZone: string): string {
 
 function computeNextReset(now: Date, timeZone: string): Date {
   const p = localParts(now, timeZone);
-  const midnightWall = Date.UTC(p.year, p.month - 1, p.day + 1, 0, 0, 0);
+  return localMidnight(now, timeZone, Date.UTC(p.year, p.month - 1, p.day + 1, 0, 0, 0));
+}
+
+/** The instant the wall clock of `timeZone` reads `midnightWall` (a UTC-encoded wall time), near `now`. */
+function localMidnight(now: Date, timeZone: string, midnightWall: number): Date {
   // Two passes settle the offset across a DST change at or near midnight.
   let guess = midnightWall - offsetMs(now, timeZone);
   guess = midnightWall - offsetMs(new Date(guess), timeZone);
   return new Date(guess);
+}
+
+/** The first day of the local calendar month of `now` in `timeZone`, as YYYY-MM-01. */
+export function localMonth(now: Date, timeZone: string): string {
+  return `${localDay(now, timeZone).slice(0, 7)}-01`;
+}
+
+/** The instant the next local calendar month begins after `now` in `timeZone`. */
+export function nextMonthlyReset(now: Date, timeZone: string): Date {
+  const p = localParts(now, timeZone);
+  const first = Date.UTC(p.year, p.month, 1, 0, 0, 0);
+  // The offset near the month's start, not now's: a DST change may fall between them.
+  return localMidnight(new Date(first - offsetMs(now, timeZone)), timeZone, first);
 }

@@ -5,7 +5,10 @@
 -- decision (lib/core/action-rules.ts), the status and deadline (lib/core/actions.ts), the answer's
 -- body. This statement checks that the principal — its stamp covers the rules' version — is
 -- unchanged, then does all of the call or nothing, as agent_kv_put does: the Idempotency-Key
--- claimed, the action and its audit event (action_insert), the budget units, the response stored.
+-- claimed, the estimate reserved in every spend budget (spend_reserve), the action and its audit
+-- event (action_insert), the budget units, the response stored. A reservation that does not fit, or
+-- leaves a spend budget at or past its degrade threshold (p_spend_normal_below[i]), is the general
+-- path's to refuse or to note.
 -- No row (or BKV01, which rolls it back) leaves the call to the general path, which decides and explains.
 CREATE OR REPLACE FUNCTION "agent_action_request"(
   p_key_hash TEXT, p_stamp TEXT, p_now TIMESTAMPTZ, p_day DATE, p_normal_below BIGINT,
@@ -14,12 +17,15 @@ CREATE OR REPLACE FUNCTION "agent_action_request"(
   p_estimate_micros BIGINT, p_estimate_tokens BIGINT, p_rule_id TEXT, p_rule_name TEXT, p_rule JSONB, p_shadow JSONB,
   p_required_approvals INTEGER, p_approval_timeout INTEGER, p_completion_timeout INTEGER, p_expires_at TIMESTAMPTZ,
   p_correlation_id TEXT, p_request_id TEXT, p_reason TEXT, p_audit_details JSONB, p_response TEXT,
-  p_idempotency_key TEXT, p_fingerprint TEXT, p_idempotency_expires TIMESTAMPTZ
+  p_idempotency_key TEXT, p_fingerprint TEXT, p_idempotency_expires TIMESTAMPTZ,
+  p_spend_day DATE, p_spend_scopes TEXT[], p_spend_periods DATE[], p_spend_amounts BIGINT[], p_spend_caps BIGINT[],
+  p_spend_normal_below BIGINT[], p_spend_slots INTEGER
 ) RETURNS TABLE ("response" TEXT, "key_last_used_at" TIMESTAMPTZ, "requests_used" BIGINT)
 LANGUAGE plpgsql AS $$
 DECLARE
   p RECORD;
   total BIGINT;
+  spend RECORD;
 BEGIN
   SELECT c.id, c.daily_write_ceiling, c.last_used_at, i.id AS identity_id, i.name AS identity_name,
          i.workflow_class_id, w.id AS workspace_id
@@ -39,13 +45,20 @@ BEGIN
      AND NOT idempotency_claim(p.identity_id, p_idempotency_key, p_fingerprint, p_now, p_idempotency_expires) THEN
     RETURN;
   END IF;
+  SELECT * INTO spend FROM spend_reserve(p_spend_scopes, p_spend_periods, p_spend_amounts, p_spend_caps, p_start,
+                                        p_spend_slots);
+  IF spend.refused IS NOT NULL OR EXISTS (
+       SELECT 1 FROM unnest(spend.totals, p_spend_normal_below) AS t(total, below) WHERE t.total >= t.below) THEN
+    RAISE EXCEPTION 'the action request is left to the general path' USING ERRCODE = 'BKV01';
+  END IF;
   PERFORM action_insert(p_id, p.workspace_id, p.identity_id, p.identity_name, p.id, p.workflow_class_id,
                         p_action, 'allowed', p_summary, p_resource, p_arguments, p_arguments_sha256,
                         p_estimate_micros, p_estimate_tokens, p_rule_id, p_rule_name, p_rule, p_shadow,
                         p_required_approvals, p_approval_timeout, p_completion_timeout, p_expires_at, NULL, NULL,
-                        p_correlation_id, p_request_id, p_now, p_reason, p_audit_details);
-  IF budget_take_free(p.workspace_id, p_day, p_start % p_workspace_slots, p_workspace_slots) IS NULL
-     OR budget_take_free(p.id, p_day, p_start % p_credential_slots, p_credential_slots) IS NULL THEN
+                        p_correlation_id, p_request_id, p_now, p_reason, p_audit_details,
+                        p_spend_day, p_spend_scopes, p_spend_periods, spend.slots);
+  IF budget_take_free(p.workspace_id, p_day, p_start % p_workspace_slots, p_workspace_slots, 1) IS NULL
+     OR budget_take_free(p.id, p_day, p_start % p_credential_slots, p_credential_slots, 1) IS NULL THEN
     RAISE EXCEPTION 'the action request is left to the general path' USING ERRCODE = 'BKV01';
   END IF;
   IF p_normal_below IS NOT NULL THEN

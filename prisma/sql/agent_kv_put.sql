@@ -49,8 +49,8 @@ BEGIN
                                 p_if_version, p_now, 'identity', p.identity_id, p.identity_name, p_reason,
                                 p_correlation_id, p_request_id, p_audit_details);
   IF put.outcome <> 'written'
-     OR budget_take_free(p.workspace_id, p_day, p_start % p_workspace_slots, p_workspace_slots) IS NULL
-     OR budget_take_free(p.id, p_day, p_start % p_credential_slots, p_credential_slots) IS NULL THEN
+     OR budget_take_free(p.workspace_id, p_day, p_start % p_workspace_slots, p_workspace_slots, 1) IS NULL
+     OR budget_take_free(p.id, p_day, p_start % p_credential_slots, p_credential_slots, 1) IS NULL THEN
     RAISE EXCEPTION 'the guarded write is left to the general path' USING ERRCODE = 'BKV01';
   END IF;
   IF p_normal_below IS NOT NULL THEN

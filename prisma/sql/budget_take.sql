@@ -7,15 +7,15 @@
 -- A write call's counters commit asynchronously: the write's own transaction
 -- commits synchronously afterwards, and WAL is flushed in order, so a counter
 -- that an acknowledged write depends on is always durable.
-CREATE OR REPLACE FUNCTION "budget_take"(p_day DATE, p_workspace TEXT, p_workspace_caps INTEGER[],
-                              p_credential TEXT, p_credential_caps INTEGER[], p_start INTEGER)
+CREATE OR REPLACE FUNCTION "budget_take"(p_day DATE, p_workspace TEXT, p_workspace_caps BIGINT[],
+                              p_credential TEXT, p_credential_caps BIGINT[], p_start INTEGER)
 RETURNS TABLE ("refused" TEXT, "workspace_slot" INTEGER, "workspace_total" BIGINT,
                "credential_slot" INTEGER, "credential_total" BIGINT) LANGUAGE plpgsql AS $$
 DECLARE
   ws RECORD;
   cr RECORD;
 BEGIN
-  SELECT * INTO ws FROM budget_take_one(p_workspace, p_day, p_workspace_caps, p_start);
+  SELECT * INTO ws FROM budget_take_one(p_workspace, p_day, p_workspace_caps, p_start, 1);
   IF ws.slot IS NULL THEN
     RETURN QUERY SELECT 'requests'::TEXT, NULL::INTEGER, NULL::BIGINT, NULL::INTEGER, NULL::BIGINT;
     RETURN;
@@ -25,7 +25,7 @@ BEGIN
     RETURN;
   END IF;
   PERFORM set_config('synchronous_commit', 'off', true);
-  SELECT * INTO cr FROM budget_take_one(p_credential, p_day, p_credential_caps, p_start);
+  SELECT * INTO cr FROM budget_take_one(p_credential, p_day, p_credential_caps, p_start, 1);
   IF cr.slot IS NULL THEN
     UPDATE usage_slot SET used = used - 1 WHERE scope_id = p_workspace AND day = p_day AND slot = ws.slot;
     RETURN QUERY SELECT 'writes'::TEXT, NULL::INTEGER, ws.total - 1, NULL::INTEGER, NULL::BIGINT;

@@ -7,7 +7,11 @@ import { decideAccess, type Grant } from "@/lib/core/grants";
 import { newId } from "@/lib/core/ids";
 import { parseUsd } from "@/lib/core/money";
 import type { RequestActionBody } from "@/lib/validations/actions";
+import { localDay } from "@/lib/core/calendar";
+import type { AgentPrincipal } from "../agent-api/authenticate";
 import { auditDetailsJson } from "../audit";
+import { reserveSpend, spendReserveParams } from "../budgets/spend";
+import { SPEND_SLOTS, type SpendScope } from "@/lib/core/spend";
 import { LEFT_TO_GENERAL_PATH, prismaSql, type Sql, type Tx } from "../db";
 import { actionSelect, type ActionRow } from "./action-view";
 import { queueApprovalNotice } from "./notify";
@@ -162,15 +166,18 @@ export function decidedColumns(decided: DecidedRequest, body: RequestActionBody)
 }
 
 const ACTION_INSERT = `SELECT 1 AS done FROM action_insert($1, $2, $3, $4, $5, $6, $7, $8::action_status, $9, $10, $11::jsonb, $12,
-  $13, $14, $15, $16, $17::jsonb, $18::jsonb, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29::jsonb)`;
+  $13, $14, $15, $16, $17::jsonb, $18::jsonb, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29::jsonb,
+  $30::date, $31::text[], $32::date[], $33::int[])`;
 
 /**
  * `POST /actions` on the general path: the workspace's rules decide (`decideRequest`); the action is
  * stored with a copy of the deciding rule, its shadow verdicts, the SHA-256 of its arguments and its
  * deadline, and audited (prisma/sql/action_insert.sql, the same INSERT the one-statement path runs)
  * — all in the caller's transaction. A denied action is kept too (status `denied`, for the
- * dashboard): the caller answers 403 with it. Refusals that leave nothing behind throw: 422
- * `validation_failed`, 404 (a task the caller may not read), 429 `action_rate_limited`.
+ * dashboard): the caller answers 403 with it. An admitted request's estimate is reserved in every
+ * spend budget (budgets/spend.ts `reserveSpend`), in the same transaction. Refusals that leave
+ * nothing behind throw: 422 `validation_failed`, 404 (a task the caller may not read), 429
+ * `action_rate_limited`, `spend_budget_exhausted`, `degraded_low_priority`.
  */
 export async function requestAction(
   tx: Tx,
@@ -181,6 +188,8 @@ export async function requestAction(
     requestId: string;
     reason: string | null;
     now: Date;
+    /** Whose spend budgets the estimate is reserved in, and the call's X-Priority. */
+    spend: { principal: AgentPrincipal; priority: "low" | "normal" };
   },
 ): Promise<ActionRow> {
   const { requester, body, now } = input;
@@ -190,6 +199,15 @@ export async function requestAction(
   const decidingRule = decided.decision.rule;
   if (decidingRule && decided.decision.effect !== "deny")
     await checkRateLimit(tx, requester, decidingRule, decided.estimateMicros, now);
+  const reservation =
+    decided.status === "denied"
+      ? null
+      : await reserveSpend(prismaSql(tx), {
+          principal: input.spend.principal,
+          estimate: { micros: decided.estimateMicros, tokens: decided.estimateTokens },
+          priority: input.spend.priority,
+          now,
+        });
 
   const columns = decidedColumns(decided, body);
   await prismaSql(tx).query(ACTION_INSERT, [
@@ -222,6 +240,10 @@ export async function requestAction(
     now,
     input.reason,
     decided.auditDetails,
+    localDay(now, input.spend.principal.workspace.timeZone),
+    reservation?.scopes.map((s) => s.scopeId) ?? [],
+    reservation?.scopes.map((s) => s.period) ?? [],
+    reservation?.slots ?? [],
   ]);
   if (decided.status === "pending_approval")
     await queueApprovalNotice(tx, {
@@ -282,13 +304,14 @@ async function checkRateLimit(
 
 const AGENT_ACTION_REQUEST = `SELECT * FROM agent_action_request($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
   $13::jsonb, $14, $15, $16, $17, $18, $19::jsonb, $20::jsonb, $21, $22, $23, $24, $25, $26, $27, $28::jsonb, $29,
-  $30, $31, $32)`;
+  $30, $31, $32, $33::date, $34::text[], $35::date[], $36::bigint[], $37::bigint[], $38::bigint[], $39)`;
 
 /**
  * An allowed request as one statement (prisma/sql/agent_action_request.sql), on decisions taken from a
  * remembered principal and the rules remembered at its version: checks the principal's stamp, then
- * claims the Idempotency-Key, stores the action and its audit event, takes the budget units and
- * stores the response — or nothing (null: the general path takes the call).
+ * claims the Idempotency-Key, reserves the estimate in every spend budget, stores the action and its
+ * audit event, takes the budget units and stores the response — or nothing (null: the general path
+ * takes the call, and explains a refusal).
  */
 export async function requestActionGuarded(
   sql: Sql,
@@ -307,10 +330,12 @@ export async function requestActionGuarded(
     reason: string | null;
     response: string;
     idempotency: { key: string; fingerprint: string; expiresAt: Date } | null;
+    spend: { day: string; scopes: readonly SpendScope[]; degradeAtPercent: number };
   },
 ): Promise<{ response: string; keyLastUsedAt: Date | null; requestsUsed: number | null } | null> {
   const { decided, body, idempotency } = input;
   const columns = decidedColumns(decided, body);
+  const spend = spendReserveParams(input.spend.scopes, input.spend.degradeAtPercent);
   let rows: { response: string; key_last_used_at: Date | null; requests_used: string | null }[];
   try {
     rows = await sql.query(AGENT_ACTION_REQUEST, [
@@ -346,6 +371,13 @@ export async function requestActionGuarded(
       idempotency?.key ?? null,
       idempotency?.fingerprint ?? null,
       idempotency?.expiresAt ?? null,
+      input.spend.day,
+      spend.scopes,
+      spend.periods,
+      spend.amounts,
+      spend.caps,
+      spend.normalBelow,
+      SPEND_SLOTS,
     ]);
   } catch (error) {
     if ((error as { code?: string }).code === LEFT_TO_GENERAL_PATH) return null;

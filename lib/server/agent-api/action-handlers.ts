@@ -21,6 +21,7 @@ import { identityActor } from "./route/refusal";
 import { decidedRow, decideRequest, requestAction, requestActionGuarded } from "../actions/request-action";
 import { rulesAt } from "../actions/rules-cache";
 import { normalModeHeaders, readUsage } from "../budgets/usage";
+import { principalSpendScopes } from "../budgets/spend";
 import { LEFT_TO_GENERAL_PATH, pgTransaction, poolSql } from "../db";
 import { parseJsonBody } from "./route/body";
 import { waitForDecision } from "../actions/waiters";
@@ -77,6 +78,7 @@ export async function requestActionHandler(
     requestId: ctx.requestId,
     reason: ctx.reason,
     now: ctx.now,
+    spend: { principal: p, priority: ctx.priority },
   });
   if (row.status === "denied") {
     // Answered as a refusal, but committed: the denied request is on the dashboard and in the trail.
@@ -138,6 +140,11 @@ export async function requestActionExpress(call: ExpressCall): Promise<ExpressRe
     reason: call.reason,
     response,
     idempotency: call.idempotency,
+    spend: {
+      day: localDay(call.now, w.timeZone),
+      scopes: principalSpendScopes(p, call.now, { micros: decided.estimateMicros, tokens: decided.estimateTokens }),
+      degradeAtPercent: w.degradeAtPercent,
+    },
   });
   if (!stored) return null;
   return {

@@ -1,5 +1,6 @@
 import "server-only";
 import type { AccessLevel, Grant } from "@/lib/core/grants";
+import type { SpendLimits } from "@/lib/core/spend";
 import { poolSql } from "../db";
 import { logger } from "../logger";
 
@@ -35,6 +36,8 @@ export type AgentPrincipal = {
     actionRulesVersion: number;
   };
   grants: Grant[];
+  /** The spend budgets of the workspace, the class and the key (lib/core/spend.ts); null is unlimited. */
+  spend: SpendLimits;
   /** principal_stamp (prisma/sql/principal_stamp.sql) as loaded: the fast path acts only while it is unchanged. */
   stamp: string;
   /** Today's counters as read with the key (the day in the workspace's time zone). */
@@ -68,6 +71,11 @@ type Row = {
   kill_switch: boolean;
   action_rules_version: number;
   grants: { pattern: string; access: AccessLevel }[];
+  credential_usd_limit: string | null;
+  class_usd_limit: string | null;
+  daily_usd_limit_micros: string | null;
+  monthly_usd_limit_micros: string | null;
+  daily_token_limit: string | null;
   stamp: string;
   usage_day: string;
   requests_used: string;
@@ -83,6 +91,8 @@ const LOAD_PRINCIPAL = `
          w.action_rules_version,
          COALESCE((SELECT json_agg(json_build_object('pattern', g.pattern, 'access', g.access::text) ORDER BY g.pattern)
                      FROM identity_grant g WHERE g.identity_id = i.id), '[]'::json) AS grants,
+         c.daily_usd_limit_micros AS credential_usd_limit, wc.daily_usd_limit_micros AS class_usd_limit,
+         w.daily_usd_limit_micros, w.monthly_usd_limit_micros, w.daily_token_limit,
          principal_stamp(c, i, w) AS stamp,
          to_char(d.day, 'YYYY-MM-DD') AS usage_day,
          (SELECT COALESCE(sum(u.used), 0) FROM usage_slot u WHERE u.scope_id = w.id AND u.day = d.day) AS requests_used,
@@ -134,9 +144,22 @@ export async function loadPrincipal(keyHash: string, now: Date = new Date()): Pr
       actionRulesVersion: r.action_rules_version,
     },
     grants: r.grants,
+    spend: {
+      workspace: {
+        dailyUsdMicros: bigintOrNull(r.daily_usd_limit_micros),
+        monthlyUsdMicros: bigintOrNull(r.monthly_usd_limit_micros),
+        dailyTokens: bigintOrNull(r.daily_token_limit),
+      },
+      classDailyUsdMicros: bigintOrNull(r.class_usd_limit),
+      credentialDailyUsdMicros: bigintOrNull(r.credential_usd_limit),
+    },
     stamp: r.stamp,
     usageSnapshot: { day: r.usage_day, requests: Number(r.requests_used), writes: Number(r.writes_used) },
   };
+}
+
+function bigintOrNull(value: string | null): bigint | null {
+  return value === null ? null : BigInt(value);
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000;

@@ -1,7 +1,7 @@
 import "server-only";
 import { randomInt } from "node:crypto";
-import { redistributeCaps } from "@/lib/core/budget";
-import { pgTransaction, poolSql } from "../db";
+import { UNLIMITED } from "@/lib/core/budget";
+import { pgTransaction, poolSql, type Sql } from "../db";
 
 export type Taken =
   | { refused: null; workspace: { slot: number; total: number }; credential: { slot: number; total: number } | null }
@@ -31,7 +31,7 @@ export async function take(input: {
   credential: { id: string; caps: number[] } | null;
 }): Promise<Taken> {
   const [row] = await poolSql().query<TakeRow>(
-    `SELECT * FROM budget_take($1::date, $2, $3::int[], $4, $5::int[], $6)`,
+    `SELECT * FROM budget_take($1::date, $2, $3::bigint[], $4, $5::bigint[], $6)`,
     [
       input.day,
       input.workspace.id,
@@ -70,33 +70,22 @@ export async function usageOf(scopeId: string, day: string): Promise<number> {
 }
 
 /**
- * A new limit applies to the rest of today at once. Today's slots are locked
- * (a call taking a unit meanwhile waits, or takes its unit first), each keeps
- * what it has used, and what is left of the new limit is shared out among them
- * (`redistributeCaps`): the calls still accepted today are exactly
- * `limit - used`. Slots not laid out yet — none used today — are added.
+ * A new limit applies to the rest of the period at once: the period's slots (added with nothing
+ * used if not laid out yet) are locked and laid out again under it (prisma/sql/budget_lay_out.sql):
+ * each keeps what it has used and the room left is shared out, so what is still accepted is
+ * exactly `limit - used` (nothing once more than the new limit is used). In the caller's transaction.
  */
+export async function resize(sql: Sql, scopeId: string, period: string, limit: bigint | number, slots: number) {
+  await sql.query(
+    `INSERT INTO usage_slot (scope_id, day, slot, cap)
+     SELECT $1, $2::date, s, 0 FROM generate_series(0, $3::int - 1) AS s
+     ON CONFLICT (scope_id, day, slot) DO NOTHING`,
+    [scopeId, period, slots],
+  );
+  await sql.query(`SELECT budget_lay_out($1, $2::date, $3::bigint, 0, 0, true)`, [scopeId, period, String(limit)]);
+}
+
+/** A request or write limit changed: today's counters follow it at once (`resize`). */
 export async function resizeToday(scopeId: string, day: string, limit: number | null, slots: number): Promise<void> {
-  await pgTransaction(async (sql) => {
-    await sql.query(
-      `INSERT INTO usage_slot (scope_id, day, slot, cap)
-       SELECT $1, $2::date, s, 0 FROM generate_series(0, $3::int - 1) AS s
-       ON CONFLICT (scope_id, day, slot) DO NOTHING`,
-      [scopeId, day, slots],
-    );
-    const rows = await sql.query<{ slot: number; used: number }>(
-      `SELECT slot, used FROM usage_slot WHERE scope_id = $1 AND day = $2::date ORDER BY slot FOR UPDATE`,
-      [scopeId, day],
-    );
-    const caps = redistributeCaps(
-      limit,
-      rows.map((r) => r.used),
-    );
-    await sql.query(
-      `UPDATE usage_slot u SET cap = c.cap
-       FROM unnest($3::int[], $4::int[]) AS c(slot, cap)
-       WHERE u.scope_id = $1 AND u.day = $2::date AND u.slot = c.slot`,
-      [scopeId, day, rows.map((r) => r.slot), caps],
-    );
-  });
+  await pgTransaction((sql) => resize(sql, scopeId, day, limit ?? UNLIMITED, slots));
 }

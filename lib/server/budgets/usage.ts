@@ -148,33 +148,56 @@ export async function chargeCall(
   return { usage, refund: giveBack };
 }
 
-/**
- * Entering degraded or stopped mode is audited once per day (actor: system): the day's row and its
- * audit event in one transaction, so an event that could not be written leaves no row behind and
- * the next call records it. That failure is logged, not the caller's: the call itself is decided.
- */
-async function noteModeChange(p: AgentPrincipal, day: string, mode: Mode, now: Date): Promise<void> {
-  await pgTransaction(async (sql) => {
-    const inserted = await sql.query(
-      `INSERT INTO usage_mode_change (workspace_id, day, mode, at) VALUES ($1, $2::date, $3, $4)
-       ON CONFLICT DO NOTHING RETURNING mode`,
-      [p.workspace.id, day, mode, now],
-    );
-    if (inserted.length === 0) return;
-    await writeAudit(sql, {
-      workspaceId: p.workspace.id,
-      actor: systemActor("budget"),
+/** The request budget's mode changes, as `recordModeChange` records them. */
+function noteModeChange(p: AgentPrincipal, day: string, mode: Mode, now: Date): Promise<void> {
+  return recordModeChange({
+    workspace: p.workspace,
+    period: day,
+    mode,
+    now,
+    audit: {
       action: mode === "stopped" ? "budget.stopped" : "budget.degraded",
-      target: p.workspace.slug,
       reason:
         mode === "stopped"
           ? "daily request limit reached"
           : `daily usage reached ${p.workspace.degradeAtPercent}% of the limit`,
       details: { day, limit: p.workspace.dailyRequestLimit },
+    },
+  });
+}
+
+/**
+ * Entering a mode — the request budget's degraded or stopped, a spend budget's degraded or exhausted
+ * — is audited once per period (actor: system): the period's row and its audit event in one
+ * transaction, so an event that could not be written leaves no row behind and the next call
+ * records it. That failure is logged, not the caller's: the call itself is decided.
+ */
+export async function recordModeChange(input: {
+  workspace: { id: string; slug: string };
+  period: string;
+  mode: string;
+  now: Date;
+  audit: { action: string; reason: string; details: Record<string, unknown> };
+}): Promise<void> {
+  const { workspace, mode } = input;
+  await pgTransaction(async (sql) => {
+    const inserted = await sql.query(
+      `INSERT INTO usage_mode_change (workspace_id, day, mode, at) VALUES ($1, $2::date, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING mode`,
+      [workspace.id, input.period, mode, input.now],
+    );
+    if (inserted.length === 0) return;
+    await writeAudit(sql, {
+      workspaceId: workspace.id,
+      actor: systemActor("budget"),
+      action: input.audit.action,
+      target: workspace.slug,
+      reason: input.audit.reason,
+      details: input.audit.details,
     });
   }).catch((error: unknown) =>
     logger.error(
-      { err: error, workspaceId: p.workspace.id, mode },
+      { err: error, workspaceId: workspace.id, mode },
       "could not record a budget mode change; the next call retries",
     ),
   );

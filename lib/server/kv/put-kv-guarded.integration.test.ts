@@ -313,12 +313,14 @@ describe("agent_kv_put — the guarded PUT in one statement", () => {
       // it — a busy last unit is not refused. (The first call took a slot of its own random choice,
       // which may have been this one.)
       const slotFiveUsed = async () =>
-        (
-          await poolSql().query<{ used: number }>(
-            `SELECT used FROM usage_slot WHERE scope_id = $1 AND day = $2 AND slot = 5`,
-            [agent.workspace.id, day],
-          )
-        )[0]!.used;
+        Number(
+          (
+            await poolSql().query<{ used: string }>(
+              `SELECT used FROM usage_slot WHERE scope_id = $1 AND day = $2 AND slot = 5`,
+              [agent.workspace.id, day],
+            )
+          )[0]!.used,
+        );
       const before = await slotFiveUsed();
       await poolSql().query(`UPDATE usage_slot SET cap = used WHERE scope_id = $1 AND day = $2 AND slot <> 5`, [
         agent.workspace.id,

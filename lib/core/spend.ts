@@ -1,0 +1,126 @@
+/**
+ * Spend budgets (API.md "Spend budgets"): money and tokens, beside the request budget, counted by
+ * the same mechanism — counter slots whose caps add up to the limit (lib/core/budget.ts,
+ * prisma/sql/budget_take_free.sql), here in micro-dollars (lib/core/money.ts) or tokens.
+ *
+ * Every action reserves its estimate in all five budgets, limited or not: an unlimited budget is
+ * counted against caps that are never reached (as the request budget is), so a limit set in the
+ * middle of a day applies to what the day has already reserved and spent — the counters are
+ * simply laid out again under the new limit (`budget_lay_out`). Pure: no I/O, no clock.
+ */
+import { slotCaps } from "./budget";
+
+/** The budgets, in the order their counters are locked (every transaction takes them in this order). */
+export const SPEND_BUDGETS = [
+  "workspace.daily_usd",
+  "workspace.monthly_usd",
+  "workspace.daily_tokens",
+  "class.daily_usd",
+  "credential.daily_usd",
+] as const;
+export type SpendBudget = (typeof SPEND_BUDGETS)[number];
+
+/** Slots per budget and period. Fixed, for the reason WORKSPACE_SLOTS is (lib/core/budget.ts). */
+export const SPEND_SLOTS = 16;
+
+/**
+ * The caps' sum of an unlimited budget: 2^53 − 1 micro-dollars ($9 billion) or tokens — beyond any
+ * limit that can be set (MAX_USD) and any estimate the API accepts, and a safe integer, so
+ * `slotCaps` computes it exactly.
+ */
+export const UNLIMITED_SPEND = Number.MAX_SAFE_INTEGER;
+
+export type SpendLimits = {
+  workspace: { dailyUsdMicros: bigint | null; monthlyUsdMicros: bigint | null; dailyTokens: bigint | null };
+  classDailyUsdMicros: bigint | null;
+  credentialDailyUsdMicros: bigint | null;
+};
+
+/** One budget's counters for one request: where the estimate is reserved, and under which limit. */
+export type SpendScope = {
+  budget: SpendBudget;
+  /** The usage_slot scope: the owner's id and the unit (`ws_…:usd`, `ws_…:usd_month`, `ws_…:tokens`, `cls_…:usd`, `cred_…:usd`). */
+  scopeId: string;
+  /** The period's first day: the local day, or the local month's first day. */
+  period: string;
+  limit: bigint | null;
+  amount: bigint;
+  caps: number[];
+};
+
+/**
+ * The five budgets of a request, in lock order, with what its estimate takes from each (0 without
+ * one: an action without an estimate is still counted, so an actual it reports is charged).
+ */
+export function spendScopes(input: {
+  ids: { workspaceId: string; classId: string; credentialId: string };
+  limits: SpendLimits;
+  day: string;
+  estimate: { micros: bigint | null; tokens: bigint | null };
+}): SpendScope[] {
+  const { ids, limits, day } = input;
+  const month = `${day.slice(0, 7)}-01`;
+  const usd = input.estimate.micros ?? 0n;
+  const tokens = input.estimate.tokens ?? 0n;
+  const scope = (
+    budget: SpendBudget,
+    scopeId: string,
+    period: string,
+    limit: bigint | null,
+    amount: bigint,
+  ): SpendScope => ({ budget, scopeId, period, limit, amount, caps: spendCaps(limit) });
+  return [
+    scope("workspace.daily_usd", `${ids.workspaceId}:usd`, day, limits.workspace.dailyUsdMicros, usd),
+    scope("workspace.monthly_usd", `${ids.workspaceId}:usd_month`, month, limits.workspace.monthlyUsdMicros, usd),
+    scope("workspace.daily_tokens", `${ids.workspaceId}:tokens`, day, limits.workspace.dailyTokens, tokens),
+    scope("class.daily_usd", `${ids.classId}:usd`, day, limits.classDailyUsdMicros, usd),
+    scope("credential.daily_usd", `${ids.credentialId}:usd`, day, limits.credentialDailyUsdMicros, usd),
+  ];
+}
+
+/** A budget's slot caps: the limit split exactly (`slotCaps`), or the unlimited sum. */
+export function spendCaps(limit: bigint | null): number[] {
+  return slotCaps(limit === null ? UNLIMITED_SPEND : Number(limit), SPEND_SLOTS);
+}
+
+/** The total (spent + reserved) at and above which a limited budget is degraded: ceil(limit × percent / 100). */
+export function spendDegradeThreshold(limit: bigint, degradeAtPercent: number): bigint {
+  return (limit * BigInt(degradeAtPercent) + 99n) / 100n;
+}
+
+/** What the one-statement path may leave a budget at: below its degrade threshold (null: unlimited). */
+export function spendNormalBelow(limit: bigint | null, degradeAtPercent: number): bigint | null {
+  return limit === null ? null : spendDegradeThreshold(limit, degradeAtPercent);
+}
+
+export type SpendVerdict =
+  | { ok: true; degraded: SpendBudget[] }
+  | { ok: false; refusal: "shed"; budget: SpendBudget };
+
+/**
+ * A reservation that fitted every budget (the database took it), judged by the totals it left:
+ * a low-priority request is shed when a budget was already degraded before it (as a call is by
+ * the request budget); the budgets it leaves at or past their threshold are degraded (to note).
+ */
+export function judgeReservation(
+  scopes: readonly SpendScope[],
+  totals: readonly bigint[],
+  input: { degradeAtPercent: number; priority: "low" | "normal" },
+): SpendVerdict {
+  const degraded: SpendBudget[] = [];
+  for (const [i, s] of scopes.entries()) {
+    if (s.limit === null) continue;
+    const threshold = spendDegradeThreshold(s.limit, input.degradeAtPercent);
+    const after = totals[i]!;
+    if (input.priority === "low" && after - s.amount >= threshold) return { ok: false, refusal: "shed", budget: s.budget };
+    if (after >= threshold) degraded.push(s.budget);
+  }
+  return { ok: true, degraded };
+}
+
+/** `limit − total`, never below zero (an overrun can take the total past the limit); null when unlimited. */
+export function spendRemaining(limit: bigint | null, total: bigint): bigint | null {
+  if (limit === null) return null;
+  return total >= limit ? 0n : limit - total;
+}
+

@@ -1,0 +1,250 @@
+import "server-only";
+import { randomInt } from "node:crypto";
+import { localDay, localMonth, nextDailyReset, nextMonthlyReset } from "@/lib/core/calendar";
+import { AppError } from "@/lib/core/errors";
+import { formatUsd } from "@/lib/core/money";
+import {
+  judgeReservation,
+  SPEND_SLOTS,
+  spendNormalBelow,
+  spendRemaining,
+  spendScopes,
+  UNLIMITED_SPEND,
+  type SpendBudget,
+  type SpendScope,
+} from "@/lib/core/spend";
+import type { Sql } from "../db";
+import type { AgentPrincipal } from "../agent-api/authenticate";
+import { resize } from "./counters";
+import { recordModeChange } from "./usage";
+
+/** The five spend budgets of a call by this principal, with what `estimate` takes from each. */
+export function principalSpendScopes(
+  p: AgentPrincipal,
+  now: Date,
+  estimate: { micros: bigint | null; tokens: bigint | null },
+): SpendScope[] {
+  return spendScopes({
+    ids: { workspaceId: p.workspace.id, classId: p.workflowClass.id, credentialId: p.credential.id },
+    limits: p.spend,
+    day: localDay(now, p.workspace.timeZone),
+    estimate,
+  });
+}
+
+/** The scopes as spend_reserve's and agent_action_request's array parameters (bigints as text). */
+export function spendReserveParams(scopes: readonly SpendScope[], degradeAtPercent: number) {
+  return {
+    scopes: scopes.map((s) => s.scopeId),
+    periods: scopes.map((s) => s.period),
+    amounts: scopes.map((s) => s.amount.toString()),
+    caps: scopes.flatMap((s) => s.caps.map(String)),
+    normalBelow: scopes.map((s) => spendNormalBelow(s.limit, degradeAtPercent)?.toString() ?? null),
+  };
+}
+
+export type Reservation = { scopes: SpendScope[]; slots: number[]; day: string };
+
+/**
+ * An action's estimate reserved in every spend budget, all or none, in the caller's transaction
+ * (prisma/sql/spend_reserve.sql), judged by lib/core/spend.ts: 429 `spend_budget_exhausted` naming
+ * the budget that does not fit, or `degraded_low_priority` for a low-priority request to a
+ * degraded budget — each after taking nothing (the caller's transaction rolls back anyway). Entering
+ * degraded or exhausted is audited once per period.
+ */
+export async function reserveSpend(
+  sql: Sql,
+  input: {
+    principal: AgentPrincipal;
+    estimate: { micros: bigint | null; tokens: bigint | null };
+    priority: "low" | "normal";
+    now: Date;
+  },
+): Promise<Reservation> {
+  const p = input.principal;
+  const scopes = principalSpendScopes(p, input.now, input.estimate);
+  const params = spendReserveParams(scopes, p.workspace.degradeAtPercent);
+  const [row] = await sql.query<{ refused: number | null; slots: number[]; totals: string[] }>(
+    `SELECT refused, slots, totals::text[] AS totals
+     FROM spend_reserve($1::text[], $2::date[], $3::bigint[], $4::bigint[], $5, $6)`,
+    [params.scopes, params.periods, params.amounts, params.caps, randomInt(SPEND_SLOTS), SPEND_SLOTS],
+  );
+  const totals = row!.totals.map(BigInt);
+  const day = scopes[0]!.period;
+  if (row!.refused !== null) {
+    const scope = scopes[row!.refused - 1]!;
+    const total = totals[row!.refused - 1]!;
+    await noteSpendMode(p, scope, "exhausted", input.now);
+    const remaining = spendRemaining(scope.limit, total) ?? 0n;
+    throw new AppError(
+      "spend_budget_exhausted",
+      `The estimate does not fit the ${describeBudget(scope.budget)}: ${amountText(scope, remaining)} left until it resets.`,
+      { budget: scope.budget, remaining: amountValue(scope, remaining), resetAt: resetOf(scope, p, input.now).toISOString() },
+    );
+  }
+  const verdict = judgeReservation(scopes, totals, {
+    degradeAtPercent: p.workspace.degradeAtPercent,
+    priority: input.priority,
+  });
+  if (!verdict.ok) {
+    const scope = scopes.find((s) => s.budget === verdict.budget)!;
+    throw new AppError(
+      "degraded_low_priority",
+      `The ${describeBudget(scope.budget)} is near its limit: low-priority actions are shed until it resets.`,
+      { budget: scope.budget, resetAt: resetOf(scope, p, input.now).toISOString() },
+    );
+  }
+  for (const budget of verdict.degraded)
+    await noteSpendMode(p, scopes.find((s) => s.budget === budget)!, "degraded", input.now);
+  return { scopes, slots: row!.slots, day };
+}
+
+const BUDGET_NAMES: Record<SpendBudget, string> = {
+  "workspace.daily_usd": "workspace's daily USD budget",
+  "workspace.monthly_usd": "workspace's monthly USD budget",
+  "workspace.daily_tokens": "workspace's daily token budget",
+  "class.daily_usd": "workflow class's daily USD budget",
+  "credential.daily_usd": "key's daily USD budget",
+};
+
+function describeBudget(budget: SpendBudget): string {
+  return BUDGET_NAMES[budget];
+}
+
+function isTokens(scope: Pick<SpendScope, "budget">): boolean {
+  return scope.budget === "workspace.daily_tokens";
+}
+
+/** An amount as the API states it: USD as a decimal number, tokens as an integer. */
+function amountValue(scope: SpendScope, amount: bigint): number {
+  return isTokens(scope) ? Number(amount) : formatUsd(amount);
+}
+
+function amountText(scope: SpendScope, amount: bigint): string {
+  return isTokens(scope) ? `${amount} tokens` : `$${formatUsd(amount)}`;
+}
+
+function resetOf(scope: SpendScope, p: AgentPrincipal, now: Date): Date {
+  return scope.budget === "workspace.monthly_usd"
+    ? nextMonthlyReset(now, p.workspace.timeZone)
+    : nextDailyReset(now, p.workspace.timeZone);
+}
+
+/** A spend budget entering degraded or exhausted, audited once per period and scope (usage_mode_change). */
+function noteSpendMode(p: AgentPrincipal, scope: SpendScope, mode: "degraded" | "exhausted", now: Date) {
+  const owner =
+    scope.budget === "class.daily_usd"
+      ? `:${p.workflowClass.name}`
+      : scope.budget === "credential.daily_usd"
+        ? `:${p.credential.prefix}`
+        : "";
+  return recordModeChange({
+    workspace: p.workspace,
+    period: scope.period,
+    mode: `spend_${mode}:${scope.budget}${owner}`,
+    now,
+    audit: {
+      action: mode === "exhausted" ? "budget.spend_exhausted" : "budget.spend_degraded",
+      reason:
+        mode === "exhausted"
+          ? `the ${describeBudget(scope.budget)} is spent: new reservations are refused`
+          : `the ${describeBudget(scope.budget)} reached ${p.workspace.degradeAtPercent}% of its limit`,
+      details: {
+        budget: scope.budget,
+        period: scope.period,
+        limit: scope.limit === null ? null : amountValue(scope, scope.limit),
+        ...(owner ? { scope: owner.slice(1) } : {}),
+      },
+    },
+  });
+}
+
+/** One budget as GET /policy and the dashboard show it: amounts in the API's units. */
+export type SpendFigures = {
+  limit: number | null;
+  spent: number;
+  reserved: number;
+  remaining: number | null;
+  resetAt: string;
+};
+
+type StandingRow = {
+  day_usd_spent: string;
+  day_usd_reserved: string;
+  month_usd_spent: string;
+  month_usd_reserved: string;
+  day_tokens_spent: string;
+  day_tokens_reserved: string;
+  class_usd_spent: string;
+  class_usd_reserved: string;
+  key_usd_spent: string;
+  key_usd_reserved: string;
+};
+
+/**
+ * Spent and reserved in each of a principal's spend budgets, from the actions of the period
+ * (action_spent, action_reserved: the amounts the counters hold), one query over the workspace's
+ * actions of this month (index action_workspace_id_spend_day_idx).
+ */
+export async function readSpendStanding(sql: Sql, p: AgentPrincipal, now: Date) {
+  const tz = p.workspace.timeZone;
+  const day = localDay(now, tz);
+  const month = localMonth(now, tz);
+  const [r] = await sql.query<StandingRow>(
+    `SELECT
+       COALESCE(sum(action_spent(a.status, a.estimate_micros, a.actual_micros)) FILTER (WHERE a.spend_day = $2::date), 0)::text AS day_usd_spent,
+       COALESCE(sum(action_reserved(a.status, a.estimate_micros)) FILTER (WHERE a.spend_day = $2::date), 0)::text AS day_usd_reserved,
+       COALESCE(sum(action_spent(a.status, a.estimate_micros, a.actual_micros)), 0)::text AS month_usd_spent,
+       COALESCE(sum(action_reserved(a.status, a.estimate_micros)), 0)::text AS month_usd_reserved,
+       COALESCE(sum(action_spent(a.status, a.estimate_tokens, a.actual_tokens)) FILTER (WHERE a.spend_day = $2::date), 0)::text AS day_tokens_spent,
+       COALESCE(sum(action_reserved(a.status, a.estimate_tokens)) FILTER (WHERE a.spend_day = $2::date), 0)::text AS day_tokens_reserved,
+       COALESCE(sum(action_spent(a.status, a.estimate_micros, a.actual_micros))
+         FILTER (WHERE a.spend_day = $2::date AND a.workflow_class_id = $4), 0)::text AS class_usd_spent,
+       COALESCE(sum(action_reserved(a.status, a.estimate_micros))
+         FILTER (WHERE a.spend_day = $2::date AND a.workflow_class_id = $4), 0)::text AS class_usd_reserved,
+       COALESCE(sum(action_spent(a.status, a.estimate_micros, a.actual_micros))
+         FILTER (WHERE a.spend_day = $2::date AND a.credential_id = $5), 0)::text AS key_usd_spent,
+       COALESCE(sum(action_reserved(a.status, a.estimate_micros))
+         FILTER (WHERE a.spend_day = $2::date AND a.credential_id = $5), 0)::text AS key_usd_reserved
+     FROM action a
+     WHERE a.workspace_id = $1 AND a.spend_day >= $3::date AND a.spend_day <= $2::date`,
+    [p.workspace.id, day, month, p.workflowClass.id, p.credential.id],
+  );
+  const dailyReset = nextDailyReset(now, tz).toISOString();
+  const monthlyReset = nextMonthlyReset(now, tz).toISOString();
+  const usd = (limit: bigint | null, spent: string, reserved: string, resetAt: string) =>
+    figures(limit, BigInt(spent), BigInt(reserved), resetAt, formatUsd);
+  const tokens = (limit: bigint | null, spent: string, reserved: string, resetAt: string) =>
+    figures(limit, BigInt(spent), BigInt(reserved), resetAt, Number);
+  return {
+    usd: {
+      daily: usd(p.spend.workspace.dailyUsdMicros, r!.day_usd_spent, r!.day_usd_reserved, dailyReset),
+      monthly: usd(p.spend.workspace.monthlyUsdMicros, r!.month_usd_spent, r!.month_usd_reserved, monthlyReset),
+    },
+    tokens: { daily: tokens(p.spend.workspace.dailyTokens, r!.day_tokens_spent, r!.day_tokens_reserved, dailyReset) },
+    class: { usd: { daily: usd(p.spend.classDailyUsdMicros, r!.class_usd_spent, r!.class_usd_reserved, dailyReset) } },
+    credential: { usd: { daily: usd(p.spend.credentialDailyUsdMicros, r!.key_usd_spent, r!.key_usd_reserved, dailyReset) } },
+  };
+}
+
+function figures(
+  limit: bigint | null,
+  spent: bigint,
+  reserved: bigint,
+  resetAt: string,
+  toApi: (amount: bigint) => number,
+): SpendFigures {
+  const remaining = spendRemaining(limit, spent + reserved);
+  return {
+    limit: limit === null ? null : toApi(limit),
+    spent: toApi(spent),
+    reserved: toApi(reserved),
+    remaining: remaining === null ? null : toApi(remaining),
+    resetAt,
+  };
+}
+
+/** A changed spend limit applies to the rest of the period at once (counters.ts `resize`), in the caller's transaction. */
+export function resizeSpend(sql: Sql, scopeId: string, period: string, limit: bigint | null): Promise<void> {
+  return resize(sql, scopeId, period, limit ?? UNLIMITED_SPEND, SPEND_SLOTS);
+}
