@@ -88,9 +88,14 @@ function localMidnight(now: Date, timeZone: string, midnightWall: number): Date 
   return new Date(guess);
 }
 
+/** The first day of the month of a day (YYYY-MM-DD), as YYYY-MM-01. */
+export function monthOf(day: string): string {
+  return `${day.slice(0, 7)}-01`;
+}
+
 /** The first day of the local calendar month of `now` in `timeZone`, as YYYY-MM-01. */
 export function localMonth(now: Date, timeZone: string): string {
-  return `${localDay(now, timeZone).slice(0, 7)}-01`;
+  return monthOf(localDay(now, timeZone));
 }
 
 /** The instant the next local calendar month begins after `now` in `timeZone`. */

@@ -9,6 +9,7 @@
  * simply laid out again under the new limit (`budget_lay_out`). Pure: no I/O, no clock.
  */
 import { slotCaps } from "./budget";
+import { monthOf } from "./calendar";
 
 /** The budgets, in the order their counters are locked (every transaction takes them in this order). */
 export const SPEND_BUDGETS = [
@@ -48,6 +49,24 @@ export type SpendScope = {
   caps: number[];
 };
 
+const SCOPE_UNITS: Record<SpendBudget, string> = {
+  "workspace.daily_usd": "usd",
+  "workspace.monthly_usd": "usd_month",
+  "workspace.daily_tokens": "tokens",
+  "class.daily_usd": "usd",
+  "credential.daily_usd": "usd",
+};
+
+/** A budget's counters (usage_slot.scope_id): its owner's id — workspace, class or key — and its unit. */
+export function spendScopeId(budget: SpendBudget, ownerId: string): string {
+  return `${ownerId}:${SCOPE_UNITS[budget]}`;
+}
+
+/** The period a budget counts `day` in: the day itself, or its month's first day. */
+export function spendPeriod(budget: SpendBudget, day: string): string {
+  return budget === "workspace.monthly_usd" ? monthOf(day) : day;
+}
+
 /**
  * The five budgets of a request, in lock order, with what its estimate takes from each (0 without
  * one: an action without an estimate is still counted, so an actual it reports is charged).
@@ -59,22 +78,22 @@ export function spendScopes(input: {
   estimate: { micros: bigint | null; tokens: bigint | null };
 }): SpendScope[] {
   const { ids, limits, day } = input;
-  const month = `${day.slice(0, 7)}-01`;
   const usd = input.estimate.micros ?? 0n;
   const tokens = input.estimate.tokens ?? 0n;
-  const scope = (
-    budget: SpendBudget,
-    scopeId: string,
-    period: string,
-    limit: bigint | null,
-    amount: bigint,
-  ): SpendScope => ({ budget, scopeId, period, limit, amount, caps: spendCaps(limit) });
+  const scope = (budget: SpendBudget, ownerId: string, limit: bigint | null, amount: bigint): SpendScope => ({
+    budget,
+    scopeId: spendScopeId(budget, ownerId),
+    period: spendPeriod(budget, day),
+    limit,
+    amount,
+    caps: spendCaps(limit),
+  });
   return [
-    scope("workspace.daily_usd", `${ids.workspaceId}:usd`, day, limits.workspace.dailyUsdMicros, usd),
-    scope("workspace.monthly_usd", `${ids.workspaceId}:usd_month`, month, limits.workspace.monthlyUsdMicros, usd),
-    scope("workspace.daily_tokens", `${ids.workspaceId}:tokens`, day, limits.workspace.dailyTokens, tokens),
-    scope("class.daily_usd", `${ids.classId}:usd`, day, limits.classDailyUsdMicros, usd),
-    scope("credential.daily_usd", `${ids.credentialId}:usd`, day, limits.credentialDailyUsdMicros, usd),
+    scope("workspace.daily_usd", ids.workspaceId, limits.workspace.dailyUsdMicros, usd),
+    scope("workspace.monthly_usd", ids.workspaceId, limits.workspace.monthlyUsdMicros, usd),
+    scope("workspace.daily_tokens", ids.workspaceId, limits.workspace.dailyTokens, tokens),
+    scope("class.daily_usd", ids.classId, limits.classDailyUsdMicros, usd),
+    scope("credential.daily_usd", ids.credentialId, limits.credentialDailyUsdMicros, usd),
   ];
 }
 
