@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { decideOnAction } from "@/lib/server/actions/decide-approval";
+import { setSpendLimits } from "@/lib/server/budgets/spend-limits";
 import { getDb } from "@/lib/server/db";
 import { BaseKV, BaseKVError, guard, isBaseKVError, StepError, type Action, type FetchLike } from "@/sdk";
 import { seedAgent, seedRule } from "@/tests/agent-fixtures";
+import { testActor } from "@/tests/fixtures";
 import { routeFetch } from "@/tests/sdk-server";
 
 type Agent = Awaited<ReturnType<typeof seedAgent>>;
@@ -55,7 +57,7 @@ async function caught(promise: Promise<unknown>): Promise<BaseKVError> {
 const stored = (id: string) =>
   getDb().action.findUniqueOrThrow({
     where: { id },
-    select: { status: true, actualMicros: true, result: true, error: true },
+    select: { status: true, actualMicros: true, actualTokens: true, result: true, error: true },
   });
 const actionsOf = (agent: Agent) =>
   getDb().action.findMany({ where: { identityId: agent.identity.id }, select: { id: true, status: true } });
@@ -350,5 +352,115 @@ describe("SDK guard", () => {
     expect(again).toMatchObject({ code: "action_settled", details: { status: "succeeded" } });
     expect(ran).toBe(1);
     expect(await actionsOf(agent)).toHaveLength(1);
+  });
+
+  it("the actual option: the cost computed from the function's result is what the action is settled at", async () => {
+    const agent = await seedAgent();
+    await seedRule(agent, { name: "models", action: "llm.*", effect: "allow" });
+    const { client, requests } = harness(agent.key);
+    // $2.50 per million prompt tokens, $10 per million completion tokens: 1,200 × 2.5e-6 + 345 × 1e-5
+    // is 0.00645 in decimals and 0.006450000000000001 in floats — sent rounded to the micro-dollar.
+    const usage = { prompt_tokens: 1200, completion_tokens: 345, total_tokens: 1545 };
+    const { action, result } = await guard(
+      client,
+      "llm.openai.chat",
+      {
+        estimate: { usd: 0.01, tokens: 2000 },
+        actual: (r) =>
+          r && {
+            tokens: r.usage.total_tokens,
+            usd: r.usage.prompt_tokens * 2.5e-6 + r.usage.completion_tokens * 1e-5,
+          },
+      },
+      async () => ({ result: { text: "Hello", usage } }),
+    );
+    expect(usage.prompt_tokens * 2.5e-6 + usage.completion_tokens * 1e-5).not.toBe(0.00645);
+    expect(result).toEqual({ text: "Hello", usage });
+    expect(requests.at(-1)!.body).toMatchObject({ outcome: "succeeded", actual: { usd: 0.00645, tokens: 1545 } });
+    expect(action).toMatchObject({ status: "succeeded", actual: { usd: 0.00645, tokens: 1545 }, overrun: false });
+    expect(await stored(action.id)).toMatchObject({ actualMicros: 6450n, actualTokens: 1545n });
+  });
+
+  it("the actual option answering nothing settles at the estimate; the function's own actual comes first", async () => {
+    const agent = await seedAgent();
+    await seedRule(agent, { name: "models", action: "llm.*", effect: "allow" });
+    const { client, requests } = harness(agent.key);
+    const none = await guard(
+      client,
+      "llm.openai.chat",
+      { estimate: { usd: 0.01, tokens: 2000 }, actual: () => undefined },
+      () => ({ result: { text: "no usage reported" } }),
+    );
+    expect(requests.at(-1)!.body).toEqual({ outcome: "succeeded", result: { text: "no usage reported" } });
+    expect(await stored(none.action.id)).toMatchObject({ actualMicros: 10_000n, actualTokens: 2000n });
+
+    const own = await guard(
+      client,
+      "llm.openai.chat",
+      { estimate: { usd: 0.01, tokens: 2000 }, actual: () => ({ usd: 0.009, tokens: 1900 }) },
+      () => ({ result: { text: "measured" }, actual: { usd: 0.004, tokens: 800 } }),
+    );
+    expect(await stored(own.action.id)).toMatchObject({ actualMicros: 4000n, actualTokens: 800n });
+  });
+
+  it("an actual option that throws: the action is still completed (at its estimate), then guard throws", async () => {
+    const agent = await seedAgent();
+    await seedRule(agent, { name: "models", action: "llm.*", effect: "allow" });
+    const { client } = harness(agent.key);
+    let id = "";
+    const error = await guard(
+      client,
+      "llm.openai.chat",
+      {
+        estimate: { usd: 0.01 },
+        actual: () => {
+          throw new Error("the reply has no usage");
+        },
+      },
+      (_args, action) => {
+        id = action.id;
+        return { result: { text: "no usage" } };
+      },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as TypeError).message).toContain("the reply has no usage; it was settled at its estimate");
+    expect(await stored(id)).toMatchObject({ status: "succeeded", actualMicros: 10_000n });
+  });
+
+  it("an estimate that does not fit a spend budget: spend_budget_exhausted before the function runs, nothing reserved", async () => {
+    const agent = await seedAgent();
+    await seedRule(agent, { name: "models", action: "llm.*", effect: "allow" });
+    await setSpendLimits({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      changes: [{ budget: "credential.daily_usd", credentialId: agent.credential.id, limit: 10_000n }], // $0.01
+    });
+    const { client, requests } = harness(agent.key);
+    let ran = false;
+    const error = await caught(
+      guard(client, "llm.openai.chat", { estimate: { usd: 0.05, tokens: 2000 } }, () => {
+        ran = true;
+      }),
+    );
+    expect(ran).toBe(false);
+    expect(error).toMatchObject({
+      code: "spend_budget_exhausted",
+      status: 429,
+      details: { budget: "credential.daily_usd", remaining: 0.01, resetAt: expect.any(String) },
+      isBudgetError: true,
+    });
+    if (!isBaseKVError(error, "spend_budget_exhausted")) throw error;
+    expect(Date.parse(error.details.resetAt)).toBeGreaterThan(Date.now());
+    expect(error.retryAfter).toBeGreaterThan(0);
+    // Refused once, not retried, and nothing kept or reserved.
+    expect(requests.map((r) => [r.method, r.url])).toEqual([["POST", "/actions"]]);
+    expect(await actionsOf(agent)).toEqual([]);
+
+    // What fits still runs: $0.01 is the whole budget.
+    const { action } = await guard(client, "llm.openai.chat", { estimate: { usd: 0.01 } }, () => {
+      ran = true;
+    });
+    expect(ran).toBe(true);
+    expect(action.status).toBe("succeeded");
   });
 });

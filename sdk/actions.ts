@@ -88,7 +88,7 @@ export class ActionsApi {
   /** `guard(client, …)` on this client. */
   guard<A extends Json | undefined = Json | undefined, R extends Json | undefined = undefined>(
     action: string,
-    options: GuardOptions<A>,
+    options: GuardOptions<A, R>,
     fn: GuardFunction<A, R>,
   ): Promise<GuardResult<R>> {
     return guard(this.client, action, options, fn);
@@ -97,13 +97,20 @@ export class ActionsApi {
 
 // ——— guard ———
 
-export type GuardOptions<A extends Json | undefined = Json | undefined> = Omit<
-  RequestActionBody,
-  "action" | "arguments"
-> &
+export type GuardOptions<
+  A extends Json | undefined = Json | undefined,
+  R extends Json | undefined = Json | undefined,
+> = Omit<RequestActionBody, "action" | "arguments"> &
   Pick<CallOptions, "correlationId" | "reason" | "priority" | "signal" | "retry"> & {
     /** What the function will be called with (shown to approvers, who may edit them). */
     arguments?: A;
+    /**
+     * The cost to settle at, from what the function returned as `result` — e.g. a model call's
+     * token usage — when the function did not return an `actual` of its own. `usd` is rounded to
+     * the micro-dollar (6 decimals, the unit the server stores). `undefined` (or no option):
+     * the server settles at the estimate.
+     */
+    actual?: (result: R | undefined) => GuardCost | undefined;
     /** How long to wait for people's decision (default 900 s); then the action is cancelled and `approval_timeout` thrown. */
     timeoutSeconds?: number;
     /**
@@ -115,6 +122,9 @@ export type GuardOptions<A extends Json | undefined = Json | undefined> = Omit<
     /** Told once when people must decide (print where to approve it: the dashboard, the CLI). */
     onPending?: (action: Action) => void | Promise<void>;
   };
+
+/** A cost as a function reports it: USD (any number ≥ 0; rounded to 6 decimals when sent) and tokens. */
+export type GuardCost = { usd?: number; tokens?: number };
 
 /** What the function may report: its `result` (JSON ≤ 64 KiB, stored on the action) and the `actual` cost. */
 export type GuardOutcome<R extends Json | undefined = undefined> = { result?: R; actual?: ActionCost };
@@ -148,23 +158,28 @@ const GUARD_CODES: Partial<Record<ActionStatus, GuardErrorCode>> = {
 /**
  * One guarded call of `fn` (API.md "Actions"): `POST /actions`; if people must decide, wait up to
  * `timeoutSeconds` (then cancel and throw `approval_timeout`); a denial throws the API's
- * `action_denied`, a rejection, an expired approval or a cancellation throw `BaseKVError`s with
- * `action_rejected`, `action_expired`, `action_cancelled` (`details.action` is the action). Once
- * allowed, `fn` runs once with `approvedArguments ?? arguments`; its outcome is reported —
- * `succeeded` with what it returned (`{ result, actual }`), or `failed` with its error, which is
- * then rethrown. A failure report that cannot be delivered is not raised over the function's own
+ * `action_denied`, an estimate that does not fit a spend budget the API's `spend_budget_exhausted`
+ * (`details.budget`, `remaining`, `resetAt`; nothing reserved), a rejection, an expired approval or
+ * a cancellation throw `BaseKVError`s with `action_rejected`, `action_expired`, `action_cancelled`
+ * (`details.action` is the action) — each before `fn` runs. Once allowed, `fn` runs once with
+ * `approvedArguments ?? arguments`; its outcome is reported — `succeeded` with what it returned
+ * (`{ result, actual }`, or the `actual` option's cost of that result; neither: the estimate), or
+ * `failed` with its error, which is then rethrown. An `actual` option that throws or answers no
+ * cost (a negative or non-finite amount) still completes the action, at its estimate, and then
+ * throws a `TypeError`. A failure report that cannot be delivered is not raised over the function's own
  * error: the server settles an allowed action that is never completed at its deadline.
  */
 export async function guard<A extends Json | undefined = Json | undefined, R extends Json | undefined = undefined>(
   client: BaseKV,
   action: string,
-  options: GuardOptions<A>,
+  options: GuardOptions<A, R>,
   fn: GuardFunction<A, R>,
 ): Promise<GuardResult<R>> {
   const {
     timeoutSeconds = DEFAULT_DECISION_TIMEOUT_SECONDS,
     idempotencyKey = crypto.randomUUID(),
     onPending,
+    actual: actualOf,
     correlationId,
     reason,
     priority,
@@ -204,16 +219,47 @@ export async function guard<A extends Json | undefined = Json | undefined, R ext
       .catch(() => {});
     throw error;
   }
+  // The function ran: whatever `actual` does, the action is completed (money spent is recorded).
+  let actual: ActionCost | undefined;
+  let unreadable: TypeError | undefined;
+  try {
+    actual = toActionCost(outcome?.actual ?? actualOf?.(outcome?.result));
+  } catch (error) {
+    unreadable = new TypeError(
+      `guard: no actual cost for ${action} (${current.id}) — ${error instanceof Error ? error.message : String(error)}; it was settled at its estimate`,
+      { cause: error },
+    );
+  }
   const completed = await client.actions.complete(
     current.id,
     {
       outcome: "succeeded",
-      ...(outcome?.actual === undefined ? {} : { actual: outcome.actual }),
+      ...(actual === undefined ? {} : { actual }),
       ...(outcome?.result === undefined ? {} : { result: outcome.result }),
     },
     completeCall,
   );
+  if (unreadable) throw unreadable;
   return { action: completed, result: outcome?.result };
+}
+
+/**
+ * A reported cost as the API takes it: `usd` rounded to the micro-dollar (a price × tokens is
+ * rarely a 6-decimal number, and the server refuses more decimals), `tokens` a whole number;
+ * `undefined` when neither is given. Throws on what no rounding makes a cost (negative, not finite).
+ */
+function toActionCost(cost: GuardCost | undefined): ActionCost | undefined {
+  if (cost === undefined || cost === null) return undefined;
+  const { usd, tokens } = cost;
+  if (usd !== undefined && !(Number.isFinite(usd) && usd >= 0))
+    throw new TypeError(`actual.usd must be a finite number ≥ 0, got ${usd}`);
+  if (tokens !== undefined && !(Number.isSafeInteger(tokens) && tokens >= 0))
+    throw new TypeError(`actual.tokens must be a whole number ≥ 0, got ${tokens}`);
+  if (usd === undefined && tokens === undefined) return undefined;
+  return {
+    ...(usd === undefined ? {} : { usd: Math.round(usd * 1_000_000) / 1_000_000 }),
+    ...(tokens === undefined ? {} : { tokens }),
+  };
 }
 
 /** Cancels a pending action; if people decided meanwhile (409), the action as they left it. */

@@ -1,10 +1,11 @@
-import type { ApiErrorCode, BaseKVErrorCode, Guardrail } from "./types";
+import type { ApiErrorCode, BaseKVErrorCode, ErrorDetailsByCode, Guardrail } from "./types";
 
 /**
  * Every failure the SDK raises. `code` is the API's (API.md "Errors") or the
  * SDK's own `network_error` / `invalid_response`; narrow on it:
  *
  *   if (isBaseKVError(e, "version_conflict")) e.details.currentVersion
+ *   if (isBaseKVError(e, "spend_budget_exhausted")) e.details.budget // typed: ErrorDetailsByCode
  */
 export class BaseKVError extends Error {
   readonly code: BaseKVErrorCode;
@@ -47,7 +48,15 @@ export class BaseKVError extends Error {
   }
 }
 
-export function isBaseKVError<C extends BaseKVErrorCode>(error: unknown, code?: C): error is BaseKVError & { code: C } {
+/** `details` as `code` is known to carry them (`ErrorDetailsByCode`), else the open record. */
+export type DetailsOf<C extends BaseKVErrorCode> = [C] extends [keyof ErrorDetailsByCode]
+  ? ErrorDetailsByCode[C] & Record<string, unknown>
+  : Record<string, unknown>;
+
+export function isBaseKVError<C extends BaseKVErrorCode>(
+  error: unknown,
+  code?: C,
+): error is BaseKVError & { code: C; details: DetailsOf<C> } {
   return error instanceof BaseKVError && (code === undefined || error.code === code);
 }
 
@@ -70,5 +79,6 @@ export const API_ERROR_CODES = [
   "write_ceiling_reached",
   "degraded_low_priority",
   "action_rate_limited",
+  "spend_budget_exhausted",
   "internal",
 ] as const satisfies readonly ApiErrorCode[];

@@ -5,6 +5,7 @@
  * of the OpenAPI document). `import type` only: the SDK bundles nothing of zod.
  */
 import type { z } from "zod";
+import type { SpendBudget as CoreSpendBudget } from "@/lib/core/spend";
 import type { TaskStatus as CoreTaskStatus, TaskEventType as CoreTaskEventType } from "@/lib/core/tasks";
 import type {
   AgentErrorCode,
@@ -39,8 +40,11 @@ export type TaskEventError = z.input<typeof taskErrorSchema>;
 export type AgentEventType = TaskEventBody["type"];
 
 // ——— errors ———
-/** A code the agent API answers with (API.md "Errors"; lib/validations/agent-api.ts, checked against lib/core/errors.ts). */
-export type ApiErrorCode = AgentErrorCode;
+/**
+ * A code the agent API answers with (API.md "Errors"; lib/validations/agent-api.ts, checked against
+ * lib/core/errors.ts), and `spend_budget_exhausted` (API.md "Spend budgets"), which `POST /actions` answers.
+ */
+export type ApiErrorCode = AgentErrorCode | "spend_budget_exhausted";
 /**
  * The SDK's own: the request never got an answer, or the answer was not the API's JSON — or,
  * raised by `guard`, what people decided on an action (see `GuardErrorCode`).
@@ -54,6 +58,19 @@ export type ClientErrorCode = "network_error" | "invalid_response" | GuardErrorC
 export type GuardErrorCode =
   "action_rejected" | "action_expired" | "action_cancelled" | "action_settled" | "approval_timeout";
 export type BaseKVErrorCode = ApiErrorCode | ClientErrorCode;
+
+/** A spend budget (API.md "Spend budgets"), as `details.budget` of `spend_budget_exhausted` names it. */
+export type SpendBudget = CoreSpendBudget;
+
+/**
+ * `details` of a 429 `spend_budget_exhausted`: the first budget the estimate does not fit, what is
+ * left of it (USD, or tokens for `workspace.daily_tokens`) and when it resets (ISO-8601). Nothing
+ * was reserved; the error's `retryAfter` is the seconds until `resetAt`.
+ */
+export type SpendBudgetExhaustedDetails = { budget: SpendBudget; remaining: number; resetAt: string };
+
+/** The `details` a code is known to carry; `isBaseKVError(e, code)` narrows `e.details` to it. */
+export type ErrorDetailsByCode = { spend_budget_exhausted: SpendBudgetExhaustedDetails };
 
 export type ErrorEnvelope = {
   error: { code: ApiErrorCode; message: string; requestId: string; details: Record<string, unknown> };
