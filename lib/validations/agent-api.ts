@@ -89,6 +89,23 @@ const limitSchema = z.strictObject({
   resetAt: isoTime,
 });
 
+const spendFiguresSchema = z.strictObject({
+  limit: z.number().min(0).nullable().describe("null when unlimited"),
+  spent: z.number().min(0),
+  reserved: z.number().min(0),
+  remaining: z.number().min(0).nullable().describe("null when unlimited; 0 past the limit (an overrun)"),
+  resetAt: isoTime,
+});
+const dailyUsdSchema = z.strictObject({ usd: z.strictObject({ daily: spendFiguresSchema }) });
+const spendLimitsSchema = z
+  .strictObject({
+    usd: z.strictObject({ daily: spendFiguresSchema, monthly: spendFiguresSchema }),
+    tokens: z.strictObject({ daily: spendFiguresSchema }),
+    class: dailyUsdSchema,
+    credential: dailyUsdSchema,
+  })
+  .describe("Spend budgets: USD (decimal numbers, at most 6 decimals) and tokens; the workspace's, the caller's class's and key's");
+
 export const guardrailModeSchema = z.enum(["normal", "degraded", "stopped"]);
 
 export const policyResponseSchema = z.strictObject({
@@ -97,7 +114,7 @@ export const policyResponseSchema = z.strictObject({
   grants: z.array(z.strictObject({ namespace: z.string(), access: z.enum(ACCESS_LEVELS) })),
   mode: guardrailModeSchema,
   message: z.string().nullable().describe("The admin's stop message when stopped"),
-  limits: z.strictObject({ requests: limitSchema, writes: limitSchema }),
+  limits: z.strictObject({ requests: limitSchema, writes: limitSchema, spend: spendLimitsSchema }),
   retryPolicy: z.strictObject({
     maxAttempts: z.number().int().min(1),
     initialIntervalMs: z.number().int().min(1),

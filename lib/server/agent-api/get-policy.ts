@@ -2,6 +2,8 @@ import "server-only";
 import { rulesForClass } from "@/lib/core/action-rules";
 import type { PolicyResponse } from "@/lib/validations/agent-api";
 import { loadRules, ruleJson } from "../actions/rules";
+import { readSpendStanding } from "../budgets/spend";
+import { prismaSql } from "../db";
 import type { AgentContext, AgentResult } from "./agent-route";
 
 /** GET /api/v1/policy — what this key may do now (API.md). */
@@ -19,6 +21,7 @@ export async function getPolicy(ctx: AgentContext<"prisma">): Promise<AgentResul
       limits: {
         requests: { ...usage.requests, resetAt: usage.requests.resetAt.toISOString() },
         writes: { ...usage.writes, resetAt: usage.writes.resetAt.toISOString() },
+        spend: await readSpendStanding(prismaSql(ctx.db.tx), p, ctx.now),
       },
       retryPolicy: {
         maxAttempts: c.maxAttempts,

@@ -11,6 +11,7 @@ import {
   spendScopes,
   UNLIMITED_SPEND,
   type SpendBudget,
+  type SpendLimits,
   type SpendScope,
 } from "@/lib/core/spend";
 import type { Sql } from "../db";
@@ -50,7 +51,9 @@ export type Reservation = { scopes: SpendScope[]; slots: number[]; day: string }
  * (prisma/sql/spend_reserve.sql), judged by lib/core/spend.ts: 429 `spend_budget_exhausted` naming
  * the budget that does not fit, or `degraded_low_priority` for a low-priority request to a
  * degraded budget — each after taking nothing (the caller's transaction rolls back anyway). Entering
- * degraded or exhausted is audited once per period.
+ * degraded or exhausted is audited once per period, on a connection of its own and not awaited: the
+ * caller holds one in its transaction, and a burst of calls each waiting for a second one would
+ * exhaust the pool (the note waits for the call's to come back; a note that fails, the next call makes).
  */
 export async function reserveSpend(
   sql: Sql,
@@ -74,7 +77,7 @@ export async function reserveSpend(
   if (row!.refused !== null) {
     const scope = scopes[row!.refused - 1]!;
     const total = totals[row!.refused - 1]!;
-    await noteSpendMode(p, scope, "exhausted", input.now);
+    void noteSpendMode(p, scope, "exhausted", input.now);
     const remaining = spendRemaining(scope.limit, total) ?? 0n;
     throw new AppError(
       "spend_budget_exhausted",
@@ -95,7 +98,7 @@ export async function reserveSpend(
     );
   }
   for (const budget of verdict.degraded)
-    await noteSpendMode(p, scopes.find((s) => s.budget === budget)!, "degraded", input.now);
+    void noteSpendMode(p, scopes.find((s) => s.budget === budget)!, "degraded", input.now);
   return { scopes, slots: row!.slots, day };
 }
 
@@ -181,12 +184,21 @@ type StandingRow = {
   key_usd_reserved: string;
 };
 
+/** Whose spend budgets to read: a workspace's, and a class's and a key's in it (null: not asked for). */
+export type SpendSubject = {
+  workspace: { id: string; timeZone: string };
+  workflowClass: { id: string } | null;
+  credential: { id: string } | null;
+  spend: SpendLimits;
+};
+
 /**
- * Spent and reserved in each of a principal's spend budgets, from the actions of the period
- * (action_spent, action_reserved: the amounts the counters hold), one query over the workspace's
- * actions of this month (index action_workspace_id_spend_day_idx).
+ * Spent and reserved in each spend budget of a subject (an agent's principal; the dashboard's
+ * workspace), from the actions of the period (action_spent, action_reserved: the amounts the
+ * counters hold), in one query over the workspace's actions of this month (index
+ * action_workspace_id_spend_day_idx). GET /policy's `limits.spend`, and the Budgets page's gauges.
  */
-export async function readSpendStanding(sql: Sql, p: AgentPrincipal, now: Date) {
+export async function readSpendStanding(sql: Sql, p: SpendSubject, now: Date) {
   const tz = p.workspace.timeZone;
   const day = localDay(now, tz);
   const month = localMonth(now, tz);
@@ -208,7 +220,7 @@ export async function readSpendStanding(sql: Sql, p: AgentPrincipal, now: Date) 
          FILTER (WHERE a.spend_day = $2::date AND a.credential_id = $5), 0)::text AS key_usd_reserved
      FROM action a
      WHERE a.workspace_id = $1 AND a.spend_day >= $3::date AND a.spend_day <= $2::date`,
-    [p.workspace.id, day, month, p.workflowClass.id, p.credential.id],
+    [p.workspace.id, day, month, p.workflowClass?.id ?? null, p.credential?.id ?? null],
   );
   const dailyReset = nextDailyReset(now, tz).toISOString();
   const monthlyReset = nextMonthlyReset(now, tz).toISOString();

@@ -11,6 +11,10 @@ import { cliDebug } from "@/lib/env";
 import { getDb } from "../db";
 import { createNamespace } from "../namespaces/create-namespace";
 import { createWorkflowClass } from "../workflow-classes/create-workflow-class";
+import { updateWorkflowClass } from "../workflow-classes/update-workflow-class";
+import { limitValue, setSpendLimits, type SpendLimitChange } from "../budgets/spend-limits";
+import { tokenLimitSchema, usdLimitSchema } from "@/lib/validations/budgets";
+import { workspaceSelect } from "../workspaces/workspace-view";
 import { createIdentity } from "../identities/create-identity";
 import { setIdentityStatus } from "../identities/set-identity-status";
 import { issueCredential } from "../credentials/issue-credential";
@@ -21,6 +25,7 @@ import {
   createNamespaceSchema,
   createWorkflowClassSchema,
   resourceNameSchema,
+  retryPolicySchema,
 } from "@/lib/validations/identity";
 import { createUser } from "../users/create-user";
 import { noteSchema } from "@/lib/validations/escalations";
@@ -59,8 +64,30 @@ class Streamed {
   constructor(readonly chunks: AsyncGenerator<string>) {}
 }
 
+const classOptions: Options = {
+  workspace: { type: "string" },
+  name: { type: "string" },
+  description: { type: "string" },
+  "max-attempts": { type: "string" },
+  "initial-interval-ms": { type: "string" },
+  backoff: { type: "string" },
+  "max-interval-ms": { type: "string" },
+  "non-retryable": { type: "string" },
+  "heartbeat-timeout-s": { type: "string" },
+  "daily-usd": { type: "string" },
+};
+
+/** A workflow class as the CLI shows it: its spend limit in USD, not micro-dollars. */
+function classView<C extends { dailyUsdLimitMicros: bigint | null }>(c: C) {
+  const { dailyUsdLimitMicros, ...rest } = c;
+  return { ...rest, dailyUsd: limitValue("class.daily_usd", dailyUsdLimitMicros) };
+}
+
 const settingsOptions: Options = {
   name: { type: "string" },
+  "daily-usd": { type: "string" },
+  "monthly-usd": { type: "string" },
+  "daily-tokens": { type: "string" },
   "daily-requests": { type: "string" },
   "degrade-at": { type: "string" },
   "stop-message": { type: "string" },
@@ -81,11 +108,50 @@ function settingsFrom(values: Values) {
   return {
     name: str("name"),
     dailyRequestLimit: daily === undefined ? undefined : daily === "unlimited" ? null : int("daily-requests"),
+    // Spend limits are not settings: workspaceSpendChanges reads them, setSpendLimits applies them.
     degradeAtPercent: int("degrade-at"),
     stopMessage: str("stop-message"),
     timeZone: str("timezone"),
     maxKeyTtlSeconds: seconds(values, "max-key-ttl"),
     defaultActionEffect: str("default-action-effect") as WorkspaceSettings["defaultActionEffect"],
+  };
+}
+
+/** `--daily-usd 50 --monthly-usd none …` as spend limit changes (only the flags given; "none" clears). */
+function workspaceSpendChanges(values: Values): SpendLimitChange[] {
+  const changes: SpendLimitChange[] = [];
+  const flag = (name: string) => values[name] as string | undefined;
+  if (flag("daily-usd") !== undefined)
+    changes.push({ budget: "workspace.daily_usd", limit: limitFlag(values, "daily-usd", usdLimitSchema) });
+  if (flag("monthly-usd") !== undefined)
+    changes.push({ budget: "workspace.monthly_usd", limit: limitFlag(values, "monthly-usd", usdLimitSchema) });
+  if (flag("daily-tokens") !== undefined)
+    changes.push({ budget: "workspace.daily_tokens", limit: limitFlag(values, "daily-tokens", tokenLimitSchema) });
+  return changes;
+}
+
+/** One spend limit flag, parsed like the Budgets page's field (an empty value is refused here: say "none"). */
+function limitFlag(values: Values, name: string, schema: typeof usdLimitSchema): bigint | null {
+  const raw = values[name] as string;
+  if (raw.trim() === "") throw new AppError("validation_failed", `--${name}: give an amount, or "none" for unlimited`);
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new AppError("validation_failed", `--${name}: ${result.error.issues[0]!.message}`);
+  return result.data;
+}
+
+/** A workspace as the CLI shows it, with its spend limits in the API's units. */
+async function withSpendLimits<W extends { id: string }>(workspace: W) {
+  const w = await getDb().workspace.findUniqueOrThrow({
+    where: { id: workspace.id },
+    select: { dailyUsdLimitMicros: true, monthlyUsdLimitMicros: true, dailyTokenLimit: true },
+  });
+  return {
+    ...workspace,
+    spend: {
+      dailyUsd: limitValue("workspace.daily_usd", w.dailyUsdLimitMicros),
+      monthlyUsd: limitValue("workspace.monthly_usd", w.monthlyUsdLimitMicros),
+      dailyTokens: limitValue("workspace.daily_tokens", w.dailyTokenLimit),
+    },
   };
 }
 
@@ -377,18 +443,8 @@ const COMMANDS: Record<string, Command> = {
   },
   "class create": {
     usage:
-      "class create --workspace acme --name invoices [--max-attempts 3] [--initial-interval-ms 1000] [--backoff 2] [--max-interval-ms 60000] [--non-retryable a,b] [--heartbeat-timeout-s 300]",
-    options: {
-      workspace: { type: "string" },
-      name: { type: "string" },
-      description: { type: "string" },
-      "max-attempts": { type: "string" },
-      "initial-interval-ms": { type: "string" },
-      backoff: { type: "string" },
-      "max-interval-ms": { type: "string" },
-      "non-retryable": { type: "string" },
-      "heartbeat-timeout-s": { type: "string" },
-    },
+      "class create --workspace acme --name invoices [--max-attempts 3] [--initial-interval-ms 1000] [--backoff 2] [--max-interval-ms 60000] [--non-retryable a,b] [--heartbeat-timeout-s 300] [--daily-usd N|none]",
+    options: classOptions,
     run: async (values, actor) => {
       const input = parse(createWorkflowClassSchema, {
         workspace: values.workspace,
@@ -401,8 +457,60 @@ const COMMANDS: Record<string, Command> = {
         nonRetryableErrors: values["non-retryable"] ?? "",
         heartbeatTimeoutSeconds: values["heartbeat-timeout-s"] ?? 300,
       });
+      const dailyUsd = values["daily-usd"] === undefined ? null : limitFlag(values, "daily-usd", usdLimitSchema);
       const { workspace, ...rest } = input;
-      return createWorkflowClass({ ...rest, workspaceId: await workspaceId(workspace), actor });
+      const created = await createWorkflowClass({
+        ...rest,
+        workspaceId: await workspaceId(workspace),
+        actor,
+        dailyUsdLimitMicros: dailyUsd,
+      });
+      return classView(created);
+    },
+  },
+  "class set": {
+    usage:
+      "class set --workspace acme --name invoices [the flags of class create, each optional] [--daily-usd N|none] [--reason …]",
+    options: { ...classOptions, reason: { type: "string" } },
+    run: async (values, actor) => {
+      const name = parse(resourceNameSchema, values.name ?? "");
+      const wsId = await workspaceId(values.workspace);
+      const current = await getDb().workflowClass.findFirst({ where: { workspaceId: wsId, name } });
+      if (!current) throw new AppError("not_found", `No workflow class "${name}" in this workspace.`);
+      const policyFlags = [
+        "max-attempts",
+        "initial-interval-ms",
+        "backoff",
+        "max-interval-ms",
+        "non-retryable",
+        "heartbeat-timeout-s",
+      ];
+      const changesPolicy = policyFlags.some((flag) => values[flag] !== undefined);
+      const dailyUsd = values["daily-usd"] === undefined ? undefined : limitFlag(values, "daily-usd", usdLimitSchema);
+      if (!changesPolicy && dailyUsd === undefined)
+        throw new AppError(
+          "validation_failed",
+          "nothing to change: give at least one flag of class create or --daily-usd",
+        );
+      const policy = parse(retryPolicySchema, {
+        maxAttempts: values["max-attempts"] ?? current.maxAttempts,
+        initialIntervalMs: values["initial-interval-ms"] ?? current.initialIntervalMs,
+        backoffCoefficient: values.backoff ?? current.backoffCoefficient,
+        maxIntervalMs: values["max-interval-ms"] ?? current.maxIntervalMs,
+        nonRetryableErrors: values["non-retryable"] ?? current.nonRetryableErrors.join(","),
+        heartbeatTimeoutSeconds: values["heartbeat-timeout-s"] ?? current.heartbeatTimeoutSeconds,
+      });
+      const reason = values.reason as string | undefined;
+      if (changesPolicy)
+        await updateWorkflowClass({ ...policy, workspaceId: wsId, actor, classId: current.id, reason });
+      if (dailyUsd !== undefined)
+        await setSpendLimits({
+          workspaceId: wsId,
+          actor,
+          reason,
+          changes: [{ budget: "class.daily_usd", classId: current.id, limit: dailyUsd }],
+        });
+      return classView(await getDb().workflowClass.findUniqueOrThrow({ where: { id: current.id } }));
     },
   },
   "identity create": {
@@ -441,15 +549,17 @@ const COMMANDS: Record<string, Command> = {
   "identity disable": identityStatusCommand("disabled"),
   "identity enable": identityStatusCommand("active"),
   "key create": {
-    usage: "key create --workspace acme --identity invoice-bot [--expires-in 7d] [--daily-writes N]",
+    usage: "key create --workspace acme --identity invoice-bot [--expires-in 7d] [--daily-writes N] [--daily-usd N]",
     options: {
       workspace: { type: "string" },
       identity: { type: "string" },
       "expires-in": { type: "string" },
       "daily-writes": { type: "string" },
+      "daily-usd": { type: "string" },
     },
     run: async (values, actor) => {
       const identityName = parse(resourceNameSchema, values.identity ?? "");
+      const dailyUsd = values["daily-usd"] === undefined ? null : limitFlag(values, "daily-usd", usdLimitSchema);
       const dailyWrites = values["daily-writes"] as string | undefined;
       if (dailyWrites !== undefined && !/^[1-9]\d{0,9}$/.test(dailyWrites)) {
         throw new AppError("validation_failed", `--daily-writes must be a whole number above 0, got "${dailyWrites}"`);
@@ -460,8 +570,15 @@ const COMMANDS: Record<string, Command> = {
         identityName,
         expiresInSeconds: seconds(values, "expires-in"),
         dailyWriteCeiling: dailyWrites === undefined ? null : Number(dailyWrites),
+        dailyUsdLimitMicros: dailyUsd,
       });
-      return { id: issued.id, key: issued.key, prefix: issued.prefix, expiresAt: issued.expiresAt };
+      return {
+        id: issued.id,
+        key: issued.key,
+        prefix: issued.prefix,
+        expiresAt: issued.expiresAt,
+        dailyUsd: limitValue("credential.daily_usd", dailyUsd),
+      };
     },
   },
   "escalation list": {
@@ -536,11 +653,14 @@ const COMMANDS: Record<string, Command> = {
 
   "workspace create": {
     usage:
-      "workspace create --slug acme [--name N] [--daily-requests N|unlimited] [--degrade-at 80] [--stop-message …] [--timezone UTC] [--max-key-ttl 90d] [--default-action-effect allow|deny|require_approval]",
+      "workspace create --slug acme [--name N] [--daily-requests N|unlimited] [--degrade-at 80] [--stop-message …] [--timezone UTC] [--max-key-ttl 90d] [--default-action-effect allow|deny|require_approval] [--daily-usd N|none] [--monthly-usd N|none] [--daily-tokens N|none]",
     options: { slug: { type: "string" }, ...settingsOptions },
     run: async (values, actor) => {
       const input = parse(createWorkspaceSchema, dropUndefined({ slug: values.slug, ...settingsFrom(values) }));
-      return createWorkspace({ ...input, actor });
+      const spend = workspaceSpendChanges(values);
+      const workspace = await createWorkspace({ ...input, actor });
+      await setSpendLimits({ workspaceId: workspace.id, actor, changes: spend });
+      return withSpendLimits(workspace);
     },
   },
   "workspace set": {
@@ -561,9 +681,17 @@ const COMMANDS: Record<string, Command> = {
         workspaceSettingsSchema,
         dropUndefined({ ...settingsFrom(values), killSwitch: kill === undefined ? undefined : kill === "on" }),
       );
-      if (Object.keys(settings).length === 0)
+      const spend = workspaceSpendChanges(values);
+      if (Object.keys(settings).length === 0 && spend.length === 0)
         throw new AppError("validation_failed", "nothing to change: give at least one setting flag");
-      return updateWorkspace({ slug, actor, settings, reason: values.reason as string | undefined });
+      const reason = values.reason as string | undefined;
+      const id = await workspaceId(slug);
+      const workspace =
+        Object.keys(settings).length > 0
+          ? await updateWorkspace({ slug, actor, settings, reason })
+          : await getDb().workspace.findUniqueOrThrow({ where: { id }, select: workspaceSelect });
+      await setSpendLimits({ workspaceId: id, actor, changes: spend, reason });
+      return withSpendLimits(workspace);
     },
   },
   "user create": {

@@ -1,4 +1,5 @@
 import "server-only";
+import { formatUsd } from "@/lib/core/money";
 import { AppError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
 import { decideKeyTtl } from "@/lib/core/credential-policy";
@@ -16,6 +17,8 @@ export async function issueCredential(input: {
   identityName?: string;
   expiresInSeconds?: number;
   dailyWriteCeiling?: number | null;
+  /** The key's daily spend budget in micro-dollars (null: unlimited). */
+  dailyUsdLimitMicros?: bigint | null;
   now?: Date;
 }): Promise<IssuedCredential> {
   return getDb().$transaction((tx) => issueCredentialIn(tx, input));
@@ -49,6 +52,7 @@ export async function issueCredentialIn(
       prefix,
       expiresAt: new Date(now.getTime() + ttl.seconds * 1000),
       dailyWriteCeiling: input.dailyWriteCeiling ?? null,
+      dailyUsdLimitMicros: input.dailyUsdLimitMicros ?? null,
       createdBy: input.actor.name,
       rotatedFromId: input.rotatedFromId ?? null,
       createdAt: now,
@@ -66,6 +70,7 @@ export async function issueCredentialIn(
       prefix,
       expiresAt: credential.expiresAt,
       dailyWriteCeiling: input.dailyWriteCeiling ?? null,
+      dailyUsd: input.dailyUsdLimitMicros == null ? null : formatUsd(input.dailyUsdLimitMicros),
       rotatedFromId: input.rotatedFromId ?? null,
     },
   });

@@ -29,6 +29,7 @@ export async function rotateCredential(input: {
         expiresAt: true,
         revokedAt: true,
         dailyWriteCeiling: true,
+        dailyUsdLimitMicros: true,
       },
     });
     if (!old) throw new AppError("not_found", "No such key.");
@@ -49,6 +50,7 @@ export async function rotateCredential(input: {
       identityId: old.identityId,
       expiresInSeconds: lifetimeSeconds,
       dailyWriteCeiling: old.dailyWriteCeiling,
+      dailyUsdLimitMicros: old.dailyUsdLimitMicros,
       rotatedFromId: old.id,
       reason: input.reason,
       now,
