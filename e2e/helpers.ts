@@ -15,6 +15,8 @@ export function printedLogin(): {
   firstRunPassword: string;
   databaseUrl: string;
   dataDir: string;
+  /** The server's AUTH_SECRET: a second instance beside it needs the same (its database role's password derives from it). */
+  authSecret: string;
 } {
   return JSON.parse(readFileSync(path.join(process.cwd(), "e2e", ".state", "login.json"), "utf8"));
 }
@@ -42,7 +44,18 @@ export async function signOutFromMenu(page: Page) {
 export async function newPerson(role: "admin" | "operator" | "auditor" | "viewer", workspace = "demo") {
   const suffix = randomBytes(4).toString("hex");
   const person = { email: `person-${suffix}@example.test`, password: `own-password-${suffix}` };
-  await admin("user", "create", "--email", person.email, "--password", person.password, "--workspace", workspace, "--role", role);
+  await admin(
+    "user",
+    "create",
+    "--email",
+    person.email,
+    "--password",
+    person.password,
+    "--workspace",
+    workspace,
+    "--role",
+    role,
+  );
   return person;
 }
 
@@ -107,7 +120,11 @@ function startBatch() {
     [path.join("node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", "scripts/admin.ts", "batch"],
     {
       // The server's data directory: the same audit signing key and anchor file.
-      env: { ...process.env, DATABASE_URL: printedLogin().databaseUrl, BASEKV_DATA_DIR: path.join(process.cwd(), "e2e", ".state", "data") },
+      env: {
+        ...process.env,
+        DATABASE_URL: printedLogin().databaseUrl,
+        BASEKV_DATA_DIR: path.join(process.cwd(), "e2e", ".state", "data"),
+      },
     },
   );
   const started = { child, pending: [] as Pending[] };

@@ -24,7 +24,9 @@ const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
  */
 const AUDIT_ENV = {
   BASEKV_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "basekv-faults-")),
-  AUDIT_SIGNING_KEY: generateKeyPairSync("ed25519").privateKey.export({ format: "der", type: "pkcs8" }).toString("base64url"),
+  AUDIT_SIGNING_KEY: generateKeyPairSync("ed25519")
+    .privateKey.export({ format: "der", type: "pkcs8" })
+    .toString("base64url"),
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: "2",
 };
 
@@ -54,8 +56,17 @@ export function auditVerify(databaseUrl: string, slug: string): { ok: boolean; e
 
 export type App = { port: number; url: string; pid: number; child: ChildProcess; output: () => string };
 
-/** The production server (scripts/server.mjs) on the built .next against `databaseUrl`; resolves once it answers. */
-export async function startApp(input: { databaseUrl: string; port: number; authSecret: string }): Promise<App> {
+/**
+ * The production server (scripts/server.mjs) on the built .next against `databaseUrl`; resolves once it answers.
+ * `dataDir`: a second instance beside the suite's server shares its audit signing key and anchor file
+ * (else the proofs' own, AUDIT_ENV).
+ */
+export async function startApp(input: {
+  databaseUrl: string;
+  port: number;
+  authSecret: string;
+  dataDir?: string;
+}): Promise<App> {
   const child = spawn(process.execPath, [SERVER_SCRIPT, "--port", String(input.port)], {
     cwd: ROOT,
     // Its own process group: kill -9 takes everything the app started, and nothing else.
@@ -63,7 +74,12 @@ export async function startApp(input: { databaseUrl: string; port: number; authS
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
-      ...AUDIT_ENV,
+      ...(input.dataDir
+        ? {
+            BASEKV_DATA_DIR: input.dataDir,
+            AUDIT_SIGNING_KEY: readFileSync(path.join(input.dataDir, "audit-signing-key"), "utf8").trim(),
+          }
+        : AUDIT_ENV),
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
       DATABASE_URL: input.databaseUrl,

@@ -54,3 +54,11 @@ export class AppError extends Error {
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
+
+/** Refusals that end at a known time: they say when (`Retry-After`, from `details.resetAt`). */
+export const RETRY_AFTER_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "budget_exhausted",
+  "write_ceiling_reached",
+  "action_rate_limited",
+  "spend_budget_exhausted",
+]);

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { ERROR_STATUS } from "@/lib/core/errors";
+import { ERROR_STATUS, RETRY_AFTER_CODES } from "@/lib/core/errors";
 import { NAMESPACE_NAME } from "@/lib/core/grants";
 import {
   AGENT_ERROR_CODES,
@@ -409,7 +409,7 @@ function agentOperation(op: OperationSpec): OpenApiOperation {
     byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
   }
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
-    const retryAfter = codes.includes("budget_exhausted") || codes.includes("write_ceiling_reached");
+    const retryAfter = codes.some((c) => RETRY_AFTER_CODES.has(c));
     // A refusal decided while executing (e.g. 412) is stored under an Idempotency-Key and replayed.
     const replayable = op.mutating && status !== 401 && status !== 429 && status !== 500;
     errors[String(status)] = {

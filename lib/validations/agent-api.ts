@@ -38,6 +38,7 @@ export const AGENT_ERROR_CODES = [
   "write_ceiling_reached",
   "degraded_low_priority",
   "action_rate_limited",
+  "spend_budget_exhausted",
   "internal",
 ] as const satisfies readonly ErrorCode[];
 export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
@@ -62,9 +63,12 @@ export const ERROR_DESCRIPTIONS: Record<AgentErrorCode, string> = {
   budget_exhausted:
     "The workspace's daily request limit is reached, or the kill switch is on (`message` is the admin's stop message; `details.resetAt`).",
   write_ceiling_reached: "This credential's daily write ceiling is reached.",
-  degraded_low_priority: "The workspace is degraded and the call carried `X-Priority: low`.",
+  degraded_low_priority:
+    "The workspace (or, for an action, one of its spend budgets) is degraded and the call carried `X-Priority: low`.",
   action_rate_limited:
     "The deciding rule's rate limit for this identity is reached (`details.rule`, `details.by`, `details.resetAt`, `Retry-After`).",
+  spend_budget_exhausted:
+    "The action's estimate does not fit a spend budget (`details.budget`, `details.remaining`, `details.resetAt`, `Retry-After`); nothing is reserved.",
   internal: "Anything else; no internals leak.",
 };
 

@@ -244,14 +244,14 @@ const TABLE = [
       tag: "Actions",
       summary: "Ask before acting",
       description:
-        "The workspace's action rules decide: 201 `allowed` (go ahead, then complete it before `expiresAt`), 202 `pending_approval` (people decide: wait with `GET /actions/{id}?wait=30`), or 403 `action_denied` (the denied action is kept). A `taskId` must name a task the caller may read.",
+        "The workspace's action rules decide: 201 `allowed` (go ahead, then complete it before `expiresAt`), 202 `pending_approval` (people decide: wait with `GET /actions/{id}?wait=30`), or 403 `action_denied` (the denied action is kept). The estimate is reserved in every spend budget, all or none: 429 `spend_budget_exhausted` names the one it does not fit. A `taskId` must name a task the caller may read.",
       parameters: [],
       body: "RequestActionBody",
       success: [
         { status: 201, schema: "Action", description: "Allowed" },
         { status: 202, schema: "Action", description: "Pending approval" },
       ],
-      errors: ["action_denied", "not_found", "validation_failed", "action_rate_limited"],
+      errors: ["action_denied", "not_found", "validation_failed", "action_rate_limited", "spend_budget_exhausted"],
     },
   },
   {

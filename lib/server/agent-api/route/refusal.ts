@@ -1,5 +1,5 @@
 import "server-only";
-import { AppError, isAppError, type ErrorCode } from "@/lib/core/errors";
+import { AppError, isAppError, RETRY_AFTER_CODES, type ErrorCode } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
 import { boundText, REFUSAL_TARGET_MAX, UNAUTHENTICATED_TARGET_MAX } from "@/lib/core/refusal-audit";
 import type { AuditOutcome } from "@/lib/generated/prisma/client";
@@ -57,13 +57,6 @@ export async function refusalReply(error: unknown, state: CallState): Promise<Ag
   return errorReply(failure, requestId, headers);
 }
 
-/** Refusals that end at a known time: they say when (`Retry-After`). */
-const RETRY_AFTER_CODES = new Set<ErrorCode>([
-  "budget_exhausted",
-  "write_ceiling_reached",
-  "action_rate_limited",
-  "spend_budget_exhausted",
-]);
 
 export function identityActor(p: AgentPrincipal): Actor {
   return { type: "identity", id: p.identity.id, name: p.identity.name };
