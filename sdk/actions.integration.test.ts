@@ -354,18 +354,19 @@ describe("SDK guard", () => {
     expect(await actionsOf(agent)).toHaveLength(1);
   });
 
-  it("the actual option: the cost computed from the function's result is what the action is settled at", async () => {
+  it("the actual option: the cost computed from the function's result is what the action is settled at (USD rounded to 6 decimals)", async () => {
     const agent = await seedAgent();
     await seedRule(agent, { name: "models", action: "llm.*", effect: "allow" });
     const { client, requests } = harness(agent.key);
     // $2.50 per million prompt tokens, $10 per million completion tokens: 1,200 × 2.5e-6 + 345 × 1e-5
     // is 0.00645 in decimals and 0.006450000000000001 in floats — sent rounded to the micro-dollar.
     const usage = { prompt_tokens: 1200, completion_tokens: 345, total_tokens: 1545 };
+    // The estimate: the prompt and max_tokens (1,024) at those prices — 0.013240000000000002 in floats.
     const { action, result } = await guard(
       client,
       "llm.openai.chat",
       {
-        estimate: { usd: 0.01, tokens: 2000 },
+        estimate: { usd: 1200 * 2.5e-6 + 1024 * 1e-5, tokens: 1200 + 1024 },
         actual: (r) =>
           r && {
             tokens: r.usage.total_tokens,
@@ -376,6 +377,7 @@ describe("SDK guard", () => {
     );
     expect(usage.prompt_tokens * 2.5e-6 + usage.completion_tokens * 1e-5).not.toBe(0.00645);
     expect(result).toEqual({ text: "Hello", usage });
+    expect(requests[0]!.body).toMatchObject({ estimate: { usd: 0.01324, tokens: 2224 } });
     expect(requests.at(-1)!.body).toMatchObject({ outcome: "succeeded", actual: { usd: 0.00645, tokens: 1545 } });
     expect(action).toMatchObject({ status: "succeeded", actual: { usd: 0.00645, tokens: 1545 }, overrun: false });
     expect(await stored(action.id)).toMatchObject({ actualMicros: 6450n, actualTokens: 1545n });

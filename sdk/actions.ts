@@ -106,9 +106,10 @@ export type GuardOptions<
     arguments?: A;
     /**
      * The cost to settle at, from what the function returned as `result` — e.g. a model call's
-     * token usage — when the function did not return an `actual` of its own. `usd` is rounded to
-     * the micro-dollar (6 decimals, the unit the server stores). `undefined` (or no option):
-     * the server settles at the estimate.
+     * token usage — when the function did not return an `actual` of its own. `undefined` (or no
+     * option): the server settles at the estimate. guard rounds every `usd` it sends (the
+     * estimate, the actual) to the micro-dollar, the 6 decimals the server stores: a price ×
+     * tokens in floats (0.006450000000000001) would be refused.
      */
     actual?: (result: R | undefined) => GuardCost | undefined;
     /** How long to wait for people's decision (default 900 s); then the action is cancelled and `approval_timeout` thrown. */
@@ -190,7 +191,11 @@ export async function guard<A extends Json | undefined = Json | undefined, R ext
   if (idempotencyKey.length > 240) throw new TypeError("guard: idempotencyKey is at most 240 characters");
   const call: CallOptions = { correlationId, reason, priority, signal, retry };
 
-  let current: Action = await client.actions.request({ ...request, action }, { ...call, idempotencyKey });
+  const estimate = request.estimate && { ...request.estimate, usd: roundUsd(request.estimate.usd) };
+  let current: Action = await client.actions.request(
+    { ...request, ...(estimate ? { estimate } : {}), action },
+    { ...call, idempotencyKey },
+  );
   // A replay answers the first answer again: what matters is the status now.
   if ((current as WithMeta<Action>).$meta.replayed) current = await client.actions.get(current.id, call);
   if (current.status === "pending_approval") {
@@ -256,10 +261,14 @@ function toActionCost(cost: GuardCost | undefined): ActionCost | undefined {
   if (tokens !== undefined && !(Number.isSafeInteger(tokens) && tokens >= 0))
     throw new TypeError(`actual.tokens must be a whole number ≥ 0, got ${tokens}`);
   if (usd === undefined && tokens === undefined) return undefined;
-  return {
-    ...(usd === undefined ? {} : { usd: Math.round(usd * 1_000_000) / 1_000_000 }),
-    ...(tokens === undefined ? {} : { tokens }),
-  };
+  return { ...(usd === undefined ? {} : { usd: roundUsd(usd) }), ...(tokens === undefined ? {} : { tokens }) };
+}
+
+/** To the micro-dollar: the nearest 6-decimal number (what the API takes). Anything else is left for the server to refuse. */
+function roundUsd<T extends number | undefined>(usd: T): T {
+  return (
+    typeof usd === "number" && Number.isFinite(usd) && usd >= 0 ? Math.round(usd * 1_000_000) / 1_000_000 : usd
+  ) as T;
 }
 
 /** Cancels a pending action; if people decided meanwhile (409), the action as they left it. */
