@@ -13,25 +13,29 @@ type Job = {
   amount?: number;
   /** ACTION: POST /api/v1/actions, then POST /api/v1/actions/{id}/complete with the id it answered (two requests per action). */
   method: "GET" | "PUT" | "ACTION";
-  /** PUT only: keys to rotate through (one per workspace), and the namespace. */
+  /** Keys to rotate through (one per workspace; an action's complete goes with its request's key), and PUT's namespace. */
   keys: string[];
   namespace?: string;
 };
+
+/** Every action's estimate and actual: far below any limit the bench sets, except the exactness case's (bench-spend.ts). */
+const ACTION_COST = { usd: 0.001, tokens: 10 };
 
 const job = JSON.parse(process.argv[2]!) as Job;
 let n = 0;
 const run = randomBytes(3).toString("hex");
 
-type Context = { actionId?: string };
+type Context = { actionId?: string; key?: string };
 const actionSequence = [
   {
     method: "POST" as const,
     path: "/api/v1/actions",
-    setupRequest: (request: autocannon.Request) => {
+    setupRequest: (request: autocannon.Request, context: Context) => {
       const i = n++;
+      context.key = job.keys[i % job.keys.length]!;
       request.headers = {
         ...request.headers,
-        authorization: `Bearer ${job.keys[i % job.keys.length]!}`,
+        authorization: `Bearer ${context.key}`,
         "content-type": "application/json",
         "idempotency-key": `bench-act-${run}-${i}`,
       };
@@ -39,7 +43,7 @@ const actionSequence = [
         action: "bench.tool.call",
         summary: `bench ${i}`,
         arguments: { i },
-        estimate: { usd: 0.001, tokens: 10 },
+        estimate: ACTION_COST,
       });
       return request;
     },
@@ -54,11 +58,12 @@ const actionSequence = [
       request.path = `/api/v1/actions/${context.actionId}/complete`;
       request.headers = {
         ...request.headers,
-        authorization: `Bearer ${job.keys[i % job.keys.length]!}`,
+        // The request's key: over several workspaces, another key's complete would be a 404.
+        authorization: `Bearer ${context.key!}`,
         "content-type": "application/json",
         "idempotency-key": `bench-done-${run}-${i}`,
       };
-      request.body = JSON.stringify({ outcome: "succeeded", actual: { usd: 0.001, tokens: 10 } });
+      request.body = JSON.stringify({ outcome: "succeeded", actual: ACTION_COST });
       return request;
     },
   },

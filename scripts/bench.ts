@@ -10,6 +10,13 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import {
+  describeSpendExactness,
+  EVERY_SPEND_BUDGET,
+  limitDailyUsd,
+  limitEverySpendBudget,
+  spendExactness,
+} from "./bench-spend";
 import { buildIfNeeded } from "./lib/build";
 import { ROOT, SERVER_SCRIPT } from "./lib/paths";
 import { freePort } from "./lib/ports";
@@ -30,7 +37,7 @@ const CONNECTIONS = 32;
 /** `BENCH_ONLY=1,3` runs only those cases (for iterating on one; the full run is what README reports). */
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const EMPTY: Load = { requests: 0, rps: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, statuses: {} };
-/** `BENCH_ROUNDS`: how many times each of cases 1–4 runs (default 3). */
+/** `BENCH_ROUNDS`: how many times each of cases 0–4 and 6–8 runs (default 3). */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 
 type Measured = { name: string; result: Load; cpu: CpuPerRequest };
@@ -212,9 +219,15 @@ function load(job: Record<string, unknown>): Promise<Load> {
  */
 const GUARDED = { dailyRequestLimit: 100_000_000, dailyWriteCeiling: 100_000_000 };
 
+/**
+ * A workspace with a namespace, a class, an identity, an allow rule for `bench.tool.*` and a key.
+ * `spend`: cases 7 and 8 limit every spend budget (far above a run's spend); case 9 the workspace's
+ * daily USD budget only, to $50.
+ */
 async function provision(
   slug: string,
   limits: { dailyRequestLimit: number | null; dailyWriteCeiling: number | null },
+  spend?: "every budget" | "daily usd $50",
 ): Promise<string> {
   const { createWorkspace } = await import("@/lib/server/workspaces/create-workspace");
   const { createNamespace } = await import("@/lib/server/namespaces/create-namespace");
@@ -230,7 +243,7 @@ async function provision(
     defaultTtlSeconds: null,
     maxTtlSeconds: null,
   });
-  await createWorkflowClass({
+  const workflowClass = await createWorkflowClass({
     workspaceId: ws.id,
     actor,
     name: "bench",
@@ -263,6 +276,12 @@ async function provision(
     expiresInSeconds: 3600,
     dailyWriteCeiling: limits.dailyWriteCeiling,
   });
+  if (spend === "every budget")
+    await limitEverySpendBudget(
+      { workspaceId: ws.id, classId: workflowClass.id, credentialId: issued.id },
+      EVERY_SPEND_BUDGET,
+    );
+  if (spend === "daily usd $50") await limitDailyUsd(ws.id);
   return issued.key;
 }
 
@@ -273,6 +292,16 @@ try {
   const single = await provision("bench-one", GUARDED);
   const spread = await Promise.all(Array.from({ length: 8 }, (_, i) => provision(`bench-spread-${i}`, GUARDED)));
   const exact = await provision("bench-exact", { dailyRequestLimit: 2000, dailyWriteCeiling: null });
+  // Cases 7–9: the same workspaces with spend budgets (API.md "Spend budgets").
+  const singleSpend = await provision("bench-spend-one", GUARDED, "every budget");
+  const spreadSpend = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => provision(`bench-spend-spread-${i}`, GUARDED, "every budget")),
+  );
+  const spendExact = await provision(
+    "bench-spend-exact",
+    { dailyRequestLimit: null, dailyWriteCeiling: null },
+    "daily usd $50",
+  );
 
   const portA = await freePort();
   const portB = await freePort();
@@ -294,8 +323,10 @@ try {
     namespace: "bench.data",
   });
   await load({ url: base, connections: CONNECTIONS, duration: 4, method: "ACTION", keys: [single] });
+  await load({ url: base, connections: CONNECTIONS, duration: 4, method: "ACTION", keys: [singleSpend] });
+  await load({ url: base, connections: CONNECTIONS, duration: 4, method: "ACTION", keys: spreadSpend });
 
-  // Cases 0–4 run in rounds, each round every case once, in a rotating order: the machine's speed
+  // Cases 0–4 and 6–8 run in rounds, each round every case once, in a rotating order: the machine's speed
   // drifts (shared cores), so a ratio is taken within a round, between cases measured minutes apart
   // at most, and the median over the rounds is reported.
   // Case 0 is no part of the app: a bare Node.js server answering "ok", the floor of HTTP on this
@@ -328,6 +359,11 @@ try {
     },
     // POST /actions decided by an allow rule, then its complete: two requests per action.
     { name: "6 POST /actions + complete", job: { url: base, method: "ACTION", keys: [single] } },
+    // Case 6 again, with every spend budget limited (workspace daily and monthly USD, daily tokens,
+    // the class's and the key's daily USD) far above what a run spends: what checking limits costs.
+    { name: "7 actions, every spend budget", job: { url: base, method: "ACTION", keys: [singleSpend] } },
+    // The same over 8 workspaces (a key each, the same 32 connections): a hot row would show here.
+    { name: "8 actions, spend, 8 workspaces", job: { url: base, method: "ACTION", keys: spreadSpend } },
   ].filter((c) => !ONLY || ONLY.includes(c.name.slice(0, 1)));
   const rounds: Measured[][] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -346,9 +382,12 @@ try {
   const cases = caseJobs.map(({ name }) => summarize(name, rounds));
 
   const skipExact = ONLY && !ONLY.includes("5");
-  if (!skipExact)
-    log(`case: 5 exactness — a second server on :${portB}, limit 2,000, 3,200 writes from 64 connections`);
-  if (!skipExact) await startServer(portB);
+  const skipSpendExact = ONLY && !ONLY.includes("9");
+  if (!skipExact || !skipSpendExact) {
+    log(`starting a second server on :${portB}`);
+    await startServer(portB);
+  }
+  if (!skipExact) log("case: 5 exactness — limit 2,000, 3,200 writes from 64 connections over both servers");
   const halves = await Promise.all(
     (skipExact ? [] : [portA, portB]).map((port) =>
       load({
@@ -365,6 +404,15 @@ try {
   const refused = halves.reduce((n, h) => n + (h.statuses["4xx"] ?? 0), 0);
   const { getDb } = await import("@/lib/server/db");
   const stored = await getDb().kvEntry.count({ where: { workspace: { slug: "bench-exact" } } });
+
+  if (!skipSpendExact) log("case: 9 spend exactness — $50.00 a day, 200 concurrent actions of $0.37 over both servers");
+  const spend = skipSpendExact
+    ? null
+    : await spendExactness({
+        ports: [portA, portB],
+        key: spendExact,
+        workspaceId: (await getDb().workspace.findUniqueOrThrow({ where: { slug: "bench-spend-exact" } })).id,
+      });
 
   const byName = (prefix: string) => cases.find((c) => c.name.startsWith(prefix))?.result ?? EMPTY;
   /** The median over the rounds of a/b, each round's cases against each other. */
@@ -385,6 +433,8 @@ try {
     "guarded PUT / bare Node.js floor (no target; see docs/benchmarks.md)": ratio("3", "0"),
     "actions (request + complete, per request) / baseline": ratio("6", "1"),
     "actions (request + complete, per request) / guarded PUT (target ≥ 0.8)": ratio("6", "3"),
+    "actions with every spend budget / without (target ≥ 0.8)": ratio("7", "6"),
+    "actions with spend budgets, 1 workspace / 8 workspaces (target ≥ 0.8)": ratio("7", "8"),
   };
   const exactness = skipExact
     ? null
@@ -415,15 +465,21 @@ try {
   for (const [name, value] of Object.entries(ratios))
     console.log(`${name}: ${value ? `${value.median} (rounds: ${value.rounds.join(", ")})` : "–"}`);
   console.log(`p99 of guarded PUT (target ≤ 50 ms): ${byName("3").p99} ms`);
-  if (cases.some((c) => c.name.startsWith("6")))
-    console.log(
-      `actions: ${(byName("6").rps / 2).toFixed(0)} actions/s (each a request and a complete), p99 (target ≤ 50 ms): ${byName("6").p99} ms`,
-    );
+  for (const [n, what] of [
+    ["6", "actions"],
+    ["7", "actions, every spend budget"],
+    ["8", "actions, spend, 8 workspaces"],
+  ] as const)
+    if (cases.some((c) => c.name.startsWith(n)))
+      console.log(
+        `${what}: ${(byName(n).rps / 2).toFixed(0)} actions/s (each a request and a complete), p99 (target ≤ 50 ms): ${byName(n).p99} ms`,
+      );
   console.log(
     exactness
       ? `exactness: ${accepted} accepted of 3,200 across two servers (limit 2,000), ${stored} stored → ${exactness.exact ? "EXACT" : "NOT EXACT"}`
       : "exactness: not run (BENCH_ONLY leaves out case 5)",
   );
+  console.log(spend ? describeSpendExactness(spend) : "spend exactness: not run (BENCH_ONLY leaves out case 9)");
   mkdirSync(path.join(ROOT, "bench"), { recursive: true });
   writeFileSync(
     path.join(ROOT, "bench", "results.json"),
@@ -440,6 +496,7 @@ try {
         p99GuardedPutMs: byName("3").p99,
         p99ActionsMs: byName("6").p99,
         exactness,
+        spendExactness: spend,
       },
       null,
       2,
