@@ -172,6 +172,32 @@ const ACTIONS: Record<string, Row> = {
     ids: true,
     form: async (w) => ({ workspace: w.slug, credentialId: await w.newCredential(), ceiling: "77", reason: note }),
   },
+  // Spend budgets (issue #21): a new limit per call, so every allowed call changes a row.
+  "app/(dashboard)/w/[workspace]/budgets/actions.ts#workspaceSpendLimitsAction": {
+    allowed: ADMIN,
+    form: async (w) => ({
+      workspace: w.slug,
+      dailyUsd: `${1 + Math.floor(Math.random() * 1e6)}.25`,
+      monthlyUsd: "",
+      dailyTokens: String(1 + Math.floor(Math.random() * 1e9)),
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/budgets/actions.ts#classSpendLimitAction": {
+    allowed: ADMIN,
+    ids: true,
+    form: async (w) => ({
+      workspace: w.slug,
+      id: w.quietClass.id,
+      dailyUsd: `${1 + Math.floor(Math.random() * 1e6)}.5`,
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/budgets/actions.ts#keySpendLimitAction": {
+    allowed: ADMIN,
+    ids: true,
+    form: async (w) => ({ workspace: w.slug, id: await w.newCredential(), dailyUsd: "7.000001", reason: note }),
+  },
   "app/(dashboard)/w/[workspace]/escalations/actions.ts#acknowledgeAction": {
     allowed: ESCALATIONS,
     ids: true,
@@ -468,8 +494,13 @@ const ACCOUNT_ACTIONS = [
 ];
 
 /** Route handlers outside the agent API (which authenticates keys, tested below and in lib/server/agent-api). */
-const DASHBOARD_ROUTES: Record<string, { allowed: readonly Role[] }> = {
+const DASHBOARD_ROUTES: Record<string, { allowed: readonly Role[]; shows?: string }> = {
   "app/(dashboard)/w/[workspace]/audit/export/route.ts#GET": { allowed: AUDIT },
+  // The Budgets page's spend CSV (issue #21): any member reads spend; an allowed answer is its header.
+  "app/(dashboard)/w/[workspace]/budgets/export/route.ts#GET": {
+    allowed: EVERY_MEMBER,
+    shows: "day,class,action,actions,spent_usd,reserved_usd,spent_tokens,overruns",
+  },
   // The nav badge's count (issue #20): any member; answers { workspaceId, pending }.
   "app/(dashboard)/w/[workspace]/approvals/count/route.ts#GET": { allowed: EVERY_MEMBER },
 };
@@ -720,7 +751,7 @@ describe("authorization matrix: route handlers outside the agent API", () => {
         const text = await response.text();
         expect(response.status, text.slice(0, 200)).toBe(allowed ? 200 : STATUS[cell]);
         if (!allowed) expect(text).not.toContain(world.a.workspace.id);
-        else expect(text).toContain(world.a.workspace.id);
+        else expect(text).toContain(row.shows ?? world.a.workspace.id);
         expect(await digest(world.a.workspace.id)).toEqual(before);
       });
     }

@@ -124,6 +124,21 @@ const ACTION_CASES: Record<string, { form: (w: World) => Promise<Record<string, 
   "app/(dashboard)/w/[workspace]/budgets/actions.ts#writeCeilingAction": {
     form: async (w) => ({ workspace: w.slug, credentialId: await w.newCredential(), ceiling: "100", reason: note }),
   },
+  "app/(dashboard)/w/[workspace]/budgets/actions.ts#workspaceSpendLimitsAction": {
+    form: async (w) => ({
+      workspace: w.slug,
+      dailyUsd: `${1 + Math.floor(Math.random() * 1e6)}.75`,
+      monthlyUsd: "",
+      dailyTokens: "",
+      reason: note,
+    }),
+  },
+  "app/(dashboard)/w/[workspace]/budgets/actions.ts#classSpendLimitAction": {
+    form: async (w) => ({ workspace: w.slug, id: w.workflowClass.id, dailyUsd: "20", reason: note }),
+  },
+  "app/(dashboard)/w/[workspace]/budgets/actions.ts#keySpendLimitAction": {
+    form: async (w) => ({ workspace: w.slug, id: await w.newCredential(), dailyUsd: "3.5", reason: note }),
+  },
   "app/(dashboard)/w/[workspace]/escalations/actions.ts#acknowledgeAction": {
     form: async (w) => ({ workspace: w.slug, escalationId: await w.newEscalation(), note }),
   },

@@ -3,8 +3,16 @@
 import { revalidatePath } from "next/cache";
 import { workspaceAction } from "@/lib/server/action";
 import { setWriteCeiling } from "@/lib/server/credentials/set-write-ceiling";
+import { setSpendLimits } from "@/lib/server/budgets/spend-limits";
+import { workspaceLimitChanges } from "@/lib/server/budgets/spend-overview";
 import { updateWorkspace } from "@/lib/server/workspaces/update-workspace";
-import { budgetSettingsSchema, killSwitchSchema, writeCeilingSchema } from "@/lib/validations/budgets";
+import {
+  budgetSettingsSchema,
+  killSwitchSchema,
+  scopedSpendLimitSchema,
+  workspaceSpendLimitsSchema,
+  writeCeilingSchema,
+} from "@/lib/validations/budgets";
 
 export const saveBudgetAction = workspaceAction(
   { name: "workspace.update_budget", schema: budgetSettingsSchema, permission: "workspace.configure" },
@@ -38,5 +46,44 @@ export const writeCeilingAction = workspaceAction(
     });
     revalidatePath(`/w/${ctx.workspace.slug}/budgets`);
     return { message: "Write ceiling saved." };
+  },
+);
+
+export const workspaceSpendLimitsAction = workspaceAction(
+  { name: "budget.set_spend_limits", schema: workspaceSpendLimitsSchema, permission: "workspace.configure" },
+  async ({ dailyUsd, monthlyUsd, dailyTokens, reason }, ctx) => {
+    const changes = await workspaceLimitChanges(ctx.workspace.id, { dailyUsd, monthlyUsd, dailyTokens });
+    if (changes.length === 0) return { message: "Nothing changed: these are the limits in force." };
+    await setSpendLimits({ workspaceId: ctx.workspace.id, actor: ctx.actor, changes, reason });
+    revalidatePath(`/w/${ctx.workspace.slug}`, "layout");
+    return { message: "Spend limits saved. They apply to the rest of today and this month at once." };
+  },
+);
+
+export const classSpendLimitAction = workspaceAction(
+  { name: "budget.set_class_spend_limit", schema: scopedSpendLimitSchema, permission: "workspace.configure" },
+  async ({ id, dailyUsd, reason }, ctx) => {
+    await setSpendLimits({
+      workspaceId: ctx.workspace.id,
+      actor: ctx.actor,
+      changes: [{ budget: "class.daily_usd", classId: id, limit: dailyUsd }],
+      reason,
+    });
+    revalidatePath(`/w/${ctx.workspace.slug}/budgets`);
+    return { message: "Class limit saved." };
+  },
+);
+
+export const keySpendLimitAction = workspaceAction(
+  { name: "budget.set_key_spend_limit", schema: scopedSpendLimitSchema, permission: "workspace.configure" },
+  async ({ id, dailyUsd, reason }, ctx) => {
+    await setSpendLimits({
+      workspaceId: ctx.workspace.id,
+      actor: ctx.actor,
+      changes: [{ budget: "credential.daily_usd", credentialId: id, limit: dailyUsd }],
+      reason,
+    });
+    revalidatePath(`/w/${ctx.workspace.slug}/budgets`);
+    return { message: "Key limit saved." };
   },
 );

@@ -2,13 +2,29 @@ import type { Metadata } from "next";
 import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
 import { getBudgetHistory, getBudgetStatus } from "@/lib/server/budgets/budget-overview";
+import {
+  getSpendStanding,
+  spendAlerts,
+  spendBySpender,
+  spendLimitOwners,
+  spendPerDay,
+  topSpenders,
+} from "@/lib/server/budgets/spend-overview";
+import { SpendSection } from "@/components/budgets/spend-section";
 import { BudgetSettingsForm, KillSwitchButton, WriteCeilingForm } from "@/components/budgets/budget-forms";
 import { RequestsPerDayChart, WritesPerKeyChart } from "@/components/charts/usage-charts";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
-import { killSwitchAction, saveBudgetAction, writeCeilingAction } from "./actions";
+import {
+  classSpendLimitAction,
+  keySpendLimitAction,
+  killSwitchAction,
+  saveBudgetAction,
+  workspaceSpendLimitsAction,
+  writeCeilingAction,
+} from "./actions";
 
 export const metadata: Metadata = { title: "Budgets" };
 
@@ -18,7 +34,14 @@ export default async function BudgetsPage({ params }: { params: Promise<{ worksp
   const { workspace: slug } = await params;
   const { workspace, role } = await requireRole(slug);
   const status = await getBudgetStatus(workspace.id);
-  const history = await getBudgetHistory(workspace.id, status.timeZone);
+  const now = new Date();
+  const [history, standing, series, spenders] = await Promise.all([
+    getBudgetHistory(workspace.id, status.timeZone),
+    getSpendStanding(workspace.id, now),
+    spendPerDay(workspace.id, status.timeZone, now),
+    spendBySpender(workspace.id, status.timeZone, now),
+  ]);
+  const owners = await spendLimitOwners(workspace.id, spenders, now);
   const canEdit = can(role, "workspace.configure");
   const percent = status.dailyRequestLimit
     ? Math.min(100, Math.round((status.used / status.dailyRequestLimit) * 100))
@@ -124,6 +147,20 @@ export default async function BudgetsPage({ params }: { params: Promise<{ worksp
           </Table>
         </Card>
       ) : null}
+      <SpendSection
+        workspace={workspace.slug}
+        standing={standing}
+        series={series}
+        top={topSpenders(spenders)}
+        owners={owners}
+        alerts={spendAlerts(standing, owners)}
+        canEdit={canEdit}
+        actions={{
+          workspaceLimits: workspaceSpendLimitsAction,
+          classLimit: classSpendLimitAction,
+          keyLimit: keySpendLimitAction,
+        }}
+      />
     </div>
   );
 }
