@@ -3,7 +3,8 @@ import { decideAction } from "@/lib/core/action-rules";
 import { parseUsd } from "@/lib/core/money";
 import { loadRules, ruleJson } from "./actions/rules";
 import { getDb } from "./db";
-import { requireFirstRunPasswordChange, seedDemoWorkspace } from "./seed";
+import { spendBySpender, spendPerDay } from "./budgets/spend-overview";
+import { DEMO_SPEND_DAYS, requireFirstRunPasswordChange, seedDemoWorkspace } from "./seed";
 
 describe("first-run seed", () => {
   it("creates the demo workspace with its admin and live demo tasks, once", async () => {
@@ -81,5 +82,51 @@ describe("first-run seed", () => {
       where: { action: "auth.password_change_required", target: admin.email },
     });
     expect(events).toHaveLength(1);
+  });
+
+  it("gives the demo spend limits (audited) and ten past days of spend within them, none today", async () => {
+    const workspace = await getDb().workspace.findUniqueOrThrow({
+      where: { slug: "demo" },
+      select: {
+        id: true,
+        timeZone: true,
+        dailyUsdLimitMicros: true,
+        monthlyUsdLimitMicros: true,
+        dailyTokenLimit: true,
+      },
+    });
+    expect(workspace).toMatchObject({
+      dailyUsdLimitMicros: 50_000_000n,
+      monthlyUsdLimitMicros: 1_000_000_000n,
+      dailyTokenLimit: 2_000_000n,
+    });
+    const invoices = await getDb().workflowClass.findFirstOrThrow({
+      where: { workspaceId: workspace.id, name: "invoices" },
+    });
+    expect(invoices.dailyUsdLimitMicros).toBe(20_000_000n);
+    expect(
+      await getDb().auditEvent.count({ where: { workspaceId: workspace.id, action: "budget.spend_limits_changed" } }),
+    ).toBe(1);
+    const series = await spendPerDay(workspace.id, workspace.timeZone);
+    const today = series.at(-1)!;
+    expect(today).toMatchObject({ spentMicros: 0n, reservedMicros: 0n, spentTokens: 0n });
+    const past = series.slice(-1 - DEMO_SPEND_DAYS, -1);
+    for (const day of past) {
+      expect(day.spentMicros, day.day).toBeGreaterThan(0n);
+      expect(day.spentMicros, day.day).toBeLessThanOrEqual(invoices.dailyUsdLimitMicros!);
+      expect(day.reservedMicros).toBe(0n);
+    }
+    // History only: nothing reserved in any counter.
+    const reserving = await getDb().action.count({
+      where: { workspaceId: workspace.id, NOT: { spendScopes: { isEmpty: true } } },
+    });
+    expect(reserving).toBe(0);
+    const spenders = await spendBySpender(workspace.id, workspace.timeZone);
+    expect(
+      spenders
+        .filter((s) => s.dimension === "action")
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(expect.arrayContaining(["email.send"]));
   });
 });

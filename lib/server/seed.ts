@@ -1,9 +1,15 @@
 import "server-only";
 import type { z } from "zod";
+import { argumentsSha256 } from "@/lib/core/action-arguments";
+import { localDay } from "@/lib/core/calendar";
 import { newId } from "@/lib/core/ids";
+import { parseUsd } from "@/lib/core/money";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { ruleInputSchema } from "@/lib/validations/actions";
 import { ruleJson } from "./actions/rules";
 import { writeAudit, type Actor } from "./audit";
+import { setSpendLimits } from "./budgets/spend-limits";
+import { issueCredentialIn } from "./credentials/issue-credential";
 import type { Tx } from "./db";
 import { createTask } from "./tasks/create-task";
 import { recordTaskEvent, type TaskEventInput } from "./tasks/record-task-event";
@@ -78,7 +84,7 @@ export async function seedDemoWorkspace(input: {
         target: email,
         details: { userId: user.id, role: "admin" },
       });
-      await seedDemoData(tx, workspace.id, actor);
+      await seedDemoData(tx, workspace.id, actor, { id: user.id, email });
       return { workspaceId: workspace.id, adminEmail: email };
     },
     // The demo data is a few dozen writes: more than the default 5 s on a busy machine.
@@ -112,7 +118,7 @@ export async function requireFirstRunPasswordChange(userId: string): Promise<voi
  * identity (issue it a key from its page) and tasks in several states, made
  * through the same services agents use, so the timeline and audit are real.
  */
-async function seedDemoData(tx: Tx, workspaceId: string, seedActor: Actor) {
+async function seedDemoData(tx: Tx, workspaceId: string, seedActor: Actor, admin: { id: string; email: string }) {
   const now = Date.now();
   const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000);
   const namespace = await tx.namespace.create({
@@ -152,6 +158,7 @@ async function seedDemoData(tx: Tx, workspaceId: string, seedActor: Actor) {
     await writeAudit(tx, { workspaceId, actor: seedActor, action, target, reason: "demo data" });
   }
 
+  const seededRules = new Map<string, { id: string; copy: ReturnType<typeof ruleJson>; rule: SeededRule }>();
   for (const [index, input] of DEMO_ACTION_RULES.entries()) {
     const rule = ruleInputSchema.parse(input);
     const row = await tx.actionRule.create({
@@ -176,24 +183,33 @@ async function seedDemoData(tx: Tx, workspaceId: string, seedActor: Actor) {
       },
       select: { id: true, position: true },
     });
+    const copy = ruleJson({
+      ...row,
+      ...rule,
+      rateLimit:
+        rule.rateLimitCount === null && rule.rateLimitUsd === null
+          ? null
+          : { actions: rule.rateLimitCount, usd: rule.rateLimitUsd },
+    });
+    seededRules.set(rule.name, { id: row.id, copy, rule });
     await writeAudit(tx, {
       workspaceId,
       actor: seedActor,
       action: "action_rule.created",
       target: row.id,
       reason: "demo data",
-      details: {
-        rule: ruleJson({
-          ...row,
-          ...rule,
-          rateLimit:
-            rule.rateLimitCount === null && rule.rateLimitUsd === null
-              ? null
-              : { actions: rule.rateLimitCount, usd: rule.rateLimitUsd },
-        }),
-      },
+      details: { rule: copy },
     });
   }
+  await seedDemoSpend(tx, {
+    workspaceId,
+    seedActor,
+    admin,
+    workflowClassId: workflowClass.id,
+    identityId: identity.id,
+    rules: seededRules,
+    now: new Date(now),
+  });
 
   const agent: Actor = { type: "identity", id: identity.id, name: identity.name };
   const wc = { id: workflowClass.id, maxAttempts: workflowClass.maxAttempts };
@@ -249,5 +265,167 @@ async function seedDemoData(tx: Tx, workspaceId: string, seedActor: Actor) {
   });
   await run("2026-11-adhoc", 30, async (id, t) => {
     await event(id, t(1), { type: "started" });
+  });
+}
+
+type SeededRule = ReturnType<typeof ruleInputSchema.parse>;
+
+/** The demo's spend limits (API.md "Spend budgets"): set through the one service that sets them, so they are audited. */
+export const DEMO_SPEND_LIMITS = {
+  dailyUsd: "50",
+  monthlyUsd: "1000",
+  dailyTokens: 2_000_000n,
+  classDailyUsd: "20",
+} as const;
+export const DEMO_SPEND_DAYS = 10;
+
+const micros = (usd: string) => (parseUsd(usd) as { ok: true; micros: bigint }).micros;
+
+/**
+ * Spend history for the Budgets page's charts: the demo agent's past ten days of report emails
+ * and approved refunds, as settled actions (succeeded, on past local days, with an estimate and an
+ * actual) inserted directly — history only: they reserved nothing in today's counters
+ * (spend_scopes empty), and every day stays within the limits set here (under the class's $20).
+ * Deterministic (a fixed pseudo-random sequence), so every demo looks the same.
+ */
+async function seedDemoSpend(
+  tx: Tx,
+  input: {
+    workspaceId: string;
+    seedActor: Actor;
+    admin: { id: string; email: string };
+    workflowClassId: string;
+    identityId: string;
+    rules: Map<string, { id: string; copy: ReturnType<typeof ruleJson>; rule: SeededRule }>;
+    now: Date;
+  },
+) {
+  const { workspaceId, now } = input;
+  const dayMs = 86_400_000;
+  const { timeZone } = await tx.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { timeZone: true } });
+  // The key the demo agent used for those days: issued eleven days ago for ten days, expired since.
+  const key = await issueCredentialIn(tx, {
+    workspaceId,
+    actor: input.seedActor,
+    identityId: input.identityId,
+    expiresInSeconds: 10 * 86_400,
+    now: new Date(now.getTime() - 11 * dayMs),
+    reason: "demo data: the key of the demo's spend history",
+  });
+  let state = 20261202;
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  const email = input.rules.get("send-report-email")!;
+  const refund = input.rules.get("refunds-need-approval")!;
+  const actions: Prisma.ActionCreateManyInput[] = [];
+  const approvals: Prisma.ActionApprovalCreateManyInput[] = [];
+  // From 08:00 UTC of each past day: the demo workspace is new, so its time zone is UTC and every
+  // action falls on a past day.
+  const today = localDay(now, timeZone);
+  for (let daysAgo = DEMO_SPEND_DAYS; daysAgo >= 1; daysAgo--) {
+    const dayStart = Date.parse(`${today}T08:00:00Z`) - daysAgo * dayMs;
+    const emails = 12 + Math.floor(random() * 16);
+    const base = {
+      workspaceId,
+      identityId: input.identityId,
+      credentialId: key.id,
+      workflowClassId: input.workflowClassId,
+      status: "succeeded" as const,
+      correlationId: `demo-spend-${daysAgo}`,
+    };
+    for (let i = 0; i < emails; i++) {
+      const createdAt = new Date(dayStart + Math.floor(random() * 10 * 3600_000));
+      const args = { to: `customer-${Math.floor(random() * 900) + 100}@example.com`, template: "monthly-report" };
+      const estimate = 400_000n; // $0.40, within the rule's $0.50
+      // One in fifteen drafts ran long: charged in full, marked as an overrun.
+      const actual =
+        random() < 1 / 15
+          ? 430_000n + BigInt(Math.floor(random() * 60_000))
+          : 180_000n + BigInt(Math.floor(random() * 200_000));
+      const tokens = BigInt(1800 + Math.floor(random() * 1400));
+      actions.push({
+        ...base,
+        id: newId("act"),
+        action: "email.send",
+        summary: "Send the monthly usage report",
+        resource: `report/${args.to}`,
+        arguments: args,
+        argumentsSha256: argumentsSha256(args),
+        estimateMicros: estimate,
+        estimateTokens: 3000n,
+        actualMicros: actual,
+        actualTokens: tokens,
+        overrun: actual > estimate,
+        ruleId: email.id,
+        ruleName: email.rule.name,
+        rule: email.copy,
+        approvalTimeoutSeconds: email.rule.approvalTimeoutSeconds,
+        completionTimeoutSeconds: email.rule.completionTimeoutSeconds,
+        result: { sent: true },
+        decidedAt: createdAt,
+        completedAt: new Date(createdAt.getTime() + 4_000),
+        spendDay: new Date(`${localDay(createdAt, timeZone)}T00:00:00Z`),
+        createdAt,
+        updatedAt: new Date(createdAt.getTime() + 4_000),
+      });
+    }
+    // Every other day or so a refund, approved by the admin, for a few dollars.
+    if (random() < 0.6) {
+      const createdAt = new Date(dayStart + 3600_000 + Math.floor(random() * 8 * 3600_000));
+      const decidedAt = new Date(createdAt.getTime() + 6 * 60_000);
+      const amount = 2 + Math.floor(random() * 5);
+      const args = { order: 4000 + Math.floor(random() * 999), amount };
+      const sha = argumentsSha256(args);
+      const id = newId("act");
+      actions.push({
+        ...base,
+        id,
+        action: "payments.refund",
+        summary: `Refund $${amount} for order ${args.order}`,
+        resource: `order/${args.order}`,
+        arguments: args,
+        argumentsSha256: sha,
+        estimateMicros: micros(String(amount)),
+        actualMicros: micros(String(amount)),
+        ruleId: refund.id,
+        ruleName: refund.rule.name,
+        rule: refund.copy,
+        requiredApprovals: refund.rule.requiredApprovals,
+        approvalTimeoutSeconds: refund.rule.approvalTimeoutSeconds,
+        completionTimeoutSeconds: refund.rule.completionTimeoutSeconds,
+        result: { refunded: true },
+        decidedAt,
+        completedAt: new Date(decidedAt.getTime() + 20_000),
+        spendDay: new Date(`${localDay(createdAt, timeZone)}T00:00:00Z`),
+        createdAt,
+        updatedAt: new Date(decidedAt.getTime() + 20_000),
+      });
+      approvals.push({
+        actionId: id,
+        decision: "approve",
+        byType: "user",
+        byId: input.admin.id,
+        byName: input.admin.email,
+        reason: "demo data: order checked, refund due",
+        argumentsSha256: sha,
+        createdAt: decidedAt,
+      });
+    }
+  }
+  await tx.action.createMany({ data: actions });
+  await tx.actionApproval.createMany({ data: approvals });
+  await setSpendLimits({
+    workspaceId,
+    actor: input.seedActor,
+    changes: [
+      { budget: "workspace.daily_usd", limit: micros(DEMO_SPEND_LIMITS.dailyUsd) },
+      { budget: "workspace.monthly_usd", limit: micros(DEMO_SPEND_LIMITS.monthlyUsd) },
+      { budget: "workspace.daily_tokens", limit: DEMO_SPEND_LIMITS.dailyTokens },
+      { budget: "class.daily_usd", classId: input.workflowClassId, limit: micros(DEMO_SPEND_LIMITS.classDailyUsd) },
+    ],
+    reason: "demo data",
+    tx,
   });
 }
