@@ -40,11 +40,8 @@ export type TaskEventError = z.input<typeof taskErrorSchema>;
 export type AgentEventType = TaskEventBody["type"];
 
 // ——— errors ———
-/**
- * A code the agent API answers with (API.md "Errors"; lib/validations/agent-api.ts, checked against
- * lib/core/errors.ts), and `spend_budget_exhausted` (API.md "Spend budgets"), which `POST /actions` answers.
- */
-export type ApiErrorCode = AgentErrorCode | "spend_budget_exhausted";
+/** A code the agent API answers with (API.md "Errors"; lib/validations/agent-api.ts, checked against lib/core/errors.ts). */
+export type ApiErrorCode = AgentErrorCode;
 /**
  * The SDK's own: the request never got an answer, or the answer was not the API's JSON — or,
  * raised by `guard`, what people decided on an action (see `GuardErrorCode`).
