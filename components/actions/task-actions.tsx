@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ActionListRow } from "@/lib/server/actions/list-actions";
-import { costText, timeText } from "./action-format";
+import { ActionCost } from "./action-cost";
+import { timeText } from "./action-format";
 import { ActionStatusBadge } from "./action-status-badge";
 
 /** The actions a task's agent asked for (with its taskId), oldest first, on the task's page. */
@@ -35,7 +36,7 @@ export function TaskActions({ workspace, actions }: { workspace: string; actions
             </div>
             <div className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
               {timeText(a.createdAt)} · {a.summary ? `${a.summary} · ` : ""}
-              {costText(a.estimateMicros, a.estimateTokens)}
+              <ActionCost action={a} layout="inline" />
               {a.ruleName ? ` · rule “${a.ruleName}”` : ""}
             </div>
           </li>

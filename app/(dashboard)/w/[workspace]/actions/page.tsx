@@ -4,7 +4,8 @@ import { ACTION_STATUSES, type ActionStatus } from "@/lib/core/actions";
 import { actionDecisionsPerDay, decodeActionCursor, listActions } from "@/lib/server/actions/list-actions";
 import { requireRole } from "@/lib/server/auth/session";
 import { getDb } from "@/lib/server/db";
-import { costText, timeText } from "@/components/actions/action-format";
+import { ActionCost } from "@/components/actions/action-cost";
+import { timeText } from "@/components/actions/action-format";
 import { ActionStatusBadge } from "@/components/actions/action-status-badge";
 import { ActionDecisionsChart } from "@/components/charts/action-decisions-chart";
 import { Badge } from "@/components/ui/badge";
@@ -181,7 +182,7 @@ export default async function ActionsPage({
               <Th>Status</Th>
               <Th>Identity</Th>
               <Th>Rule</Th>
-              <Th>Estimate</Th>
+              <Th>Cost</Th>
               <Th>Requested (UTC)</Th>
             </tr>
           </thead>
@@ -211,7 +212,9 @@ export default async function ActionsPage({
                     <div className="text-xs text-zinc-500">{a.workflowClass.name}</div>
                   </Td>
                   <Td className="text-xs">{a.ruleName ?? <span className="text-zinc-500">workspace default</span>}</Td>
-                  <Td className="whitespace-nowrap text-xs">{costText(a.estimateMicros, a.estimateTokens)}</Td>
+                  <Td className="whitespace-nowrap text-xs">
+                    <ActionCost action={a} />
+                  </Td>
                   <Td className="whitespace-nowrap text-xs">{timeText(a.createdAt)}</Td>
                 </tr>
               );
