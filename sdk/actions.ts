@@ -165,9 +165,9 @@ const GUARD_CODES: Partial<Record<ActionStatus, GuardErrorCode>> = {
  * (`details.action` is the action) — each before `fn` runs. Once allowed, `fn` runs once with
  * `approvedArguments ?? arguments`; its outcome is reported — `succeeded` with what it returned
  * (`{ result, actual }`, or the `actual` option's cost of that result; neither: the estimate), or
- * `failed` with its error, which is then rethrown. An `actual` option that throws or answers no
- * cost (a negative or non-finite amount) still completes the action, at its estimate, and then
- * throws a `TypeError`. A failure report that cannot be delivered is not raised over the function's own
+ * `failed` with its error, which is then rethrown. An `actual` option that throws, or an actual
+ * that is no cost (a negative or non-finite amount, fractional tokens), still completes the
+ * action, at its estimate, and then throws a `TypeError`. A failure report that cannot be delivered is not raised over the function's own
  * error: the server settles an allowed action that is never completed at its deadline.
  */
 export async function guard<A extends Json | undefined = Json | undefined, R extends Json | undefined = undefined>(
