@@ -16,6 +16,8 @@ async function call(key: string | null, headers: Record<string, string> = {}) {
   return { response, body: (await response.json()) as Record<string, any> };
 }
 
+const unlimitedSpend = { limit: null, spent: 0, reserved: 0, remaining: null, resetAt: expect.any(String) };
+
 describe("GET /api/v1/policy — happy", () => {
   it("describes the identity, its grants, mode, limits, retry policy and key", async () => {
     const agent = await seedAgent([
@@ -36,6 +38,12 @@ describe("GET /api/v1/policy — happy", () => {
       limits: {
         requests: { limit: null, used: 0, remaining: null, resetAt: expect.any(String) },
         writes: { limit: null, used: 0, remaining: null, resetAt: expect.any(String) },
+        spend: {
+          usd: { daily: unlimitedSpend, monthly: unlimitedSpend },
+          tokens: { daily: unlimitedSpend },
+          class: { usd: { daily: unlimitedSpend } },
+          credential: { usd: { daily: unlimitedSpend } },
+        },
       },
       retryPolicy: {
         maxAttempts: 3,

@@ -1,7 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { form, session } from "@/tests/session-mock";
-import { agentRequest, deadLetterTask, pendingAction, requestTestAction, seedAgent, seedRule } from "@/tests/agent-fixtures";
+import {
+  agentRequest,
+  deadLetterTask,
+  pendingAction,
+  requestTestAction,
+  seedAgent,
+  seedRule,
+} from "@/tests/agent-fixtures";
 import {
   discoverRouteHandlers,
   discoverServerActions,
@@ -642,7 +649,17 @@ describe("every admin CLI command that changes something writes its audit event"
       "--name",
       `cli.${unique("n").replace("-", "_")}`,
     ],
-    "class create": async (w) => ["class", "create", "--workspace", w.slug, "--name", unique("cls")],
+    "class create": async (w) => [
+      "class",
+      "create",
+      "--workspace",
+      w.slug,
+      "--name",
+      unique("cls"),
+      "--daily-usd",
+      "5",
+    ],
+    "class set": async (w) => ["class", "set", "--workspace", w.slug, "--name", "invoices", "--daily-usd", "20.5"],
     "identity create": async (w) => [
       "identity",
       "create",

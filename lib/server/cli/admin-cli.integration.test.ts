@@ -204,7 +204,10 @@ describe("admin CLI", () => {
     });
     // One answer per non-blank line, in order; any failure makes the exit code non-zero.
     expect(run.status).toBe(1);
-    const answers = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const answers = run.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(answers).toHaveLength(lines.length);
     expect(answers[0]).toMatchObject({ ok: true, result: { slug } });
     expect(answers[1]).toMatchObject({ ok: true, result: { name: "invoices" } });
@@ -614,5 +617,113 @@ describe("admin CLI — actions (rules, approvals, the default effect)", () => {
     await ok(["workspace", "set", "--slug", slug, "--kill-switch", "off"]);
     await refused(["approval", "approve", "--id", action.id, "--note", "too late"], /rejected/);
     expect(await stored(action.id)).toEqual({ status: "rejected", _count: { approvals: 1 } });
+  });
+});
+
+describe("admin CLI — spend budgets", () => {
+  it("workspace create|set --daily-usd/--monthly-usd/--daily-tokens set, change and clear the limits, audited", async () => {
+    const slug = uniqueSlug("cli");
+    const created = await runAdminCli([
+      "workspace",
+      "create",
+      "--slug",
+      slug,
+      "--daily-usd",
+      "50",
+      "--daily-tokens",
+      "2000000",
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(json(created.stdout)).toMatchObject({
+      slug,
+      spend: { dailyUsd: 50, monthlyUsd: null, dailyTokens: 2000000 },
+    });
+    const set = await runAdminCli([
+      "workspace",
+      "set",
+      "--slug",
+      slug,
+      "--daily-usd",
+      "none",
+      "--monthly-usd",
+      "1000.000001",
+      "--reason",
+      "quarter end",
+    ]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(json(set.stdout)).toMatchObject({
+      spend: { dailyUsd: null, monthlyUsd: 1000.000001, dailyTokens: 2000000 },
+    });
+    const w = await getDb().workspace.findUniqueOrThrow({ where: { slug } });
+    expect(w.monthlyUsdLimitMicros).toBe(1_000_000_001n);
+    const events = await auditEvents({ action: "budget.spend_limits_changed", target: slug });
+    expect(events.at(-1)).toMatchObject({
+      actorType: "cli",
+      reason: "quarter end",
+      details: {
+        changes: [
+          { budget: "workspace.daily_usd", from: 50, to: null },
+          { budget: "workspace.monthly_usd", from: null, to: 1000.000001 },
+        ],
+      },
+    });
+  });
+
+  it("class create|set and key create take --daily-usd; bad amounts are refused with one line, changing nothing", async () => {
+    const agent = await seedAgent();
+    const slug = agent.workspace.slug;
+    const cls = await runAdminCli(["class", "create", "--workspace", slug, "--name", "reports", "--daily-usd", "20"]);
+    expect(json(cls.stdout)).toMatchObject({ name: "reports", dailyUsd: 20 });
+    const set = await runAdminCli([
+      "class",
+      "set",
+      "--workspace",
+      slug,
+      "--name",
+      "reports",
+      "--daily-usd",
+      "7.5",
+      "--max-attempts",
+      "9",
+    ]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(json(set.stdout)).toMatchObject({ name: "reports", dailyUsd: 7.5, maxAttempts: 9, initialIntervalMs: 1000 });
+    const key = await runAdminCli([
+      "key",
+      "create",
+      "--workspace",
+      slug,
+      "--identity",
+      agent.identity.name,
+      "--daily-usd",
+      "5",
+    ]);
+    expect(json(key.stdout)).toMatchObject({ dailyUsd: 5 });
+    const stored = await getDb().credential.findUniqueOrThrow({ where: { id: json(key.stdout).id as string } });
+    expect(stored.dailyUsdLimitMicros).toBe(5_000_000n);
+
+    for (const [argv, message] of [
+      [["class", "set", "--workspace", slug, "--name", "reports", "--daily-usd", "1.1234567"], /at most 6 decimals/],
+      [["class", "set", "--workspace", slug, "--name", "reports", "--daily-usd", ""], /"none"/],
+      [["class", "set", "--workspace", slug, "--name", "reports"], /nothing to change/],
+      [["class", "set", "--workspace", slug, "--name", "nope", "--daily-usd", "1"], /No workflow class/],
+      [["workspace", "set", "--slug", slug, "--daily-tokens", "1.5"], /whole number of tokens/],
+      [["workspace", "set", "--slug", slug, "--daily-usd=-3"], /negative/],
+      [
+        ["key", "create", "--workspace", slug, "--identity", agent.identity.name, "--daily-usd", "2000000000"],
+        /at most/,
+      ],
+    ] as const) {
+      const before = await getDb().auditEvent.count({ where: { workspaceId: agent.workspace.id } });
+      const result = await runAdminCli([...argv]);
+      expect(result.code, argv.join(" ")).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(await getDb().auditEvent.count({ where: { workspaceId: agent.workspace.id } })).toBe(before);
+    }
+    const reports = await getDb().workflowClass.findFirstOrThrow({
+      where: { workspaceId: agent.workspace.id, name: "reports" },
+    });
+    expect(reports.dailyUsdLimitMicros).toBe(7_500_000n);
   });
 });
