@@ -48,6 +48,8 @@ export type SpendExactness = {
   admitted: number;
   refused: number;
   otherAnswers: Record<string, number>;
+  /** The answers of each server (by port): how the admissions split between the processes. */
+  byServer: Record<string, Record<string, number>>;
   expected: { admitted: number; refused: number; reservedUsd: number };
   /** Every refusal's `details.remaining` (distinct values). */
   remainingSaid: number[];
@@ -91,13 +93,21 @@ export async function spendExactness(input: {
       const body = (await response.json().catch(() => ({}))) as {
         error?: { code?: string; details?: { remaining?: number } };
       };
-      return { status: response.status, code: body.error?.code ?? null, remaining: body.error?.details?.remaining };
+      return {
+        port,
+        status: response.status,
+        code: body.error?.code ?? null,
+        remaining: body.error?.details?.remaining,
+      };
     }),
   );
   const tally: Record<string, number> = {};
+  const byServer: Record<string, Record<string, number>> = {};
   for (const a of answers) {
     const name = a.code ? `${a.status} ${a.code}` : String(a.status);
     tally[name] = (tally[name] ?? 0) + 1;
+    const server = (byServer[`:${a.port}`] ??= {});
+    server[name] = (server[name] ?? 0) + 1;
   }
   const admitted = tally["201"] ?? 0;
   const refused = tally["429 spend_budget_exhausted"] ?? 0;
@@ -149,6 +159,7 @@ export async function spendExactness(input: {
     admitted,
     refused,
     otherAnswers,
+    byServer,
     expected,
     remainingSaid,
     actionsStored: stored!.actions,
@@ -164,7 +175,15 @@ export function describeSpendExactness(e: SpendExactness): string {
   return (
     `spend exactness: ${e.admitted} admitted (201) and ${e.refused} refused (429 spend_budget_exhausted) of ` +
     `${e.sent} actions of $${e.estimateUsd.toFixed(2)} across two servers (daily limit $${e.limitUsd.toFixed(2)}; ` +
-    `expected ${e.expected.admitted} and ${e.expected.refused})${others.length ? `, and ${others.join(", ")}` : ""}; ` +
+    `expected ${e.expected.admitted} and ${e.expected.refused})${others.length ? `, and ${others.join(", ")}` : ""} ` +
+    `[${Object.entries(e.byServer)
+      .map(
+        ([server, t]) =>
+          `${server}: ${Object.entries(t)
+            .map(([name, n]) => `${n} × ${name}`)
+            .join(", ")}`,
+      )
+      .join("; ")}]; ` +
     `refusals said $${e.remainingSaid.map((r) => r.toFixed(2)).join(", $")} remaining; in the database: ` +
     `${e.actionsStored} actions, reserved $${e.reservedUsd.toFixed(2)} (expected $${e.expected.reservedUsd.toFixed(2)}), ` +
     `counters day $${e.countersUsd.daily.toFixed(2)} / month $${e.countersUsd.monthly.toFixed(2)} → ` +
