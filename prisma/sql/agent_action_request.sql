@@ -45,8 +45,9 @@ BEGIN
      AND NOT idempotency_claim(p.identity_id, p_idempotency_key, p_fingerprint, p_now, p_idempotency_expires) THEN
     RETURN;
   END IF;
-  SELECT * INTO spend FROM spend_reserve(p_spend_scopes, p_spend_periods, p_spend_amounts, p_spend_caps, p_start,
-                                        p_spend_slots);
+  SELECT * INTO spend FROM spend_reserve(p_spend_scopes, p_spend_periods, p_spend_amounts,
+                                        ARRAY(SELECT b IS NOT NULL FROM unnest(p_spend_normal_below) AS b),
+                                        p_spend_caps, p_start, p_spend_slots);
   IF spend.refused IS NOT NULL OR EXISTS (
        SELECT 1 FROM unnest(spend.totals, p_spend_normal_below) AS t(total, below) WHERE t.total >= t.below) THEN
     RAISE EXCEPTION 'the action request is left to the general path' USING ERRCODE = 'BKV01';

@@ -39,6 +39,7 @@ export function spendReserveParams(scopes: readonly SpendScope[], degradeAtPerce
     scopes: scopes.map((s) => s.scopeId),
     periods: scopes.map((s) => s.period),
     amounts: scopes.map((s) => s.amount.toString()),
+    limited: scopes.map((s) => s.limit !== null),
     caps: scopes.flatMap((s) => s.caps.map(String)),
     normalBelow: scopes.map((s) => spendNormalBelow(s.limit, degradeAtPercent)?.toString() ?? null),
   };
@@ -67,12 +68,13 @@ export async function reserveSpend(
   const p = input.principal;
   const scopes = principalSpendScopes(p, input.now, input.estimate);
   const params = spendReserveParams(scopes, p.workspace.degradeAtPercent);
-  const [row] = await sql.query<{ refused: number | null; slots: number[]; totals: string[] }>(
+  const [row] = await sql.query<{ refused: number | null; slots: number[]; totals: (string | null)[] }>(
     `SELECT refused, slots, totals::text[] AS totals
-     FROM spend_reserve($1::text[], $2::date[], $3::bigint[], $4::bigint[], $5, $6)`,
-    [params.scopes, params.periods, params.amounts, params.caps, randomInt(SPEND_SLOTS), SPEND_SLOTS],
+     FROM spend_reserve($1::text[], $2::date[], $3::bigint[], $4::boolean[], $5::bigint[], $6, $7)`,
+    [params.scopes, params.periods, params.amounts, params.limited, params.caps, randomInt(SPEND_SLOTS), SPEND_SLOTS],
   );
-  const totals = row!.totals.map(BigInt);
+  // A total for each limited budget (the others are not needed: nothing degrades without a limit).
+  const totals = row!.totals.map((t) => (t === null ? 0n : BigInt(t)));
   const day = scopes[0]!.period;
   if (row!.refused !== null) {
     const scope = scopes[row!.refused - 1]!;
@@ -82,7 +84,11 @@ export async function reserveSpend(
     throw new AppError(
       "spend_budget_exhausted",
       `The estimate does not fit the ${describeBudget(scope.budget)}: ${amountText(scope, remaining)} left until it resets.`,
-      { budget: scope.budget, remaining: amountValue(scope, remaining), resetAt: resetOf(scope, p, input.now).toISOString() },
+      {
+        budget: scope.budget,
+        remaining: amountValue(scope, remaining),
+        resetAt: resetOf(scope, p, input.now).toISOString(),
+      },
     );
   }
   const verdict = judgeReservation(scopes, totals, {
@@ -98,7 +104,12 @@ export async function reserveSpend(
     );
   }
   for (const budget of verdict.degraded)
-    void noteSpendMode(p, scopes.find((s) => s.budget === budget)!, "degraded", input.now);
+    void noteSpendMode(
+      p,
+      scopes.find((s) => s.budget === budget)!,
+      "degraded",
+      input.now,
+    );
   return { scopes, slots: row!.slots, day };
 }
 
@@ -235,7 +246,9 @@ export async function readSpendStanding(sql: Sql, p: SpendSubject, now: Date) {
     },
     tokens: { daily: tokens(p.spend.workspace.dailyTokens, r!.day_tokens_spent, r!.day_tokens_reserved, dailyReset) },
     class: { usd: { daily: usd(p.spend.classDailyUsdMicros, r!.class_usd_spent, r!.class_usd_reserved, dailyReset) } },
-    credential: { usd: { daily: usd(p.spend.credentialDailyUsdMicros, r!.key_usd_spent, r!.key_usd_reserved, dailyReset) } },
+    credential: {
+      usd: { daily: usd(p.spend.credentialDailyUsdMicros, r!.key_usd_spent, r!.key_usd_reserved, dailyReset) },
+    },
   };
 }
 
