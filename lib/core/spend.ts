@@ -112,9 +112,7 @@ export function spendNormalBelow(limit: bigint | null, degradeAtPercent: number)
   return limit === null ? null : spendDegradeThreshold(limit, degradeAtPercent);
 }
 
-export type SpendVerdict =
-  | { ok: true; degraded: SpendBudget[] }
-  | { ok: false; refusal: "shed"; budget: SpendBudget };
+export type SpendVerdict = { ok: true; degraded: SpendBudget[] } | { ok: false; refusal: "shed"; budget: SpendBudget };
 
 /**
  * A reservation that fitted every budget (the database took it), judged by the totals it left:
@@ -131,7 +129,8 @@ export function judgeReservation(
     if (s.limit === null) continue;
     const threshold = spendDegradeThreshold(s.limit, input.degradeAtPercent);
     const after = totals[i]!;
-    if (input.priority === "low" && after - s.amount >= threshold) return { ok: false, refusal: "shed", budget: s.budget };
+    if (input.priority === "low" && after - s.amount >= threshold)
+      return { ok: false, refusal: "shed", budget: s.budget };
     if (after >= threshold) degraded.push(s.budget);
   }
   return { ok: true, degraded };
@@ -142,4 +141,3 @@ export function spendRemaining(limit: bigint | null, total: bigint): bigint | nu
   if (limit === null) return null;
   return total >= limit ? 0n : limit - total;
 }
-
