@@ -1,9 +1,11 @@
 import { formatUsdDecimal } from "@/lib/core/money";
-import { usdText } from "@/components/actions/action-format";
 
-/** How the Spend section writes its amounts: USD exact (at least cents), tokens grouped. Server and client alike. */
+/** How the Spend section writes its amounts: USD exact (at least cents, thousands grouped), tokens grouped. */
 export function spendAmountText(amount: bigint, unit: "usd" | "tokens"): string {
-  return unit === "usd" ? usdText(amount) : `${amount.toLocaleString("en-US")} tokens`;
+  if (unit === "tokens") return `${amount.toLocaleString("en-US")} tokens`;
+  const [whole, fraction = ""] = formatUsdDecimal(amount).split(".");
+  const sign = whole!.startsWith("-") ? "-" : "";
+  return `${sign}$${BigInt(whole!.replace("-", "")).toLocaleString("en-US")}.${fraction.padEnd(2, "0")}`;
 }
 
 /** A limit as the form's field shows it: the exact decimal, or empty for unlimited. */

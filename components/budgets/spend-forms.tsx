@@ -90,18 +90,24 @@ export function ScopedSpendLimitForm({
     >
       {(errors) => (
         <>
-          <Field label={`Daily USD limit of ${label}`} htmlFor={`spend-limit-${id}`} error={errors?.dailyUsd}>
+          <Field label="Limit (USD)" htmlFor={`spend-limit-${id}`} error={errors?.dailyUsd}>
             <Input
               id={`spend-limit-${id}`}
+              aria-label={`Daily USD limit of ${label}`}
               name="dailyUsd"
               inputMode="decimal"
               defaultValue={value}
               placeholder="unlimited"
-              className="w-28"
+              className="w-24"
             />
           </Field>
           <Field label="Reason" htmlFor={`spend-limit-reason-${id}`} error={errors?.reason}>
-            <Input id={`spend-limit-reason-${id}`} name="reason" className="w-48" />
+            <Input
+              id={`spend-limit-reason-${id}`}
+              aria-label={`Reason for the limit of ${label}`}
+              name="reason"
+              className="w-40"
+            />
           </Field>
         </>
       )}

@@ -151,14 +151,14 @@ export function SpendSection({
       </Card>
       <div className="grid gap-6 lg:grid-cols-2">
         {(Object.keys(DIMENSION_TITLES) as SpenderDimension[]).map((d) => (
-          <Card key={d}>
+          <Card key={d} className="min-w-0">
             <h3 className="mb-3 text-base font-semibold">Top spenders by {DIMENSION_TITLES[d].toLowerCase()}</h3>
             <TopSpenders workspace={workspace} dimension={d} rows={top[d]} />
           </Card>
         ))}
       </div>
-      <div className="grid gap-6 xl:grid-cols-2">
-        <Card>
+      <div className="space-y-6">
+        <Card className="min-w-0">
           <h3 className="mb-3 text-base font-semibold">Daily USD limits by class</h3>
           <LimitTable
             label="Daily USD limits by class"
@@ -171,7 +171,7 @@ export function SpendSection({
             degradeAtPercent={degradeAtPercent}
           />
         </Card>
-        <Card>
+        <Card className="min-w-0">
           <h3 className="mb-3 text-base font-semibold">Daily USD limits by key</h3>
           <LimitTable
             label="Daily USD limits by key"

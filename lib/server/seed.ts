@@ -339,11 +339,11 @@ async function seedDemoSpend(
       const createdAt = new Date(dayStart + Math.floor(random() * 10 * 3600_000));
       const args = { to: `customer-${Math.floor(random() * 900) + 100}@example.com`, template: "monthly-report" };
       const estimate = 400_000n; // $0.40, within the rule's $0.50
-      // One in fifteen drafts ran long: charged in full, marked as an overrun.
+      // One in fifteen drafts ran long ($0.43–$0.48): charged in full, marked as an overrun.
       const actual =
         random() < 1 / 15
-          ? 430_000n + BigInt(Math.floor(random() * 60_000))
-          : 180_000n + BigInt(Math.floor(random() * 200_000));
+          ? 430_000n + BigInt(Math.floor(random() * 6)) * 10_000n
+          : 180_000n + BigInt(Math.floor(random() * 21)) * 10_000n; // whole cents: $0.18–$0.38
       const tokens = BigInt(1800 + Math.floor(random() * 1400));
       actions.push({
         ...base,

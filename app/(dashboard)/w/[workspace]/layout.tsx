@@ -1,7 +1,9 @@
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { can } from "@/lib/core/roles";
 import { requireRole } from "@/lib/server/auth/session";
 import { getBudgetStatus } from "@/lib/server/budgets/budget-overview";
+import { getSpendStanding } from "@/lib/server/budgets/spend-overview";
 import { countPending } from "@/lib/server/actions/list-actions";
 import { countOpenEscalations } from "@/lib/server/escalations/list-escalations";
 import { listUserWorkspaces } from "@/lib/server/workspaces/list-user-workspaces";
@@ -22,12 +24,19 @@ export default async function WorkspaceLayout({
   const { workspace: slug } = await params;
   // requireRole also sends a person still on a one-time password to the password page.
   const { user, workspace, role } = await requireRole(slug);
-  const [workspaces, openEscalations, pendingApprovals, budget] = await Promise.all([
+  const [workspaces, openEscalations, pendingApprovals, budget, spend] = await Promise.all([
     listUserWorkspaces(user.id),
     countOpenEscalations(workspace.id),
     countPending(workspace.id),
     getBudgetStatus(workspace.id),
+    getSpendStanding(workspace.id),
   ]);
+  // The workspace's spend budgets past their degrade threshold now (classes and keys: the Budgets page).
+  const spendAlerts = [
+    { name: "daily USD", g: spend.dailyUsd },
+    { name: "monthly USD", g: spend.monthlyUsd },
+    { name: "daily token", g: spend.dailyTokens },
+  ].filter((b) => b.g.state !== "normal");
   const base = `/w/${workspace.slug}`;
   // Only sections that work today; later issues add theirs here.
   const nav = [
@@ -94,6 +103,28 @@ export default async function WorkspaceLayout({
               ? `Stopped: agent calls are refused${budget.killSwitch ? " (kill switch on)" : " (daily limit reached)"}.`
               : `Degraded: ${budget.used} of ${budget.dailyRequestLimit} requests used today; low-priority calls are shed.`}{" "}
             {budget.killSwitch ? "" : `Resets ${budget.resetAt.toISOString().replace("T", " ").slice(0, 16)} UTC.`}
+          </div>
+        ) : null}
+        {spendAlerts.length ? (
+          <div
+            role="status"
+            data-testid="spend-guardrail-banner"
+            className={
+              spendAlerts.some((b) => b.g.state === "exhausted")
+                ? "bg-red-600 px-6 py-2 text-sm text-white"
+                : "bg-amber-400 px-6 py-2 text-sm text-amber-950"
+            }
+          >
+            {spendAlerts
+              .map((b) =>
+                b.g.state === "exhausted"
+                  ? `The ${b.name} budget is spent: new action reservations are refused.`
+                  : `The ${b.name} budget is past ${spend.degradeAtPercent}%: low-priority actions are shed.`,
+              )
+              .join(" ")}{" "}
+            <Link href={`${base}/budgets#spend-heading`} className="font-medium underline">
+              Spend
+            </Link>
           </div>
         ) : null}
         <main className="min-w-0 flex-1 p-4 md:p-6">{children}</main>
