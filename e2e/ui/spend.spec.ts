@@ -50,6 +50,8 @@ test("an admin sets spend limits and sees the gauge, the banner and the overrun;
   const daily = page.getByTestId("spend-gauge-daily-usd");
   await expect(daily.getByTestId("spend-gauge-daily-usd-used")).toHaveText("$0.00");
   await expect(daily).toContainText("unlimited");
+  // The form submits through React: typing before it hydrated would be lost to a plain GET submit.
+  await page.waitForLoadState("networkidle");
 
   await page.getByLabel("Daily USD limit", { exact: true }).fill("10.1234567");
   await page.getByLabel("Monthly USD limit").fill("100");
