@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { localDay, nextDailyReset } from "./calendar";
+import { localDay, localMonth, monthOf, nextDailyReset, nextMonthlyReset } from "./calendar";
 
 describe("nextDailyReset", () => {
   it("is the next UTC midnight for UTC", () => {
@@ -45,5 +45,28 @@ describe("nextDailyReset", () => {
   it("names the local day", () => {
     expect(localDay(new Date("2026-11-25T23:30:00Z"), "Europe/Paris")).toBe("2026-11-26");
     expect(localDay(new Date("2026-11-25T23:30:00Z"), "UTC")).toBe("2026-11-25");
+  });
+});
+
+describe("months", () => {
+  it("name the local month and begin at its first local midnight, across a DST change", () => {
+    expect(monthOf("2026-12-31")).toBe("2026-12-01");
+    // 23:30 PDT on 31 October 2026 is still October in Los Angeles; November begins at 07:00Z (PDT).
+    expect(localMonth(new Date("2026-11-01T06:30:00Z"), "America/Los_Angeles")).toBe("2026-10-01");
+    expect(nextMonthlyReset(new Date("2026-11-01T06:30:00Z"), "America/Los_Angeles")).toEqual(
+      new Date("2026-11-01T07:00:00Z"),
+    );
+    // From November (clocks went back on the 1st), December begins at 08:00Z (PST).
+    expect(nextMonthlyReset(new Date("2026-11-15T12:00:00Z"), "America/Los_Angeles")).toEqual(
+      new Date("2026-12-01T08:00:00Z"),
+    );
+    expect(nextMonthlyReset(new Date("2026-12-31T23:59:59Z"), "UTC")).toEqual(new Date("2027-01-01T00:00:00Z"));
+    // March: the month begins in PST, the change comes later (8 March 2026).
+    expect(nextMonthlyReset(new Date("2026-02-20T12:00:00Z"), "America/Los_Angeles")).toEqual(
+      new Date("2026-03-01T08:00:00Z"),
+    );
+    expect(nextMonthlyReset(new Date("2026-03-20T12:00:00Z"), "Europe/Paris")).toEqual(
+      new Date("2026-03-31T22:00:00Z"),
+    );
   });
 });

@@ -273,6 +273,44 @@ describe("spend budgets: reservations at POST /actions", () => {
   });
 });
 
+describe("spend limits changed while agents run", () => {
+  it("apply from the very next request, on the one-statement path too (a class's limit changes the principal's stamp)", async () => {
+    const agent = await spender(() => []);
+    for (let i = 0; i < 3; i++) expect((await ask(agent.key, 1)).status).toBe(201);
+    const version = async () =>
+      (await getDb().workspace.findUniqueOrThrow({ where: { id: agent.workspace.id } })).actionRulesVersion;
+    const before = await version();
+    await setSpendLimits({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      changes: [{ budget: "class.daily_usd", classId: agent.workflowClass.id, limit: usd("4") }],
+    });
+    expect(await version()).toBe(before + 1);
+    expect((await ask(agent.key, 1)).status).toBe(201);
+    const refused = await ask(agent.key, 1);
+    expect(refused.body.error.details).toMatchObject({ budget: "class.daily_usd", remaining: 0 });
+    // Lowered below what the day holds: nothing more fits; cleared: unlimited again.
+    await setSpendLimits({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      changes: [{ budget: "class.daily_usd", classId: agent.workflowClass.id, limit: usd("1") }],
+    });
+    expect((await ask(agent.key, 0.01)).status).toBe(429);
+    await setSpendLimits({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      changes: [{ budget: "class.daily_usd", classId: agent.workflowClass.id, limit: null }],
+    });
+    expect((await ask(agent.key, 1000)).status).toBe(201);
+    const events = await auditEvents({ workspaceId: agent.workspace.id, action: "budget.spend_limits_changed" });
+    expect(events.map((e) => (e.details as Json).changes[0])).toEqual([
+      { budget: "class.daily_usd", scope: "invoices", from: null, to: 4 },
+      { budget: "class.daily_usd", scope: "invoices", from: 4, to: 1 },
+      { budget: "class.daily_usd", scope: "invoices", from: 1, to: null },
+    ]);
+  });
+});
+
 describe("spend budgets: days and months in the workspace's time zone", () => {
   it("rolls over at local midnight in America/Los_Angeles across the DST change, and settles in the day and month reserved", async () => {
     const agent = await spender(() => [
