@@ -96,14 +96,14 @@ describe("first-run seed", () => {
       },
     });
     expect(workspace).toMatchObject({
-      dailyUsdLimitMicros: 50_000_000n,
-      monthlyUsdLimitMicros: 1_000_000_000n,
+      dailyUsdLimitMicros: 150_000_000n,
+      monthlyUsdLimitMicros: 2_000_000_000n,
       dailyTokenLimit: 2_000_000n,
     });
     const invoices = await getDb().workflowClass.findFirstOrThrow({
       where: { workspaceId: workspace.id, name: "invoices" },
     });
-    expect(invoices.dailyUsdLimitMicros).toBe(20_000_000n);
+    expect(invoices.dailyUsdLimitMicros).toBe(120_000_000n);
     expect(
       await getDb().auditEvent.count({ where: { workspaceId: workspace.id, action: "budget.spend_limits_changed" } }),
     ).toBe(1);

@@ -270,12 +270,15 @@ async function seedDemoData(tx: Tx, workspaceId: string, seedActor: Actor, admin
 
 type SeededRule = ReturnType<typeof ruleInputSchema.parse>;
 
-/** The demo's spend limits (API.md "Spend budgets"): set through the one service that sets them, so they are audited. */
+/**
+ * The demo's spend limits (API.md "Spend budgets"), set through the one service that sets them (so
+ * they are audited); roomy enough for `npm run example:agent` (a $40 refund estimate) a few times a day.
+ */
 export const DEMO_SPEND_LIMITS = {
-  dailyUsd: "50",
-  monthlyUsd: "1000",
+  dailyUsd: "150",
+  monthlyUsd: "2000",
   dailyTokens: 2_000_000n,
-  classDailyUsd: "20",
+  classDailyUsd: "120",
 } as const;
 export const DEMO_SPEND_DAYS = 10;
 
@@ -285,7 +288,7 @@ const micros = (usd: string) => (parseUsd(usd) as { ok: true; micros: bigint }).
  * Spend history for the Budgets page's charts: the demo agent's past ten days of report emails
  * and approved refunds, as settled actions (succeeded, on past local days, with an estimate and an
  * actual) inserted directly — history only: they reserved nothing in today's counters
- * (spend_scopes empty), and every day stays within the limits set here (under the class's $20).
+ * (spend_scopes empty), and every day stays within the limits set here (at most $118 a day, under the class's $120).
  * Deterministic (a fixed pseudo-random sequence), so every demo looks the same.
  */
 async function seedDemoSpend(
@@ -371,11 +374,12 @@ async function seedDemoSpend(
         updatedAt: new Date(createdAt.getTime() + 4_000),
       });
     }
-    // Every other day or so a refund, approved by the admin, for a few dollars.
-    if (random() < 0.6) {
+    // Up to three refunds a day ($8–$35 each), each approved by the admin.
+    const refunds = Math.floor(random() * 4);
+    for (let r = 0; r < refunds; r++) {
       const createdAt = new Date(dayStart + 3600_000 + Math.floor(random() * 8 * 3600_000));
       const decidedAt = new Date(createdAt.getTime() + 6 * 60_000);
-      const amount = 2 + Math.floor(random() * 5);
+      const amount = 8 + Math.floor(random() * 28);
       const args = { order: 4000 + Math.floor(random() * 999), amount };
       const sha = argumentsSha256(args);
       const id = newId("act");
