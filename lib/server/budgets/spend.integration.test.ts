@@ -121,6 +121,10 @@ describe("spend budgets: reservations at POST /actions", () => {
     const byKey = await ask(agent.key, 3);
     expect(byKey.status).toBe(429);
     expect(byKey.body.error.details).toMatchObject({ budget: "credential.daily_usd", remaining: 2 });
+    // The refusal is audited (denied), with what the agent was told.
+    const [refusal] = await auditEvents({ workspaceId: agent.workspace.id, action: "action.request" });
+    expect(refusal).toMatchObject({ outcome: "denied", details: { code: "spend_budget_exhausted" } });
+    expect((refusal!.details as Json).message).toMatch(/key's daily USD budget: \$2 left/);
     // The key's refusal left nothing reserved in the budgets before it in lock order.
     for (const scope of [
       `${agent.workspace.id}:usd`,
