@@ -245,6 +245,8 @@ async function asked(what: string, run: () => Promise<{ action: { id: string; st
     if (isBaseKVError(error, "approval_timeout")) log(`  ⌛ ${what}: ${error.message} (no harm done; run me again)`);
     else if (isBaseKVError(error, "action_denied"))
       log(`  ⛔ ${what}: denied — ${error.message}. A rule decides: npm run admin -- rule list --workspace <slug>`);
+    else if (isBaseKVError(error, "spend_budget_exhausted"))
+      log(`  💸 ${what}: ${error.message} (nothing was spent; the Budgets page shows where the money went)`);
     else if (isBaseKVError(error) && error.status === 0 && error.code.startsWith("action_"))
       log(`  ✗ ${what}: ${error.message}`);
     else throw error;

@@ -91,6 +91,7 @@ const listSelect = {
   estimateMicros: true,
   estimateTokens: true,
   actualMicros: true,
+  actualTokens: true,
   overrun: true,
   requiredApprovals: true,
   expiresAt: true,
