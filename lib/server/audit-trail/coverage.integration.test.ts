@@ -134,14 +134,19 @@ const ACTION_CASES: Record<string, { form: (w: World) => Promise<Record<string, 
   "app/(dashboard)/w/[workspace]/budgets/actions.ts#workspaceSpendLimitsAction": {
     form: async (w) => ({
       workspace: w.slug,
-      dailyUsd: `${1 + Math.floor(Math.random() * 1e6)}.75`,
+      // Roomy: a limit below the other cases' estimates would refuse their actions.
+      dailyUsd: `${1_000_000 + Math.floor(Math.random() * 1e6)}.75`,
       monthlyUsd: "",
       dailyTokens: "",
       reason: note,
     }),
   },
   "app/(dashboard)/w/[workspace]/budgets/actions.ts#classSpendLimitAction": {
-    form: async (w) => ({ workspace: w.slug, id: w.workflowClass.id, dailyUsd: "20", reason: note }),
+    // A class of its own: a limit on the world's class would refuse the other cases' actions.
+    form: async (w) => {
+      const created = await runAdminCli(["class", "create", "--workspace", w.slug, "--name", unique("cls")]);
+      return { workspace: w.slug, id: (JSON.parse(created.stdout) as { id: string }).id, dailyUsd: "20", reason: note };
+    },
   },
   "app/(dashboard)/w/[workspace]/budgets/actions.ts#keySpendLimitAction": {
     form: async (w) => ({ workspace: w.slug, id: await w.newCredential(), dailyUsd: "3.5", reason: note }),
@@ -659,7 +664,12 @@ describe("every admin CLI command that changes something writes its audit event"
       "--daily-usd",
       "5",
     ],
-    "class set": async (w) => ["class", "set", "--workspace", w.slug, "--name", "invoices", "--daily-usd", "20.5"],
+    // A class of its own: a limit on the world's "invoices" would refuse the other cases' actions.
+    "class set": async (w) => {
+      const name = unique("cls");
+      await runAdminCli(["class", "create", "--workspace", w.slug, "--name", name]);
+      return ["class", "set", "--workspace", w.slug, "--name", name, "--daily-usd", "20.5"];
+    },
     "identity create": async (w) => [
       "identity",
       "create",
