@@ -7,7 +7,9 @@ import {
   spendCaps,
   spendDegradeThreshold,
   spendNormalBelow,
+  spendOwner,
   spendPeriod,
+  spendPeriodEnd,
   spendRemaining,
   spendScopeId,
   spendScopes,
@@ -22,10 +24,14 @@ const none = {
 };
 
 describe("spendScopes", () => {
-  it("lists all five budgets in lock order, with their scope, period and what the estimate takes from each", () => {
+  it("lists the limited budgets in lock order, with their scope, period and what the estimate takes from each", () => {
     const scopes = spendScopes({
       ids,
-      limits: { ...none, workspace: { ...none.workspace, monthlyUsdMicros: 1_000_000_000n, dailyTokens: 2_000n } },
+      limits: {
+        workspace: { dailyUsdMicros: 50_000_000n, monthlyUsdMicros: 1_000_000_000n, dailyTokens: 2_000n },
+        classDailyUsdMicros: 20_000_000n,
+        credentialDailyUsdMicros: 10_000_000n,
+      },
       day: "2026-12-02",
       estimate: { micros: 370_000n, tokens: null },
     });
@@ -38,13 +44,26 @@ describe("spendScopes", () => {
       ["cred_1:usd", "2026-12-02", 370_000n],
     ]);
     expect(scopes[1]!.caps.reduce((a, b) => a + b, 0)).toBe(1_000_000_000);
-    expect(scopes[0]!.caps.reduce((a, b) => a + b, 0)).toBe(UNLIMITED_SPEND);
   });
-  it("names each budget's counters once: the same scope id and period for the limits' changes", () => {
+  it("leaves out unlimited budgets: a workspace without spend limits reserves nothing", () => {
+    expect(spendScopes({ ids, limits: none, day: "2026-12-02", estimate: { micros: 1n, tokens: 1n } })).toEqual([]);
+    const one = spendScopes({
+      ids,
+      limits: { ...none, classDailyUsdMicros: 5n },
+      day: "2026-12-02",
+      estimate: { micros: 1n, tokens: 1n },
+    });
+    expect(one.map((s) => s.budget)).toEqual(["class.daily_usd"]);
+  });
+  it("names each budget's counters once: the same scope id, period and owner for the limits' changes", () => {
     expect(spendScopeId("workspace.monthly_usd", "ws_1")).toBe("ws_1:usd_month");
     expect(spendScopeId("credential.daily_usd", "cred_1")).toBe("cred_1:usd");
     expect(spendPeriod("workspace.monthly_usd", "2026-02-28")).toBe("2026-02-01");
     expect(spendPeriod("workspace.daily_tokens", "2026-02-28")).toBe("2026-02-28");
+    expect(spendPeriodEnd("workspace.monthly_usd", "2028-02-10")).toBe("2028-02-29");
+    expect(spendPeriodEnd("workspace.monthly_usd", "2026-12-31")).toBe("2026-12-31");
+    expect(spendPeriodEnd("class.daily_usd", "2026-12-02")).toBe("2026-12-02");
+    expect(SPEND_BUDGETS.map(spendOwner)).toEqual(["workspace", "workspace", "workspace", "class", "credential"]);
   });
 });
 

@@ -3,10 +3,11 @@
  * the same mechanism — counter slots whose caps add up to the limit (lib/core/budget.ts,
  * prisma/sql/budget_take_free.sql), here in micro-dollars (lib/core/money.ts) or tokens.
  *
- * Every action reserves its estimate in all five budgets, limited or not: an unlimited budget is
- * counted against caps that are never reached (as the request budget is), so a limit set in the
- * middle of a day applies to what the day has already reserved and spent — the counters are
- * simply laid out again under the new limit (`budget_lay_out`). Pure: no I/O, no clock.
+ * An action reserves in the budgets that have a limit, and only those: a workspace without spend
+ * limits pays nothing for them. A limit set during a period counts what the period's actions have
+ * already spent and still hold, and adopts the actions still open (prisma/sql/spend_recount.sql),
+ * under the workspace row's lock — which every reservation holds too (FOR KEY SHARE), so none is
+ * missed. Pure: no I/O, no clock.
  */
 import { slotCaps } from "./budget";
 import { monthOf } from "./calendar";
@@ -44,7 +45,7 @@ export type SpendScope = {
   scopeId: string;
   /** The period's first day: the local day, or the local month's first day. */
   period: string;
-  limit: bigint | null;
+  limit: bigint;
   amount: bigint;
   caps: number[];
 };
@@ -67,9 +68,21 @@ export function spendPeriod(budget: SpendBudget, day: string): string {
   return budget === "workspace.monthly_usd" ? monthOf(day) : day;
 }
 
+/** The last day of the period a budget counts `day` in: the day itself, or its month's last day. */
+export function spendPeriodEnd(budget: SpendBudget, day: string): string {
+  if (budget !== "workspace.monthly_usd") return day;
+  const [year, month] = day.split("-").map(Number);
+  return new Date(Date.UTC(year!, month!, 0)).toISOString().slice(0, 10);
+}
+
+/** Whose actions a budget counts: the workspace's, one class's or one key's. */
+export function spendOwner(budget: SpendBudget): "workspace" | "class" | "credential" {
+  return budget.startsWith("class.") ? "class" : budget.startsWith("credential.") ? "credential" : "workspace";
+}
+
 /**
- * The five budgets of a request, in lock order, with what its estimate takes from each (0 without
- * one: an action without an estimate is still counted, so an actual it reports is charged).
+ * The limited budgets of a request, in lock order, with what its estimate takes from each (0
+ * without one: the action is still counted, so an actual it reports is charged).
  */
 export function spendScopes(input: {
   ids: { workspaceId: string; classId: string; credentialId: string };
@@ -80,21 +93,27 @@ export function spendScopes(input: {
   const { ids, limits, day } = input;
   const usd = input.estimate.micros ?? 0n;
   const tokens = input.estimate.tokens ?? 0n;
-  const scope = (budget: SpendBudget, ownerId: string, limit: bigint | null, amount: bigint): SpendScope => ({
-    budget,
-    scopeId: spendScopeId(budget, ownerId),
-    period: spendPeriod(budget, day),
-    limit,
-    amount,
-    caps: spendCaps(limit),
-  });
-  return [
-    scope("workspace.daily_usd", ids.workspaceId, limits.workspace.dailyUsdMicros, usd),
-    scope("workspace.monthly_usd", ids.workspaceId, limits.workspace.monthlyUsdMicros, usd),
-    scope("workspace.daily_tokens", ids.workspaceId, limits.workspace.dailyTokens, tokens),
-    scope("class.daily_usd", ids.classId, limits.classDailyUsdMicros, usd),
-    scope("credential.daily_usd", ids.credentialId, limits.credentialDailyUsdMicros, usd),
+  const budgets: [SpendBudget, string, bigint | null, bigint][] = [
+    ["workspace.daily_usd", ids.workspaceId, limits.workspace.dailyUsdMicros, usd],
+    ["workspace.monthly_usd", ids.workspaceId, limits.workspace.monthlyUsdMicros, usd],
+    ["workspace.daily_tokens", ids.workspaceId, limits.workspace.dailyTokens, tokens],
+    ["class.daily_usd", ids.classId, limits.classDailyUsdMicros, usd],
+    ["credential.daily_usd", ids.credentialId, limits.credentialDailyUsdMicros, usd],
   ];
+  return budgets.flatMap(([budget, ownerId, limit, amount]) =>
+    limit === null
+      ? []
+      : [
+          {
+            budget,
+            scopeId: spendScopeId(budget, ownerId),
+            period: spendPeriod(budget, day),
+            limit,
+            amount,
+            caps: spendCaps(limit),
+          },
+        ],
+  );
 }
 
 /** A budget's slot caps: the limit split exactly (`slotCaps`), or the unlimited sum. */
@@ -126,7 +145,6 @@ export function judgeReservation(
 ): SpendVerdict {
   const degraded: SpendBudget[] = [];
   for (const [i, s] of scopes.entries()) {
-    if (s.limit === null) continue;
     const threshold = spendDegradeThreshold(s.limit, input.degradeAtPercent);
     const after = totals[i]!;
     if (input.priority === "low" && after - s.amount >= threshold)

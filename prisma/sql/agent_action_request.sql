@@ -5,7 +5,7 @@
 -- decision (lib/core/action-rules.ts), the status and deadline (lib/core/actions.ts), the answer's
 -- body. This statement checks that the principal — its stamp covers the rules' version — is
 -- unchanged, then does all of the call or nothing, as agent_kv_put does: the Idempotency-Key
--- claimed, the estimate reserved in every spend budget (spend_reserve), the action and its audit
+-- claimed, the estimate reserved in every limited spend budget (spend_reserve), the action and its audit
 -- event (action_insert), the budget units, the response stored. A reservation that does not fit, or
 -- leaves a spend budget at or past its degrade threshold (p_spend_normal_below[i]), is the general
 -- path's to refuse or to note.
@@ -33,7 +33,11 @@ BEGIN
   FROM credential c
   JOIN identity i ON i.id = c.identity_id
   JOIN workspace w ON w.id = c.workspace_id
-  WHERE c.key_hash = p_key_hash AND principal_stamp(c, i, w) = p_stamp;
+  WHERE c.key_hash = p_key_hash AND principal_stamp(c, i, w) = p_stamp
+  -- The workspace's row shared, as the action's foreign key would: a change of spend limits locks it
+  -- first (lib/server/budgets/spend-limits.ts), so this waits for one in progress and then sees its
+  -- stamp changed — the limits p_spend_* were decided by are the limits in force.
+  FOR KEY SHARE OF w;
   IF p.id IS NULL THEN
     RETURN;
   END IF;
@@ -45,9 +49,8 @@ BEGIN
      AND NOT idempotency_claim(p.identity_id, p_idempotency_key, p_fingerprint, p_now, p_idempotency_expires) THEN
     RETURN;
   END IF;
-  SELECT * INTO spend FROM spend_reserve(p_spend_scopes, p_spend_periods, p_spend_amounts,
-                                        ARRAY(SELECT b IS NOT NULL FROM unnest(p_spend_normal_below) AS b),
-                                        p_spend_caps, p_start, p_spend_slots);
+  SELECT * INTO spend FROM spend_reserve(p_spend_scopes, p_spend_periods, p_spend_amounts, p_spend_caps, p_start,
+                                        p_spend_slots);
   IF spend.refused IS NOT NULL OR EXISTS (
        SELECT 1 FROM unnest(spend.totals, p_spend_normal_below) AS t(total, below) WHERE t.total >= t.below) THEN
     RAISE EXCEPTION 'the action request is left to the general path' USING ERRCODE = 'BKV01';

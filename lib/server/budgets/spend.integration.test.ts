@@ -264,9 +264,10 @@ describe("spend budgets: reservations at POST /actions", () => {
       where: { workspaceId: agent.workspace.id },
       select: { spendScopes: true, spendSlots: true },
     });
+    // Only the limited budget is reserved in (a budget without a limit costs nothing).
     for (const a of stored) {
-      expect(a.spendScopes).toHaveLength(5);
-      expect(a.spendSlots).toHaveLength(5);
+      expect(a.spendScopes).toEqual([`${agent.workspace.id}:usd`]);
+      expect(a.spendSlots).toHaveLength(1);
     }
     expect(await counted(`${agent.workspace.id}:usd`)).toBe(7_000_000n);
     expect((await ask(agent.key, 3.5)).body.error.details).toMatchObject({
@@ -278,6 +279,68 @@ describe("spend budgets: reservations at POST /actions", () => {
 });
 
 describe("spend limits changed while agents run", () => {
+  it("a limit set during the day counts what the day has spent and holds, and settles the actions still open", async () => {
+    const agent = await spender(() => []);
+    const settled = await ask(agent.key, 3);
+    await complete(agent.key, settled.body.id, { outcome: "succeeded", actual: { usd: 2.5 } });
+    const open = await ask(agent.key, 4);
+    const pending = await ask(agent.key, 5, { action: "payments.refund" });
+    expect(pending.status).toBe(202);
+    // Nothing was reserved: no budget had a limit.
+    expect(await counted(`${agent.workspace.id}:usd`)).toBe(0n);
+
+    await setSpendLimits({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      changes: [{ budget: "workspace.daily_usd", limit: usd("20") }],
+    });
+    // $2.50 spent + $4 + $5 held: $8.50 left, exactly.
+    expect(await counted(`${agent.workspace.id}:usd`)).toBe(11_500_000n);
+    expect((await ask(agent.key, 8.51)).status).toBe(429);
+    // The open actions settle into the new counters: the pending one released, the allowed one at its actual.
+    expect((await cancel(agent.key, pending.body.id)).status).toBe(200);
+    expect((await complete(agent.key, open.body.id, { outcome: "succeeded", actual: { usd: 1 } })).status).toBe(200);
+    expect(await counted(`${agent.workspace.id}:usd`)).toBe(3_500_000n);
+    expect((await policy(agent.key)).usd.daily).toMatchObject({ spent: 3.5, reserved: 0, remaining: 16.5 });
+    expect((await ask(agent.key, 16.5)).status).toBe(201);
+
+    // Cleared, then set again the same day: counted afresh (what was reserved meanwhile is not lost).
+    await setSpendLimits({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      changes: [{ budget: "workspace.daily_usd", limit: null }],
+    });
+    const meanwhile = await ask(agent.key, 7);
+    expect(meanwhile.status).toBe(201);
+    await setSpendLimits({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      changes: [{ budget: "workspace.daily_usd", limit: usd("30") }],
+    });
+    expect(await counted(`${agent.workspace.id}:usd`)).toBe(27_000_000n);
+    expect((await ask(agent.key, 3.01)).status).toBe(429);
+    expect((await cancel(agent.key, meanwhile.body.id)).status).toBe(200);
+    expect((await ask(agent.key, 10)).status).toBe(201);
+    expect((await ask(agent.key, 0.01)).status).toBe(429);
+  });
+
+  it("a limit set while reservations run: none is missed, none is counted twice", async () => {
+    const agent = await spender(() => []);
+    const during = Promise.all(Array.from({ length: 60 }, () => ask(agent.key, 0.5)));
+    await new Promise((r) => setTimeout(r, 20));
+    await setSpendLimits({
+      workspaceId: agent.workspace.id,
+      actor: testActor,
+      changes: [{ budget: "workspace.daily_usd", limit: usd("1000") }],
+    });
+    const answers = await during;
+    expect(answers.every((a) => a.status === 201)).toBe(true);
+    // Every admitted $0.50 is in the counters, whether it was reserved before the limit (and counted
+    // by the recount) or after it.
+    expect(await counted(`${agent.workspace.id}:usd`)).toBe(30_000_000n);
+    expect((await policy(agent.key)).usd.daily).toMatchObject({ reserved: 30, remaining: 970 });
+  });
+
   it("apply from the very next request, on the one-statement path too (a class's limit changes the principal's stamp)", async () => {
     const agent = await spender(() => []);
     for (let i = 0; i < 3; i++) expect((await ask(agent.key, 1)).status).toBe(201);

@@ -9,28 +9,57 @@ import {
   spendNormalBelow,
   spendRemaining,
   spendScopes,
-  UNLIMITED_SPEND,
   type SpendBudget,
   type SpendLimits,
   type SpendScope,
 } from "@/lib/core/spend";
 import type { Sql } from "../db";
 import type { AgentPrincipal } from "../agent-api/authenticate";
-import { resize } from "./counters";
 import { recordModeChange } from "./usage";
 
-/** The five spend budgets of a call by this principal, with what `estimate` takes from each. */
+/** The limited spend budgets of a call by this principal, with what `estimate` takes from each. */
 export function principalSpendScopes(
   p: AgentPrincipal,
   now: Date,
   estimate: { micros: bigint | null; tokens: bigint | null },
+  limits: SpendLimits = p.spend,
 ): SpendScope[] {
   return spendScopes({
     ids: { workspaceId: p.workspace.id, classId: p.workflowClass.id, credentialId: p.credential.id },
-    limits: p.spend,
+    limits,
     day: localDay(now, p.workspace.timeZone),
     estimate,
   });
+}
+
+/**
+ * The spend limits as committed now, read under a share lock on the workspace's row (FOR KEY SHARE,
+ * as the action's own foreign key takes it): a change of limits (spend-limits.ts) locks that row
+ * first, so it waits for this transaction, and this one sees every change committed before it —
+ * no reservation is decided on a limit that a recount has already replaced.
+ */
+async function currentLimits(sql: Sql, p: AgentPrincipal): Promise<SpendLimits> {
+  const [r] = await sql.query<{
+    day: string | null;
+    month: string | null;
+    tokens: string | null;
+    cls: string | null;
+    key: string | null;
+  }>(
+    `SELECT w.daily_usd_limit_micros::text AS day, w.monthly_usd_limit_micros::text AS month,
+            w.daily_token_limit::text AS tokens, wc.daily_usd_limit_micros::text AS cls,
+            c.daily_usd_limit_micros::text AS key
+     FROM workspace w, workflow_class wc, credential c
+     WHERE w.id = $1 AND wc.id = $2 AND c.id = $3
+     FOR KEY SHARE OF w`,
+    [p.workspace.id, p.workflowClass.id, p.credential.id],
+  );
+  const big = (v: string | null | undefined) => (v == null ? null : BigInt(v));
+  return {
+    workspace: { dailyUsdMicros: big(r?.day), monthlyUsdMicros: big(r?.month), dailyTokens: big(r?.tokens) },
+    classDailyUsdMicros: big(r?.cls),
+    credentialDailyUsdMicros: big(r?.key),
+  };
 }
 
 /** The scopes as spend_reserve's and agent_action_request's array parameters (bigints as text). */
@@ -39,9 +68,8 @@ export function spendReserveParams(scopes: readonly SpendScope[], degradeAtPerce
     scopes: scopes.map((s) => s.scopeId),
     periods: scopes.map((s) => s.period),
     amounts: scopes.map((s) => s.amount.toString()),
-    limited: scopes.map((s) => s.limit !== null),
     caps: scopes.flatMap((s) => s.caps.map(String)),
-    normalBelow: scopes.map((s) => spendNormalBelow(s.limit, degradeAtPercent)?.toString() ?? null),
+    normalBelow: scopes.map((s) => spendNormalBelow(s.limit, degradeAtPercent)!.toString()),
   };
 }
 
@@ -66,21 +94,21 @@ export async function reserveSpend(
   },
 ): Promise<Reservation> {
   const p = input.principal;
-  const scopes = principalSpendScopes(p, input.now, input.estimate);
+  const scopes = principalSpendScopes(p, input.now, input.estimate, await currentLimits(sql, p));
+  const day = localDay(input.now, p.workspace.timeZone);
+  if (scopes.length === 0) return { scopes, slots: [], day };
   const params = spendReserveParams(scopes, p.workspace.degradeAtPercent);
-  const [row] = await sql.query<{ refused: number | null; slots: number[]; totals: (string | null)[] }>(
+  const [row] = await sql.query<{ refused: number | null; slots: number[]; totals: string[] }>(
     `SELECT refused, slots, totals::text[] AS totals
-     FROM spend_reserve($1::text[], $2::date[], $3::bigint[], $4::boolean[], $5::bigint[], $6, $7)`,
-    [params.scopes, params.periods, params.amounts, params.limited, params.caps, randomInt(SPEND_SLOTS), SPEND_SLOTS],
+     FROM spend_reserve($1::text[], $2::date[], $3::bigint[], $4::bigint[], $5, $6)`,
+    [params.scopes, params.periods, params.amounts, params.caps, randomInt(SPEND_SLOTS), SPEND_SLOTS],
   );
-  // A total for each limited budget (the others are not needed: nothing degrades without a limit).
-  const totals = row!.totals.map((t) => (t === null ? 0n : BigInt(t)));
-  const day = scopes[0]!.period;
+  const totals = row!.totals.map(BigInt);
   if (row!.refused !== null) {
     const scope = scopes[row!.refused - 1]!;
     const total = totals[row!.refused - 1]!;
     void noteSpendMode(p, scope, "exhausted", input.now);
-    const remaining = spendRemaining(scope.limit, total) ?? 0n;
+    const remaining = spendRemaining(scope.limit, total)!;
     throw new AppError(
       "spend_budget_exhausted",
       `The estimate does not fit the ${describeBudget(scope.budget)}: ${amountText(scope, remaining)} left until it resets.`,
@@ -166,7 +194,7 @@ function noteSpendMode(p: AgentPrincipal, scope: SpendScope, mode: "degraded" | 
       details: {
         budget: scope.budget,
         period: scope.period,
-        limit: scope.limit === null ? null : amountValue(scope, scope.limit),
+        limit: amountValue(scope, scope.limit),
         ...(owner ? { scope: owner.slice(1) } : {}),
       },
     },
@@ -267,9 +295,4 @@ function figures(
     remaining: remaining === null ? null : toApi(remaining),
     resetAt,
   };
-}
-
-/** A changed spend limit applies to the rest of the period at once (counters.ts `resize`), in the caller's transaction. */
-export function resizeSpend(sql: Sql, scopeId: string, period: string, limit: bigint | null): Promise<void> {
-  return resize(sql, scopeId, period, limit ?? UNLIMITED_SPEND, SPEND_SLOTS);
 }
