@@ -30,13 +30,20 @@ export async function limitEverySpendBudget(
   });
 }
 
-/** Only the workspace's daily USD budget limited, to `SPEND_EXACT.limitMicros` (the other four unlimited). */
+/**
+ * The workspace's daily USD budget limited to `SPEND_EXACT.limitMicros`, and its monthly one to
+ * $1,000 — never reached here, but limited, so that its counter is kept and checked too (a budget
+ * without a limit is not counted); the other three unlimited.
+ */
 export async function limitDailyUsd(workspaceId: string): Promise<void> {
   const { setSpendLimits } = await import("@/lib/server/budgets/spend-limits");
   await setSpendLimits({
     workspaceId,
     actor: { type: "cli", id: "bench", name: "bench" },
-    changes: [{ budget: "workspace.daily_usd", limit: SPEND_EXACT.limitMicros }],
+    changes: [
+      { budget: "workspace.daily_usd", limit: SPEND_EXACT.limitMicros },
+      { budget: "workspace.monthly_usd", limit: 1_000_000_000n },
+    ],
   });
 }
 
