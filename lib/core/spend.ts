@@ -154,6 +154,15 @@ export function judgeReservation(
   return { ok: true, degraded };
 }
 
+export type SpendState = "normal" | "degraded" | "exhausted";
+
+/** The state of a budget at `total` (spent + reserved): degraded from its threshold, exhausted at its limit. */
+export function spendState(limit: bigint | null, total: bigint, degradeAtPercent: number): SpendState {
+  if (limit === null) return "normal";
+  if (total >= limit) return "exhausted";
+  return total >= spendDegradeThreshold(limit, degradeAtPercent) ? "degraded" : "normal";
+}
+
 /** `limit − total`, never below zero (an overrun can take the total past the limit); null when unlimited. */
 export function spendRemaining(limit: bigint | null, total: bigint): bigint | null {
   if (limit === null) return null;

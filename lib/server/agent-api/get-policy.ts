@@ -2,7 +2,7 @@ import "server-only";
 import { rulesForClass } from "@/lib/core/action-rules";
 import type { PolicyResponse } from "@/lib/validations/agent-api";
 import { loadRules, ruleJson } from "../actions/rules";
-import { readSpendStanding } from "../budgets/spend";
+import { readSpendStanding, spendStandingJson } from "../budgets/spend";
 import { prismaSql } from "../db";
 import type { AgentContext, AgentResult } from "./agent-route";
 
@@ -21,7 +21,7 @@ export async function getPolicy(ctx: AgentContext<"prisma">): Promise<AgentResul
       limits: {
         requests: { ...usage.requests, resetAt: usage.requests.resetAt.toISOString() },
         writes: { ...usage.writes, resetAt: usage.writes.resetAt.toISOString() },
-        spend: await readSpendStanding(prismaSql(ctx.db.tx), p, ctx.now),
+        spend: spendStandingJson(await readSpendStanding(prismaSql(ctx.db.tx), p, ctx.now)),
       },
       retryPolicy: {
         maxAttempts: c.maxAttempts,

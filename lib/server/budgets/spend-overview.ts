@@ -1,8 +1,7 @@
 import "server-only";
 import { localDay, localMonth } from "@/lib/core/calendar";
 import { AppError } from "@/lib/core/errors";
-import { parseUsd } from "@/lib/core/money";
-import { spendDegradeThreshold, type SpendBudget, type SpendLimits } from "@/lib/core/spend";
+import { spendState, type SpendBudget, type SpendLimits, type SpendState } from "@/lib/core/spend";
 import type { SpendCsvRow } from "@/lib/core/spend-export";
 import { writeAudit, type Actor } from "../audit";
 import { getDb, poolSql, type Sql } from "../db";
@@ -26,38 +25,16 @@ export type SpendGaugeFigures = {
   resetAt: string;
   state: SpendState;
 };
-export type SpendState = "normal" | "degraded" | "exhausted";
+export type { SpendState };
 
-/** The state of a limited budget at `total` (spent + reserved): degraded from its threshold, exhausted at its limit. */
-export function spendState(limit: bigint | null, total: bigint, degradeAtPercent: number): SpendState {
-  if (limit === null) return "normal";
-  if (total >= limit) return "exhausted";
-  return total >= spendDegradeThreshold(limit, degradeAtPercent) ? "degraded" : "normal";
-}
-
-/** readSpendStanding's API numbers back to exact units (every USD figure is a decimal of ≤ 6 places: money.ts). */
-function exactUsd(value: number): bigint {
-  const parsed = parseUsd(value);
-  if (!parsed.ok) throw new Error(`not an exact USD figure: ${value}`);
-  return parsed.micros;
-}
-
-function gauge(
-  budget: SpendBudget,
-  f: SpendFigures,
-  limit: bigint | null,
-  tokens: boolean,
-  degradeAtPercent: number,
-): SpendGaugeFigures {
-  const spent = tokens ? BigInt(f.spent) : exactUsd(f.spent);
-  const reserved = tokens ? BigInt(f.reserved) : exactUsd(f.reserved);
+function gauge(budget: SpendBudget, f: SpendFigures, degradeAtPercent: number): SpendGaugeFigures {
   return {
     budget,
-    limit,
-    spent,
-    reserved,
+    limit: f.limit,
+    spent: f.spent,
+    reserved: f.reserved,
     resetAt: f.resetAt,
-    state: spendState(limit, spent + reserved, degradeAtPercent),
+    state: spendState(f.limit, f.spent + f.reserved, degradeAtPercent),
   };
 }
 
@@ -97,9 +74,9 @@ export async function getSpendStanding(workspaceId: string, now: Date = new Date
     day: localDay(now, w.timeZone),
     month: localMonth(now, w.timeZone).slice(0, 7),
     degradeAtPercent: p,
-    dailyUsd: gauge("workspace.daily_usd", standing.usd.daily, w.dailyUsdLimitMicros, false, p),
-    monthlyUsd: gauge("workspace.monthly_usd", standing.usd.monthly, w.monthlyUsdLimitMicros, false, p),
-    dailyTokens: gauge("workspace.daily_tokens", standing.tokens.daily, w.dailyTokenLimit, true, p),
+    dailyUsd: gauge("workspace.daily_usd", standing.usd.daily, p),
+    monthlyUsd: gauge("workspace.monthly_usd", standing.usd.monthly, p),
+    dailyTokens: gauge("workspace.daily_tokens", standing.tokens.daily, p),
   };
 }
 export type SpendStanding = Awaited<ReturnType<typeof getSpendStanding>>;

@@ -201,8 +201,11 @@ function noteSpendMode(p: AgentPrincipal, scope: SpendScope, mode: "degraded" | 
   });
 }
 
-/** One budget as GET /policy and the dashboard show it: amounts in the API's units. */
-export type SpendFigures = {
+/** One budget's standing, exact: micro-dollars or tokens (null limit: unlimited). */
+export type SpendFigures = { limit: bigint | null; spent: bigint; reserved: bigint; resetAt: string };
+
+/** One budget as GET /policy shows it: amounts in the API's units, and what is left. */
+export type SpendFiguresJson = {
   limit: number | null;
   spent: number;
   reserved: number;
@@ -235,7 +238,8 @@ export type SpendSubject = {
  * Spent and reserved in each spend budget of a subject (an agent's principal; the dashboard's
  * workspace), from the actions of the period (action_spent, action_reserved: the amounts the
  * counters hold), in one query over the workspace's actions of this month (index
- * action_workspace_id_spend_day_idx). GET /policy's `limits.spend`, and the Budgets page's gauges.
+ * action_workspace_id_spend_day_idx), exact. GET /policy's `limits.spend` (`spendStandingJson`), and
+ * the Budgets page's gauges.
  */
 export async function readSpendStanding(sql: Sql, p: SpendSubject, now: Date) {
   const tz = p.workspace.timeZone;
@@ -263,36 +267,43 @@ export async function readSpendStanding(sql: Sql, p: SpendSubject, now: Date) {
   );
   const dailyReset = nextDailyReset(now, tz).toISOString();
   const monthlyReset = nextMonthlyReset(now, tz).toISOString();
-  const usd = (limit: bigint | null, spent: string, reserved: string, resetAt: string) =>
-    figures(limit, BigInt(spent), BigInt(reserved), resetAt, formatUsd);
-  const tokens = (limit: bigint | null, spent: string, reserved: string, resetAt: string) =>
-    figures(limit, BigInt(spent), BigInt(reserved), resetAt, Number);
+  const f = (limit: bigint | null, spent: string, reserved: string, resetAt: string): SpendFigures => ({
+    limit,
+    spent: BigInt(spent),
+    reserved: BigInt(reserved),
+    resetAt,
+  });
   return {
     usd: {
-      daily: usd(p.spend.workspace.dailyUsdMicros, r!.day_usd_spent, r!.day_usd_reserved, dailyReset),
-      monthly: usd(p.spend.workspace.monthlyUsdMicros, r!.month_usd_spent, r!.month_usd_reserved, monthlyReset),
+      daily: f(p.spend.workspace.dailyUsdMicros, r!.day_usd_spent, r!.day_usd_reserved, dailyReset),
+      monthly: f(p.spend.workspace.monthlyUsdMicros, r!.month_usd_spent, r!.month_usd_reserved, monthlyReset),
     },
-    tokens: { daily: tokens(p.spend.workspace.dailyTokens, r!.day_tokens_spent, r!.day_tokens_reserved, dailyReset) },
-    class: { usd: { daily: usd(p.spend.classDailyUsdMicros, r!.class_usd_spent, r!.class_usd_reserved, dailyReset) } },
+    tokens: { daily: f(p.spend.workspace.dailyTokens, r!.day_tokens_spent, r!.day_tokens_reserved, dailyReset) },
+    class: { usd: { daily: f(p.spend.classDailyUsdMicros, r!.class_usd_spent, r!.class_usd_reserved, dailyReset) } },
     credential: {
-      usd: { daily: usd(p.spend.credentialDailyUsdMicros, r!.key_usd_spent, r!.key_usd_reserved, dailyReset) },
+      usd: { daily: f(p.spend.credentialDailyUsdMicros, r!.key_usd_spent, r!.key_usd_reserved, dailyReset) },
     },
   };
 }
+export type SpendStandingFigures = Awaited<ReturnType<typeof readSpendStanding>>;
 
-function figures(
-  limit: bigint | null,
-  spent: bigint,
-  reserved: bigint,
-  resetAt: string,
-  toApi: (amount: bigint) => number,
-): SpendFigures {
-  const remaining = spendRemaining(limit, spent + reserved);
+/** The standing as GET /policy's `limits.spend` (API.md): USD as decimal numbers, tokens as integers. */
+export function spendStandingJson(s: SpendStandingFigures) {
   return {
-    limit: limit === null ? null : toApi(limit),
-    spent: toApi(spent),
-    reserved: toApi(reserved),
+    usd: { daily: figuresJson(s.usd.daily, formatUsd), monthly: figuresJson(s.usd.monthly, formatUsd) },
+    tokens: { daily: figuresJson(s.tokens.daily, Number) },
+    class: { usd: { daily: figuresJson(s.class.usd.daily, formatUsd) } },
+    credential: { usd: { daily: figuresJson(s.credential.usd.daily, formatUsd) } },
+  };
+}
+
+function figuresJson(f: SpendFigures, toApi: (amount: bigint) => number): SpendFiguresJson {
+  const remaining = spendRemaining(f.limit, f.spent + f.reserved);
+  return {
+    limit: f.limit === null ? null : toApi(f.limit),
+    spent: toApi(f.spent),
+    reserved: toApi(f.reserved),
     remaining: remaining === null ? null : toApi(remaining),
-    resetAt,
+    resetAt: f.resetAt,
   };
 }
