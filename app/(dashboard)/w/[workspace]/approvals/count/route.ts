@@ -1,8 +1,6 @@
-import { isAppError } from "@/lib/core/errors";
 import { countPending } from "@/lib/server/actions/list-actions";
 import { authorize } from "@/lib/server/auth/session";
-
-const STATUS: Record<string, number> = { unauthorized: 401, forbidden: 403, not_found: 404 };
+import { refusalResponse } from "@/lib/server/route-response";
 
 /**
  * GET /w/{workspace}/approvals/count → { workspaceId, pending }: the nav badge polls it. Any
@@ -17,9 +15,6 @@ export async function GET(_request: Request, { params }: { params: Promise<{ wor
       { headers: { "Cache-Control": "no-store" } },
     );
   } catch (error) {
-    if (isAppError(error) && STATUS[error.code]) {
-      return Response.json({ error: error.message }, { status: STATUS[error.code] });
-    }
-    throw error;
+    return refusalResponse(error);
   }
 }

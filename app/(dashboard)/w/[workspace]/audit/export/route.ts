@@ -1,10 +1,7 @@
-import { format as formatDate } from "date-fns";
-import { isAppError } from "@/lib/core/errors";
 import { authorizeAction } from "@/lib/server/action";
 import { exportAudit, toByteStream } from "@/lib/server/audit-trail/export-audit";
+import { downloadResponse, refusalResponse } from "@/lib/server/route-response";
 import { auditFilterSchema } from "@/lib/validations/audit";
-
-const STATUS: Record<string, number> = { unauthorized: 401, forbidden: 403, not_found: 404 };
 
 /**
  * GET /w/{workspace}/audit/export?format=ndjson|csv&<search filters>: the
@@ -25,18 +22,13 @@ export async function GET(request: Request, { params }: { params: Promise<{ work
   try {
     const ctx = await authorizeAction("audit.export", slug, "audit.export");
     const chunks = await exportAudit({ workspaceId: ctx.workspace.id, filter: filter.data, format, actor: ctx.actor });
-    const name = `audit-${ctx.workspace.slug}-${formatDate(new Date(), "yyyyMMdd-HHmmss")}.${format}`;
-    return new Response(toByteStream(chunks), {
-      headers: {
-        "Content-Type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
-        "Content-Disposition": `attachment; filename="${name}"`,
-        "Cache-Control": "no-store",
-      },
+    return downloadResponse(toByteStream(chunks), {
+      kind: "audit",
+      workspace: ctx.workspace.slug,
+      extension: format,
+      contentType: format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
     });
   } catch (error) {
-    if (isAppError(error) && STATUS[error.code]) {
-      return Response.json({ error: error.message }, { status: STATUS[error.code] });
-    }
-    throw error;
+    return refusalResponse(error);
   }
 }

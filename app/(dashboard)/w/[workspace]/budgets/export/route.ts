@@ -1,10 +1,7 @@
-import { format as formatDate } from "date-fns";
-import { isAppError } from "@/lib/core/errors";
 import { spendCsv } from "@/lib/core/spend-export";
 import { authorizeAction } from "@/lib/server/action";
 import { exportSpend } from "@/lib/server/budgets/spend-overview";
-
-const STATUS: Record<string, number> = { unauthorized: 401, forbidden: 403, not_found: 404 };
+import { downloadResponse, refusalResponse } from "@/lib/server/route-response";
 
 /**
  * GET /w/{workspace}/budgets/export: the last 30 days' spend per day × class × action as CSV.
@@ -16,18 +13,13 @@ export async function GET(_request: Request, { params }: { params: Promise<{ wor
   try {
     const ctx = await authorizeAction("budget.spend_export", slug, "workspace.read");
     const rows = await exportSpend({ workspaceId: ctx.workspace.id, actor: ctx.actor });
-    const name = `spend-${ctx.workspace.slug}-${formatDate(new Date(), "yyyyMMdd-HHmmss")}.csv`;
-    return new Response(spendCsv(rows), {
-      headers: {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": `attachment; filename="${name}"`,
-        "Cache-Control": "no-store",
-      },
+    return downloadResponse(spendCsv(rows), {
+      kind: "spend",
+      workspace: ctx.workspace.slug,
+      extension: "csv",
+      contentType: "text/csv; charset=utf-8",
     });
   } catch (error) {
-    if (isAppError(error) && STATUS[error.code]) {
-      return Response.json({ error: error.message }, { status: STATUS[error.code] });
-    }
-    throw error;
+    return refusalResponse(error);
   }
 }
