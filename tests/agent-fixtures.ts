@@ -142,3 +142,28 @@ export async function pendingAction(agent: Agent, requiredApprovals: 1 | 2 = 1) 
   if (!exists) await seedRule(agent, { name, action: "payments.*", effect: "require_approval", requiredApprovals }, 1);
   return requestTestAction(agent);
 }
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Route = (r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+/** Calls an agent route handler as Next.js would, with `key`; the answer's status, headers and parsed JSON body. */
+export async function callRoute(
+  route: Route,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  params: Record<string, string> = {},
+) {
+  const response = await route(
+    agentRequest(path, key, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    }),
+    { params: Promise.resolve(params) },
+  );
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as Json };
+}

@@ -6,7 +6,7 @@ import { POST as requestRoute } from "@/app/api/v1/actions/route";
 import { POST as createTaskRoute } from "@/app/api/v1/tasks/route";
 import { POST as taskEventRoute } from "@/app/api/v1/tasks/[id]/events/route";
 import { argumentsSha256 } from "@/lib/core/action-arguments";
-import { agentRequest, seedAgent, seedRule } from "@/tests/agent-fixtures";
+import { agentRequest, callRoute, seedAgent, seedRule } from "@/tests/agent-fixtures";
 import { auditEvents, testActor } from "@/tests/fixtures";
 import { decideOnAction } from "../actions/decide-approval";
 import { issueCredential } from "../credentials/issue-credential";
@@ -27,28 +27,7 @@ import { completeActionExpress, requestActionExpress } from "./action-handlers";
 import { loadPrincipal } from "./authenticate";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Route = (r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>;
-
-async function call(
-  route: Route,
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-  params: Record<string, string> = {},
-) {
-  const response = await route(
-    agentRequest(path, key, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-    }),
-    { params: Promise.resolve(params) },
-  );
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as Json };
-}
+const call = callRoute;
 const ask = (key: string, body: unknown, headers?: Record<string, string>) =>
   call(requestRoute, "POST", "/api/v1/actions", key, body, headers);
 const read = (key: string, id: string, wait?: number) =>

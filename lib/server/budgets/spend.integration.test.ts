@@ -4,7 +4,7 @@ import { POST as cancelRoute } from "@/app/api/v1/actions/[id]/cancel/route";
 import { POST as completeRoute } from "@/app/api/v1/actions/[id]/complete/route";
 import { POST as requestRoute } from "@/app/api/v1/actions/route";
 import { GET as policyRoute } from "@/app/api/v1/policy/route";
-import { agentRequest, requestTestAction, seedAgent, seedRule } from "@/tests/agent-fixtures";
+import { callRoute, requestTestAction, seedAgent, seedRule } from "@/tests/agent-fixtures";
 import { auditEvents, testActor } from "@/tests/fixtures";
 import { completeAction } from "../actions/change-action";
 import { getDb, pgTransaction, poolSql } from "../db";
@@ -14,24 +14,15 @@ import { resize } from "./counters";
 import { setSpendLimits, type SpendLimitChange } from "./spend-limits";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Route = (r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>;
-
-async function call(
-  route: Route,
+const call = (
+  route: Parameters<typeof callRoute>[0],
   method: string,
   path: string,
   key: string,
   body?: unknown,
   params = {},
   headers = {},
-) {
-  const response = await route(
-    agentRequest(path, key, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
-    { params: Promise.resolve(params) },
-  );
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as Json };
-}
+) => callRoute(route, method, path, key, body, headers, params);
 const ask = (key: string, usd: number | undefined, extra: Json = {}, headers: Record<string, string> = {}) =>
   call(
     requestRoute,
